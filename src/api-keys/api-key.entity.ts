@@ -1,0 +1,53 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  Unique,
+} from 'typeorm';
+import { User } from '../users/user.entity';
+
+/** A developer's API key: only its hash and a short visible prefix are stored. */
+@Entity({ name: 'api_keys' })
+@Unique('UQ_api_keys_hash', ['keyHash'])
+@Index('IDX_api_keys_user', ['userId'])
+export class ApiKey {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'PK_api_keys' })
+  id: string;
+
+  @Column({ name: 'user_id', type: 'uuid' })
+  userId: string;
+
+  /** Declared so the schema diff knows the foreign key; not loaded by default. */
+  @ManyToOne(() => User, { onDelete: 'CASCADE', createForeignKeyConstraints: true })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'FK_api_keys_user' })
+  user?: User;
+
+  @Column({ type: 'varchar', length: 100 })
+  name: string;
+
+  /** e.g. `iik_live_3hQ9`: enough to recognise a key in a list, useless to an attacker. */
+  @Column({ type: 'varchar', length: 32 })
+  prefix: string;
+
+  @Column({ name: 'key_hash', type: 'varchar', length: 64 })
+  keyHash: string;
+
+  @Column({ type: 'text', array: true, default: '{}' })
+  scopes: string[];
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
+  expiresAt: Date | null;
+
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
+  lastUsedAt: Date | null;
+
+  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
+  revokedAt: Date | null;
+}

@@ -1,0 +1,288 @@
+import { AuditService } from '../audit/audit.service';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, Repository } from 'typeorm';
+import { SecretHasher } from '../common/crypto/crypto.service';
+import { isKnownScope } from '../common/scopes';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { generateApiKey, parseApiKey } from './api-key-format';
+import { ApiKey } from './api-key.entity';
+import { ApiKeyExpired, ApiKeyNotFound, InvalidApiKeyField } from './api-keys.errors';
+import { VerifiedKeyCache } from './verified-key-cache';
+
+/** What other modules see of a key: never the hash, never the key itself. */
+export interface ApiKeyView {
+  id: string;
+  userId: string;
+  name: string;
+  /** e.g. `iik_live_3hQ9`: recognisable in a list, useless to an attacker. */
+  prefix: string;
+  scopes: string[];
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+export interface NewApiKey {
+  userId: string;
+  name: string;
+  scopes: string[];
+  expiresAt?: Date | null;
+}
+
+/** A key as minted: `secret` is the full key, shown to its owner once and never stored. */
+export interface IssuedApiKey {
+  key: ApiKeyView;
+  secret: string;
+}
+
+export interface RolledApiKey extends IssuedApiKey {
+  /** When the key that was rolled stops working (min of its own expiry and now + the roll overlap). */
+  previousKeyExpiresAt: Date;
+}
+
+/** A key that passed verification: what the authenticator needs to build a principal. */
+export interface VerifiedApiKey {
+  id: string;
+  userId: string;
+  scopes: readonly string[];
+  expiresAt: Date | null;
+  keyHash: string;
+}
+
+/** The scopes an API key may carry: the resource scopes of the catalogue (issue: read:user, read:projects, write:projects). */
+export const API_KEY_SCOPES = ['read:user', 'read:projects', 'write:projects'] as const;
+
+/** How long a verified key is trusted from memory; bounds cross-instance staleness until the revocation feed lands. */
+export const VERIFIED_KEY_TTL_MS = 30_000;
+export const VERIFIED_KEY_CACHE_SIZE = 10_000;
+/** last_used_at is a hint for humans ("used 3 minutes ago"), not an audit log: one write a minute per key is plenty. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+const LAST_USED_MAP_LIMIT = 50_000;
+
+function view(k: ApiKey): ApiKeyView {
+  return {
+    id: k.id,
+    userId: k.userId,
+    name: k.name,
+    prefix: k.prefix,
+    scopes: [...k.scopes],
+    createdAt: k.createdAt,
+    expiresAt: k.expiresAt,
+    lastUsedAt: k.lastUsedAt,
+  };
+}
+
+/**
+ * Issue, list, roll, revoke and verify developer API keys. Only the HMAC of a key is stored (a table
+ * leak yields nothing usable without the pepper); lookups go by that hash through the unique index.
+ */
+@Injectable()
+export class ApiKeysService implements OnModuleDestroy {
+  private readonly logger = new Logger(ApiKeysService.name);
+  private readonly cache = new VerifiedKeyCache<VerifiedApiKey>(VERIFIED_KEY_TTL_MS, VERIFIED_KEY_CACHE_SIZE);
+  /** key id → when this process last wrote its last_used_at (ms). */
+  private readonly lastUsedWrites = new Map<string, number>();
+  private readonly pendingWrites = new Set<Promise<void>>();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
+    private readonly hasher: SecretHasher,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(input: NewApiKey): Promise<IssuedApiKey> {
+    const name = checkName(input.name);
+    const scopes = checkScopes(input.scopes);
+    const expiresAt = input.expiresAt ?? null;
+    if (expiresAt && !(expiresAt.getTime() > Date.now())) {
+      throw new InvalidApiKeyField('expires_at', 'must be in the future');
+    }
+    return this.keys.manager.transaction(async (em) => {
+      const issued = await this.insert(em.getRepository(ApiKey), {
+        userId: input.userId,
+        name,
+        scopes,
+        expiresAt,
+      });
+      await this.audit.record(
+        {
+          type: 'api_key.created',
+          userId: input.userId,
+          details: { key_id: issued.key.id, prefix: issued.key.prefix, scopes },
+        },
+        em,
+      );
+      return issued;
+    });
+  }
+
+  /** The user's keys that are not revoked (expired ones stay listed, so their owner can see why calls fail). */
+  async list(userId: string): Promise<ApiKeyView[]> {
+    const rows = await this.keys.find({
+      where: { userId, revokedAt: IsNull() },
+      order: { createdAt: 'DESC', id: 'DESC' },
+    });
+    return rows.map(view);
+  }
+
+  /**
+   * Replaces a key with a new secret (same name, scopes and expiry). The old key keeps working for the
+   * configured overlap so deployments can switch without downtime, then dies; never longer than it
+   * would have lived anyway.
+   */
+  async roll(userId: string, id: string): Promise<RolledApiKey> {
+    const { rolled, oldHash } = await this.keys.manager.transaction(async (em) => {
+      const repo = em.getRepository(ApiKey);
+      // Row lock: two concurrent rolls of one key must not both shorten it and both mint a successor.
+      const old = await repo.findOne({
+        where: { id, userId, revokedAt: IsNull() },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!old) throw new ApiKeyNotFound();
+      const now = Date.now();
+      if (old.expiresAt && old.expiresAt.getTime() <= now) throw new ApiKeyExpired();
+      const overlapEnd = new Date(now + this.config.apiKeyRollOverlap * 1000);
+      const previousKeyExpiresAt =
+        old.expiresAt && old.expiresAt.getTime() < overlapEnd.getTime() ? old.expiresAt : overlapEnd;
+      await repo.update({ id: old.id }, { expiresAt: previousKeyExpiresAt });
+      const issued = await this.insert(repo, {
+        userId,
+        name: old.name,
+        scopes: old.scopes,
+        expiresAt: old.expiresAt,
+      });
+      await this.audit.record(
+        {
+          type: 'api_key.rolled',
+          userId,
+          details: {
+            key_id: old.id,
+            new_key_id: issued.key.id,
+            old_key_expires_at: previousKeyExpiresAt.toISOString(),
+          },
+        },
+        em,
+      );
+      return { rolled: { ...issued, previousKeyExpiresAt }, oldHash: old.keyHash };
+    });
+    // After commit: a lookup racing the transaction cannot re-cache the old expiry (see VerifiedKeyCache).
+    this.invalidate(oldHash);
+    return rolled;
+  }
+
+  /** Immediate: the key stops working in this process at once (other instances within the cache TTL). */
+  async revoke(userId: string, id: string): Promise<void> {
+    const key = await this.keys.findOne({ where: { id, userId, revokedAt: IsNull() } });
+    if (!key) throw new ApiKeyNotFound();
+    const result = await this.keys.update({ id, userId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    if (!result.affected) throw new ApiKeyNotFound();
+    this.invalidate(key.keyHash);
+    await this.audit.record({ type: 'api_key.revoked', userId, details: { key_id: id, prefix: key.prefix } });
+  }
+
+  /**
+   * The hot path. Malformed keys (bad shape, bad checksum, another environment's key) are refused before
+   * any hashing or database work. Unknown, revoked and expired keys all give null: callers answer them
+   * identically, so a probe learns nothing about which keys exist.
+   */
+  async verify(rawKey: string): Promise<VerifiedApiKey | null> {
+    const parsed = parseApiKey(rawKey);
+    if (!parsed || parsed.env !== this.config.apiKeyEnv) return null;
+    const keyHash = this.hasher.hash(rawKey);
+    const now = Date.now();
+    let key = this.cache.get(keyHash, now);
+    if (!key) {
+      const epoch = this.cache.epoch;
+      const row = await this.keys.findOne({ where: { keyHash } });
+      if (!row || row.revokedAt) return null;
+      key = { id: row.id, userId: row.userId, scopes: [...row.scopes], expiresAt: row.expiresAt, keyHash };
+      this.cache.set(keyHash, key, now, epoch);
+    }
+    // Checked on every call, cached or not: a key dies at its expiry to the millisecond.
+    if (key.expiresAt && key.expiresAt.getTime() <= now) return null;
+    this.touch(key.id, now);
+    return key;
+  }
+
+  /**
+   * Forget a verified key in this process. Called on revoke and roll; the cross-instance revocation
+   * feed (Redis pub/sub, a later issue) will call it for changes made on other instances.
+   */
+  invalidate(keyHash: string): void {
+    this.cache.delete(keyHash);
+  }
+
+  /** Lets in-flight last_used_at writes finish before the data source closes. */
+  async onModuleDestroy(): Promise<void> {
+    await Promise.allSettled([...this.pendingWrites]);
+  }
+
+  private async insert(
+    repo: Repository<ApiKey>,
+    input: { userId: string; name: string; scopes: string[]; expiresAt: Date | null },
+  ): Promise<IssuedApiKey> {
+    const { key: secret, prefix } = generateApiKey(this.config.apiKeyEnv);
+    const saved = await repo.save(
+      repo.create({
+        userId: input.userId,
+        name: input.name,
+        prefix,
+        keyHash: this.hasher.hash(secret),
+        scopes: input.scopes,
+        expiresAt: input.expiresAt,
+        lastUsedAt: null,
+        revokedAt: null,
+      }),
+    );
+    return { key: view(saved), secret };
+  }
+
+  /** No database write per request: at most one fire-and-forget last_used_at update a minute per key. */
+  private touch(id: string, now: number): void {
+    const last = this.lastUsedWrites.get(id);
+    if (last !== undefined && now - last < LAST_USED_RESOLUTION_MS) return;
+    if (this.lastUsedWrites.size >= LAST_USED_MAP_LIMIT) this.pruneLastUsed(now);
+    this.lastUsedWrites.set(id, now);
+    const write = this.keys
+      .update({ id }, { lastUsedAt: new Date(now) })
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          // Losing a last_used_at update is harmless; failing the request (or crashing) for it is not.
+          this.logger.warn({ err: error, keyId: id }, 'could not record API key use');
+        },
+      )
+      .finally(() => this.pendingWrites.delete(write));
+    this.pendingWrites.add(write);
+  }
+
+  private pruneLastUsed(now: number): void {
+    for (const [id, at] of this.lastUsedWrites) {
+      if (now - at >= LAST_USED_RESOLUTION_MS) this.lastUsedWrites.delete(id);
+    }
+    // Every entry is recent (a flood of distinct keys): drop them all rather than grow without bound.
+    if (this.lastUsedWrites.size >= LAST_USED_MAP_LIMIT) this.lastUsedWrites.clear();
+  }
+}
+
+function checkName(raw: unknown): string {
+  const name = typeof raw === 'string' ? raw.trim() : '';
+  // Code points, as PostgreSQL's varchar(100) counts them.
+  const length = [...name].length;
+  if (length < 1 || length > 100) throw new InvalidApiKeyField('name', 'must be 1 to 100 characters');
+  return name;
+}
+
+function checkScopes(raw: unknown): string[] {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    throw new InvalidApiKeyField('scopes', 'must name at least one scope');
+  }
+  const allowed: readonly string[] = API_KEY_SCOPES;
+  const unknown = raw.filter((s) => typeof s !== 'string' || !isKnownScope(s) || !allowed.includes(s));
+  if (unknown.length > 0) {
+    throw new InvalidApiKeyField('scopes', `must each be one of: ${API_KEY_SCOPES.join(', ')}`);
+  }
+  return [...new Set(raw as string[])];
+}

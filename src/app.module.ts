@@ -1,0 +1,43 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { ApiKeysModule } from './api-keys/api-keys.module';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import { ClientsModule } from './clients/clients.module';
+import { CommonModule } from './common/common.module';
+import { ConsoleModule } from './console/console.module';
+import { loggerParams } from './common/http/logging';
+import type { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { DemoDataModule } from './demo/demo-data.module';
+import { HealthModule } from './health/health.module';
+import { ProjectsModule } from './projects/projects.module';
+import { TokensModule } from './tokens/tokens.module';
+import { UsersModule } from './users/users.module';
+
+@Module({})
+export class AppModule {
+  /** The config is validated before Nest starts (main.ts), then handed in: one typed source of truth. */
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(config)),
+        DatabaseModule.forRoot(config),
+        CommonModule,
+        AuditModule,
+        HealthModule,
+        UsersModule,
+        ClientsModule,
+        TokensModule,
+        AuthModule,
+        ApiKeysModule,
+        ProjectsModule,
+        ConsoleModule,
+        DemoDataModule,
+      ],
+    };
+  }
+}

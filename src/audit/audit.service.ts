@@ -1,0 +1,189 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AuditEvent } from './audit-event.entity';
+
+export type AuditEventType =
+  | 'sign_in.succeeded'
+  | 'sign_in.failed'
+  | 'sign_up'
+  | 'consent.granted'
+  | 'consent.revoked'
+  | 'token.issued'
+  | 'refresh_token.reuse_detected'
+  | 'authorization_code.reuse_detected'
+  | 'client.created'
+  | 'client.secret_rotated'
+  | 'client.deleted'
+  | 'api_key.created'
+  | 'api_key.rolled'
+  | 'api_key.revoked'
+  | 'signing_key.rotated';
+
+export interface AuditInput {
+  type: AuditEventType;
+  userId?: string | null;
+  clientId?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export const GENESIS_HASH = '0'.repeat(64);
+/** One advisory lock serialises appends, so every row links to exactly one predecessor. */
+const CHAIN_LOCK = 0x11a0d17;
+
+/** The hash covers every column but itself, in a fixed order (a canonical form independent of the driver). */
+export function eventHash(e: Omit<AuditEvent, 'hash'>): string {
+  const canonical = JSON.stringify([
+    e.seq,
+    e.occurredAt.toISOString(),
+    e.type,
+    e.userId,
+    e.clientId,
+    e.ip,
+    e.userAgent,
+    canonicalJson(e.details),
+    e.prevHash,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/** JSON with sorted keys: jsonb does not keep key order, the hash must not depend on it. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/**
+ * The security audit log: an append-only hash chain. Editing or deleting a row breaks the chain, which
+ * `npm run audit:verify` detects. Pass the EntityManager of an open transaction to record an event in
+ * the same transaction as the change it describes.
+ */
+@Injectable()
+export class AuditService implements OnModuleDestroy {
+  private readonly logger = new Logger('Audit');
+  private queue: AuditInput[] = [];
+  private flushing: Promise<void> | undefined;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Records one event now; with `manager`, inside that (open) transaction. */
+  async record(input: AuditInput, manager?: EntityManager): Promise<void> {
+    if (manager) return this.append(manager, [input]);
+    await this.dataSource.transaction((m) => this.append(m, [input]));
+  }
+
+  /**
+   * For high-volume events with no transaction of their own (token issued): queued and written in
+   * batches, one chain lock per batch, so the token endpoint never waits on the audit log. A failed
+   * batch is logged, never thrown at a user.
+   */
+  recordSoon(input: AuditInput): void {
+    this.queue.push(input);
+    if (!this.flushing)
+      this.flushing = new Promise<void>((resolve) => setTimeout(resolve, 20)).then(() => this.flush());
+  }
+
+  /** Writes everything queued so far (tests and shutdown call it to make the log complete). */
+  async flush(): Promise<void> {
+    while (this.queue.length) {
+      const batch = this.queue.splice(0, 500);
+      await this.dataSource
+        .transaction((m) => this.append(m, batch))
+        .catch((error: unknown) =>
+          this.logger.error({ err: error, events: batch.length }, 'audit write failed'),
+        );
+    }
+    this.flushing = undefined;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.flushing;
+    await this.flush();
+  }
+
+  private async append(m: EntityManager, inputs: AuditInput[]): Promise<void> {
+    await m.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
+    const last = await m.getRepository(AuditEvent).find({ order: { seq: 'DESC' }, take: 1 });
+    let seq = last[0] ? BigInt(last[0].seq) : 0n;
+    let prevHash = last[0]?.hash ?? GENESIS_HASH;
+    const rows: unknown[][] = [];
+    for (const input of inputs) {
+      seq++;
+      const event: Omit<AuditEvent, 'hash'> = {
+        seq: String(seq),
+        occurredAt: new Date(),
+        type: input.type,
+        userId: input.userId ?? null,
+        clientId: input.clientId ?? null,
+        ip: input.ip?.slice(0, 64) ?? null,
+        userAgent: input.userAgent?.slice(0, 300) ?? null,
+        details: input.details ?? {},
+        prevHash,
+      };
+      prevHash = eventHash(event);
+      rows.push([
+        event.seq,
+        event.occurredAt,
+        event.type,
+        event.userId,
+        event.clientId,
+        event.ip,
+        event.userAgent,
+        JSON.stringify(event.details),
+        event.prevHash,
+        prevHash,
+      ]);
+    }
+    const placeholders = rows.map(
+      (_, r) => `(${Array.from({ length: 10 }, (_, c) => `$${r * 10 + c + 1}`).join(', ')})`,
+    );
+    await m.query(
+      `INSERT INTO "audit_events" ("seq", "occurred_at", "type", "user_id", "client_id", "ip", "user_agent", "details", "prev_hash", "hash")
+       VALUES ${placeholders.join(', ')}`,
+      rows.flat(),
+    );
+  }
+
+  async recentForUser(userId: string, limit = 50): Promise<AuditEvent[]> {
+    return this.dataSource
+      .getRepository(AuditEvent)
+      .find({ where: { userId }, order: { seq: 'DESC' }, take: limit });
+  }
+
+  /** Walks the chain in order; returns the first broken link (edited, deleted or reordered rows). */
+  async verify(
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<{ ok: true; events: number } | { ok: false; events: number; brokenAt: string; reason: string }> {
+    const repo = manager.getRepository(AuditEvent);
+    let prevHash = GENESIS_HASH;
+    let expectedSeq = 1n;
+    let count = 0;
+    for (let offset = 0; ; offset += 1000) {
+      const batch = await repo.find({ order: { seq: 'ASC' }, skip: offset, take: 1000 });
+      for (const e of batch) {
+        count++;
+        if (BigInt(e.seq) !== expectedSeq)
+          return { ok: false, events: count, brokenAt: e.seq, reason: `row ${expectedSeq} is missing` };
+        if (e.prevHash !== prevHash)
+          return {
+            ok: false,
+            events: count,
+            brokenAt: e.seq,
+            reason: 'prev_hash does not link to the previous row',
+          };
+        if (eventHash(e) !== e.hash)
+          return { ok: false, events: count, brokenAt: e.seq, reason: 'row content does not match its hash' };
+        prevHash = e.hash;
+        expectedSeq++;
+      }
+      if (batch.length < 1000) return { ok: true, events: count };
+    }
+  }
+}

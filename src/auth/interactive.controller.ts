@@ -1,0 +1,247 @@
+import { Controller, Get, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuditService } from '../audit/audit.service';
+import { Public } from '../common/auth/decorators';
+import { ApiError, ValidationFailed } from '../common/errors/api-error';
+import { oauthParams } from '../common/http/oauth-params';
+import { requestMeta } from '../common/http/request-meta';
+import { sendPage } from '../common/pages/html';
+import { TokenEndpoint } from '../tokens/token-endpoint.service';
+import { UsersService } from '../users/users.service';
+import { AuthorizationPageError, AuthorizationRedirect } from './auth.errors';
+import { AuthorizationService } from './authorization.service';
+import { consentPage, loginPage, signupPage } from './pages';
+import { safeReturnTo } from './return-to';
+import { SessionsService, type ActiveSession } from './sessions.service';
+
+function sendRedirect(reply: FastifyReply, redirect: AuthorizationRedirect): FastifyReply {
+  return reply.status(redirect.status).headers(redirect.headers).send();
+}
+
+/** Form bodies and query strings, one value per name (duplicates are `invalid_request`). */
+function formParams(source: unknown): Record<string, string> {
+  try {
+    return oauthParams(source);
+  } catch (error) {
+    if (error instanceof ApiError) throw new AuthorizationPageError('invalid_request', error.description);
+    throw error;
+  }
+}
+
+/**
+ * The interactive part of the code flow: authorization endpoint, login, sign-up, consent, logout.
+ * Pages are server-rendered; every form carries a CSRF token bound to the session (or, before sign-in,
+ * to a pre-session cookie).
+ */
+@Controller()
+@Public() // These routes manage the browser session themselves.
+export class InteractiveController {
+  constructor(
+    private readonly authorization: AuthorizationService,
+    private readonly sessions: SessionsService,
+    private readonly users: UsersService,
+    private readonly tokenEndpoint: TokenEndpoint,
+    private readonly audit: AuditService,
+  ) {}
+
+  @Get('oauth2/authorize')
+  async authorizeGet(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
+    return this.authorize(req, reply, formParams(req.query));
+  }
+
+  @Post('oauth2/authorize')
+  async authorizePost(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
+    const body = req.body as Record<string, unknown> | undefined;
+    // The published doc's curl example posts the code exchange to the authorization endpoint.
+    if (body && typeof body === 'object' && 'grant_type' in body) {
+      const tokens = await this.tokenEndpoint.handle(req, reply);
+      return reply.status(200).send(tokens);
+    }
+    return this.authorize(req, reply, formParams(body));
+  }
+
+  @Get('auth/login')
+  async loginGet(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
+    const params = formParams(req.query);
+    // The published doc sends users to /auth/login with the authorization request itself.
+    if (params.response_type !== undefined || params.client_id !== undefined)
+      return this.authorize(req, reply, params);
+    const returnTo = safeReturnTo(params.return_to);
+    const session = await this.sessions.current(req);
+    if (session) return reply.status(303).header('Location', returnTo).send();
+    return sendPage(reply, loginPage({ csrf: this.sessions.csrfFor(req, reply, null), returnTo }));
+  }
+
+  @Post('auth/login')
+  async loginPost(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
+    const form = formParams(req.body);
+    if (form.email === undefined && (form.response_type !== undefined || form.client_id !== undefined)) {
+      return this.authorize(req, reply, form);
+    }
+    const returnTo = safeReturnTo(form.return_to);
+    if (!this.sessions.verifyCsrf(req, null, form.csrf_token)) return this.csrfFailed(req, reply, returnTo);
+    const user = await this.users.verifyCredentials(form.email ?? '', form.password ?? '');
+    const meta = requestMeta(req);
+    if (!user) {
+      const known = await this.users.findByEmail(form.email ?? '');
+      await this.audit.record({
+        type: 'sign_in.failed',
+        userId: known?.id,
+        ...meta,
+        details: { email: (form.email ?? '').slice(0, 254) },
+      });
+      const page = loginPage({
+        csrf: this.sessions.csrfFor(req, reply, null),
+        returnTo,
+        email: form.email,
+        // One message for unknown email and wrong password: no account enumeration.
+        error: 'Email or password is incorrect.',
+      });
+      return sendPage(reply, page, 401);
+    }
+    await this.sessions.start(reply, req, user.id);
+    await this.audit.record({ type: 'sign_in.succeeded', userId: user.id, ...meta });
+    return reply.status(303).header('Location', returnTo).header('Cache-Control', 'no-store').send();
+  }
+
+  @Get('auth/signup')
+  async signupGet(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
+    const returnTo = safeReturnTo(formParams(req.query).return_to);
+    return sendPage(reply, signupPage({ csrf: this.sessions.csrfFor(req, reply, null), returnTo }));
+  }
+
+  @Post('auth/signup')
+  async signupPost(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
+    const form = formParams(req.body);
+    const returnTo = safeReturnTo(form.return_to);
+    if (!this.sessions.verifyCsrf(req, null, form.csrf_token)) return this.csrfFailed(req, reply, returnTo);
+    try {
+      const user = await this.users.create({
+        email: form.email ?? '',
+        password: form.password ?? '',
+        displayName: form.name,
+      });
+      await this.sessions.start(reply, req, user.id);
+      await this.audit.record({ type: 'sign_up', userId: user.id, ...requestMeta(req) });
+      return reply.status(303).header('Location', returnTo).send();
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      const errors: Record<string, string> = {};
+      if (error instanceof ValidationFailed) {
+        for (const f of error.fields)
+          errors[f.field] =
+            `${f.field === 'name' ? 'Name' : f.field === 'email' ? 'Email' : 'Password'} ${f.messages[0]}.`;
+      }
+      const page = signupPage({
+        csrf: this.sessions.csrfFor(req, reply, null),
+        returnTo,
+        email: form.email,
+        name: form.name,
+        errors,
+        error:
+          error instanceof ValidationFailed
+            ? undefined
+            : 'An account with this email already exists. Sign in instead?',
+      });
+      return sendPage(reply, page, error.status);
+    }
+  }
+
+  @Post('auth/logout')
+  async logout(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
+    const form = formParams(req.body);
+    const session = await this.sessions.current(req);
+    if (session && !this.sessions.verifyCsrf(req, session, form.csrf_token ?? req.headers['x-csrf-token'])) {
+      return this.csrfFailed(req, reply, '/auth/login');
+    }
+    await this.sessions.end(req, reply);
+    return reply.status(303).header('Location', '/auth/login').send();
+  }
+
+  @Get('auth/consent')
+  async consentGet(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
+    return this.authorize(req, reply, formParams(req.query));
+  }
+
+  @Post('auth/consent')
+  async consentPost(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
+    const form = formParams(req.body);
+    // Re-validate everything the form carried: hidden fields are user input like any other.
+    const request = await this.authorization.validate(form, 'POST');
+    const session = await this.sessions.current(req);
+    if (!session)
+      return this.showLogin(req, reply, this.authorization.returnPath(request.params), request.client.name);
+    if (!this.sessions.verifyCsrf(req, session, form.csrf_token)) {
+      throw new AuthorizationPageError(
+        'csrf_failed',
+        'This form expired or did not come from this site. Start again from the app.',
+        403,
+      );
+    }
+    if (form.decision === 'approve') {
+      const redirect = await this.authorization.approve(request, session.userId, 'POST');
+      await this.audit.record({
+        type: 'consent.granted',
+        userId: session.userId,
+        clientId: request.client.clientId,
+        ...requestMeta(req),
+        details: { scope: request.scopes.join(' ') },
+      });
+      return sendRedirect(reply, redirect);
+    }
+    if (form.decision === 'deny') return sendRedirect(reply, this.authorization.deny(request, 'POST'));
+    throw new AuthorizationPageError('invalid_request', 'Choose Allow or Deny.');
+  }
+
+  /** Authorization request → login page, consent page, or straight back to the app with a code. */
+  private async authorize(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    params: Record<string, string>,
+  ): Promise<FastifyReply> {
+    const method = req.method === 'GET' ? 'GET' : 'POST';
+    const request = await this.authorization.validate(params, method);
+    const session = await this.sessions.current(req);
+    if (!session)
+      return this.showLogin(req, reply, this.authorization.returnPath(request.params), request.client.name);
+    if (await this.authorization.needsConsent(request, session.userId)) {
+      return this.showConsent(req, reply, session, request);
+    }
+    return sendRedirect(reply, await this.authorization.approve(request, session.userId, method));
+  }
+
+  private async showConsent(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    session: ActiveSession,
+    request: Awaited<ReturnType<AuthorizationService['validate']>>,
+  ): Promise<FastifyReply> {
+    const user = await this.users.findById(session.userId);
+    const page = consentPage({
+      csrf: this.sessions.csrfFor(req, reply, session),
+      client: request.client,
+      scopes: request.scopes,
+      userEmail: user?.email ?? '',
+      request: request.params,
+    });
+    return sendPage(reply, page);
+  }
+
+  private showLogin(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    returnTo: string,
+    appName?: string,
+  ): FastifyReply {
+    return sendPage(reply, loginPage({ csrf: this.sessions.csrfFor(req, reply, null), returnTo, appName }));
+  }
+
+  private csrfFailed(req: FastifyRequest, reply: FastifyReply, returnTo: string): FastifyReply {
+    const page = loginPage({
+      csrf: this.sessions.csrfFor(req, reply, null),
+      returnTo,
+      error: 'This form expired or did not come from this site. Please try again.',
+    });
+    return sendPage(reply, page, 403);
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * After sign-in we only follow same-origin paths: `/x` but never `//evil`, `/\evil` or an absolute URL
+ * (an open redirector would let phishing pages borrow our login).
+ */
+export const DEFAULT_RETURN = '/console';
+
+export function safeReturnTo(value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 8192) return DEFAULT_RETURN;
+  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return DEFAULT_RETURN;
+  // eslint-disable-next-line no-control-regex -- control characters and backslashes are refused
+  if (/[\u0000-\u001f\u007f\\]/.test(value)) return DEFAULT_RETURN;
+  return value;
+}

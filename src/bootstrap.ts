@@ -1,0 +1,81 @@
+import type { IncomingMessage } from 'node:http';
+import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import helmet from '@fastify/helmet';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { ValidationFailed } from './common/errors/api-error';
+import { registerBodyParsers } from './common/http/body-parsers';
+import { setupOpenApi } from './common/http/openapi';
+import { requestIdFor } from './common/http/logging';
+import type { AppConfig } from './config/app-config';
+
+/** Request limits: OAuth and API bodies are small; anything bigger is an attack or a mistake. */
+export const BODY_LIMIT = 64 * 1024;
+
+function flattenValidation(errors: ValidationError[], prefix = ''): { field: string; messages: string[] }[] {
+  return errors.flatMap((e) => {
+    const field = prefix ? `${prefix}.${e.property}` : e.property;
+    const own = e.constraints ? [{ field, messages: Object.values(e.constraints) }] : [];
+    return [...own, ...flattenValidation(e.children ?? [], field)];
+  });
+}
+
+/** Builds the whole application; main.ts listens on it, e2e tests call it too (the same code path). */
+export async function createApp(
+  config: AppConfig,
+  options: { quiet?: boolean } = {},
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    trustProxy: config.trustProxy,
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { maxParamLength: 200 },
+    return503OnClosing: true,
+    // Fastify assigns the id before any hook; pino-http reuses req.id, so logs and header agree.
+    genReqId: (req: IncomingMessage) => {
+      const id = requestIdFor(req);
+      (req as { id?: string }).id = id;
+      return id;
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    bufferLogs: true,
+    // Throw start-up errors to the caller (main.ts prints one line; tests assert on them) instead of exit(1).
+    abortOnError: false,
+    // Our own parsers (registerBodyParsers): precise errors and the doc's form-as-JSON tolerance.
+    bodyParser: false,
+    logger: options.quiet ? false : undefined,
+  });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  registerBodyParsers(fastify, BODY_LIMIT);
+  // Every response names its request id, so a user's report can be matched to the server log.
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+
+  await app.register(helmet, {
+    // JSON API default; the HTML pages set their own stricter CSP per response.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    },
+    referrerPolicy: { policy: 'no-referrer' },
+    hsts: config.issuer.startsWith('https://') ? { maxAge: 31536000, includeSubDomains: true } : false,
+  });
+
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => new ValidationFailed(flattenValidation(errors)),
+    }),
+  );
+  // Swagger UI at /docs, the OpenAPI JSON at /docs/json (public; it sets its own CSP on those routes).
+  setupOpenApi(app, config);
+  return app;
+}

@@ -1,0 +1,151 @@
+import { existsSync } from 'node:fs';
+import { Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AuditModule } from '../audit/audit.module';
+import { AuditService } from '../audit/audit.service';
+import { ClientsModule } from '../clients/clients.module';
+import { ClientsService } from '../clients/clients.service';
+import { ApiError } from '../common/errors/api-error';
+import { CommonModule } from '../common/common.module';
+import { ConfigError, loadConfig, type AppConfig } from '../config/app-config';
+import { ConfigModule } from '../config/config.module';
+import { DatabaseModule } from '../database/database.module';
+import { EmbeddedDatabaseLockedError } from '../database/embedded-postgres';
+import { JwtTokensModule } from '../tokens/jwt/jwt-tokens.module';
+import { SigningKeysService } from '../tokens/jwt/signing-keys.service';
+import { UsersModule } from '../users/users.module';
+import { UsersService } from '../users/users.service';
+import { all, optional, parseArgs, required, UsageError } from './args';
+
+/** The operator's tool: same configuration as the server, no HTTP. Output: one JSON object on stdout. */
+type Command = (app: INestApplicationContext, flags: Map<string, string[]>) => Promise<unknown>;
+
+async function ownerId(app: INestApplicationContext, email: string | undefined): Promise<string | null> {
+  if (!email) return null;
+  const user = await app.get(UsersService).findByEmail(email);
+  if (!user) throw new UsageError(`no user with email ${email}`);
+  return user.id;
+}
+
+const COMMANDS: Record<string, { usage: string; run: Command }> = {
+  'client:create': {
+    usage:
+      'client:create --name N --type confidential|public --redirect-uri U [--redirect-uri U2] --scope "read:user read:projects" [--grant-type G ...] [--owner EMAIL]',
+    run: async (app, flags) => {
+      const type = required(flags, 'type');
+      if (type !== 'confidential' && type !== 'public')
+        throw new UsageError('--type must be confidential or public');
+      const grantTypes = all(flags, 'grant-type');
+      const { client, clientSecret } = await app.get(ClientsService).register({
+        name: required(flags, 'name'),
+        type,
+        redirectUris: all(flags, 'redirect-uri'),
+        scopes: (optional(flags, 'scope') ?? '').split(' ').filter(Boolean),
+        grantTypes: grantTypes.length ? grantTypes : undefined,
+        ownerId: await ownerId(app, optional(flags, 'owner')),
+      });
+      return {
+        client_id: client.clientId,
+        ...(clientSecret ? { client_secret: clientSecret } : {}),
+        name: client.name,
+        type: client.type,
+        redirect_uris: client.redirectUris,
+        grant_types: client.grantTypes,
+        scopes: client.scopes,
+      };
+    },
+  },
+  'audit:verify': {
+    usage: 'audit:verify   (exit 1 when the audit chain is broken)',
+    run: async (app) => {
+      const result = await app.get(AuditService).verify();
+      if (!result.ok) {
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+        throw new UsageError(`audit chain broken at row ${result.brokenAt}: ${result.reason}`);
+      }
+      return result;
+    },
+  },
+  'keys:rotate': {
+    usage: 'keys:rotate [--emergency]   (emergency: the old key stops verifying at once)',
+    run: async (app, flags) => {
+      const emergency = optional(flags, 'emergency') === 'true';
+      const result = await app.get(SigningKeysService).rotateNow({ emergency });
+      return { ...result, emergency };
+    },
+  },
+  'client:rotate-secret': {
+    usage: 'client:rotate-secret --client-id ID',
+    run: async (app, flags) => {
+      const clients = app.get(ClientsService);
+      const client = await clients.findActive(required(flags, 'client-id'));
+      if (!client) throw new UsageError('no active client with that client_id');
+      const { clientSecret } = await clients.rotateSecret(null, client.id);
+      return { client_id: client.clientId, client_secret: clientSecret };
+    },
+  },
+  'user:create': {
+    usage: 'user:create --email E --password P [--name N]',
+    run: async (app, flags) => {
+      const user = await app.get(UsersService).create({
+        email: required(flags, 'email'),
+        password: required(flags, 'password'),
+        displayName: optional(flags, 'name'),
+      });
+      return { id: user.id, email: user.email };
+    },
+  },
+};
+
+@Module({})
+class AdminModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AdminModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        // Next to a running server on the embedded database, go through its socket instead of failing.
+        DatabaseModule.forRoot(config, { shareRunningEmbedded: true }),
+        CommonModule,
+        AuditModule,
+        UsersModule,
+        ClientsModule,
+        JwtTokensModule,
+      ],
+    };
+  }
+}
+
+function usage(): string {
+  return `usage: npm run admin -- <command>\n${Object.values(COMMANDS)
+    .map((c) => `  ${c.usage}`)
+    .join('\n')}`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const { command, flags } = parseArgs(argv);
+  const spec = command ? COMMANDS[command] : undefined;
+  if (!spec) throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
+  const config = loadConfig();
+  const app = await NestFactory.createApplicationContext(AdminModule.forRoot(config), { logger: ['error'] });
+  try {
+    const result = await spec.run(app, flags);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return 0;
+  } finally {
+    await app.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError) process.stderr.write(`error: ${error.message}\n${usage()}\n`);
+    else if (error instanceof ApiError) process.stderr.write(`error: ${error.code}: ${error.description}\n`);
+    else if (error instanceof ConfigError || error instanceof EmbeddedDatabaseLockedError)
+      process.stderr.write(`error: ${error.message}\n`);
+    else process.stderr.write(`error: ${String(error)}\n`);
+    process.exit(1);
+  },
+);

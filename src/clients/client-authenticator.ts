@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { InvalidClient, InvalidRequest } from '../common/errors/oauth-errors';
+import { ClientsService, type ClientView } from './clients.service';
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+export interface AuthenticatedClient {
+  client: ClientView;
+  method: ClientAuthMethod;
+}
+
+/** RFC 6749 §2.3.1 + Appendix B: Basic credentials are form-urlencoded before base64. */
+function formDecode(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+function parseBasic(header: string): { id: string; secret: string } | undefined {
+  const match = /^Basic ([A-Za-z0-9+/]+=*)$/i.exec(header.trim());
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  const id = formDecode(decoded.slice(0, colon));
+  const secret = formDecode(decoded.slice(colon + 1));
+  return id && secret !== undefined ? { id, secret } : undefined;
+}
+
+/**
+ * Client authentication at the token, introspection and revocation endpoints:
+ * client_secret_basic, client_secret_post, or none (public clients, which must then use PKCE).
+ */
+@Injectable()
+export class ClientAuthenticator {
+  constructor(private readonly clients: ClientsService) {}
+
+  async authenticate(request: FastifyRequest, params: Record<string, string>): Promise<AuthenticatedClient> {
+    const header = request.headers.authorization;
+    const basic = header && /^basic /i.test(header) ? parseBasic(header) : undefined;
+    if (header && /^basic /i.test(header) && !basic) throw new InvalidClient('malformed Basic credentials');
+    const bodyId = params.client_id;
+    const bodySecret = params.client_secret;
+
+    if (basic) {
+      // RFC 6749 §2.3: a client MUST NOT use more than one authentication method per request.
+      if (bodySecret !== undefined) throw new InvalidRequest('use one client authentication method, not two');
+      if (bodyId !== undefined && bodyId !== basic.id)
+        throw new InvalidClient('client_id does not match the credentials');
+      return { client: await this.withSecret(basic.id, basic.secret), method: 'client_secret_basic' };
+    }
+    if (bodyId === undefined) throw new InvalidClient('client authentication required');
+    if (bodySecret !== undefined) {
+      return { client: await this.withSecret(bodyId, bodySecret), method: 'client_secret_post' };
+    }
+    const client = await this.clients.findActive(bodyId);
+    // Confidential clients must prove their identity; only public clients may use "none".
+    if (!client || client.type !== 'public') throw new InvalidClient();
+    return { client, method: 'none' };
+  }
+
+  private async withSecret(clientId: string, secret: string): Promise<ClientView> {
+    const [client, ok] = await Promise.all([
+      this.clients.findActive(clientId),
+      this.clients.verifySecret(clientId, secret),
+    ]);
+    if (!client || !ok || client.type !== 'confidential') throw new InvalidClient();
+    return client;
+  }
+}

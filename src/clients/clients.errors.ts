@@ -1,0 +1,7 @@
+import { ValidationFailed } from '../common/errors/api-error';
+
+export class InvalidClientMetadata extends ValidationFailed {
+  constructor(field: string, message: string) {
+    super([{ field, messages: [message] }]);
+  }
+}

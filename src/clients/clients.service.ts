@@ -1,0 +1,243 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { randomToken, SecretHasher } from '../common/crypto/crypto.service';
+import { NotFound } from '../common/errors/api-error';
+import { isKnownScope } from '../common/scopes';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { InvalidClientMetadata } from './clients.errors';
+import { OAuthClient, type ClientType } from './oauth-client.entity';
+import { redirectUriProblem } from './redirect-uri';
+
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+
+/** What other modules see of a client: never the secret hash. */
+export interface ClientView {
+  id: string;
+  clientId: string;
+  name: string;
+  type: ClientType;
+  redirectUris: string[];
+  grantTypes: string[];
+  scopes: string[];
+  ownerId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ClientInput {
+  name: string;
+  type: ClientType;
+  redirectUris: string[];
+  scopes: string[];
+  grantTypes?: string[];
+  ownerId?: string | null;
+}
+
+export type ClientPatch = Partial<Pick<ClientInput, 'name' | 'redirectUris' | 'scopes' | 'grantTypes'>>;
+
+function view(c: OAuthClient): ClientView {
+  return {
+    id: c.id,
+    clientId: c.clientId,
+    name: c.name,
+    type: c.type,
+    redirectUris: [...c.redirectUris],
+    grantTypes: [...c.grantTypes],
+    scopes: [...c.scopes],
+    ownerId: c.ownerId,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+  };
+}
+
+/** Client secrets: 256 random bits with a recognisable prefix (secret scanners can spot leaks). */
+const SECRET_PREFIX = 'iics_';
+
+@Injectable()
+export class ClientsService {
+  /** Token-endpoint fast path: active clients by client_id, dropped on any change to that client. */
+  private readonly cache = new Map<string, { client: OAuthClient; until: number }>();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectRepository(OAuthClient) private readonly clients: Repository<OAuthClient>,
+    private readonly hasher: SecretHasher,
+    private readonly audit: AuditService,
+  ) {}
+
+  async register(input: ClientInput): Promise<{ client: ClientView; clientSecret?: string }> {
+    const checked = this.check(
+      { ...input, grantTypes: input.grantTypes ?? this.defaultGrantTypes(input.type) },
+      input.type,
+    );
+    const clientSecret = input.type === 'confidential' ? SECRET_PREFIX + randomToken() : undefined;
+    const saved = await this.clients.save(
+      this.clients.create({
+        clientId: `iic_${randomToken(18)}`,
+        name: checked.name,
+        type: input.type,
+        redirectUris: checked.redirectUris,
+        grantTypes: checked.grantTypes,
+        scopes: checked.scopes,
+        ownerId: input.ownerId ?? null,
+        secretHash: clientSecret ? this.hasher.hash(clientSecret) : null,
+      }),
+    );
+    await this.audit.record({
+      type: 'client.created',
+      userId: saved.ownerId,
+      clientId: saved.clientId,
+      details: { name: saved.name, type: saved.type },
+    });
+    return { client: view(saved), clientSecret };
+  }
+
+  async listOwned(ownerId: string): Promise<ClientView[]> {
+    const rows = await this.clients.find({
+      where: { ownerId, revokedAt: IsNull() },
+      order: { createdAt: 'DESC' },
+    });
+    return rows.map(view);
+  }
+
+  async getOwned(ownerId: string, id: string): Promise<ClientView> {
+    return view(await this.owned(ownerId, id));
+  }
+
+  async update(ownerId: string, id: string, patch: ClientPatch): Promise<ClientView> {
+    const client = await this.owned(ownerId, id);
+    const merged = {
+      name: patch.name ?? client.name,
+      redirectUris: patch.redirectUris ?? client.redirectUris,
+      scopes: patch.scopes ?? client.scopes,
+      grantTypes: patch.grantTypes ?? client.grantTypes,
+    };
+    Object.assign(client, this.check(merged, client.type));
+    const saved = await this.clients.save(client);
+    this.cache.delete(client.clientId);
+    return view(saved);
+  }
+
+  /** Deleting is a soft revoke: the client_id is never reissued and its tokens stop at once. */
+  async delete(ownerId: string, id: string): Promise<ClientView> {
+    const client = await this.owned(ownerId, id);
+    client.revokedAt = new Date();
+    await this.clients.save(client);
+    this.cache.delete(client.clientId);
+    await this.audit.record({ type: 'client.deleted', userId: ownerId, clientId: client.clientId });
+    return view(client);
+  }
+
+  /** New secret shown once; the previous one keeps working for CLIENT_SECRET_ROTATION_OVERLAP seconds. */
+  async rotateSecret(
+    ownerId: string | null,
+    id: string,
+  ): Promise<{ client: ClientView; clientSecret: string }> {
+    const client = ownerId === null ? await this.byId(id) : await this.owned(ownerId, id);
+    if (client.type !== 'confidential')
+      throw new InvalidClientMetadata('type', 'public clients have no secret');
+    const clientSecret = SECRET_PREFIX + randomToken();
+    const overlap = this.config.clientSecretRotationOverlap;
+    client.previousSecretHash = overlap > 0 ? client.secretHash : null;
+    client.previousSecretExpiresAt = overlap > 0 ? new Date(Date.now() + overlap * 1000) : null;
+    client.secretHash = this.hasher.hash(clientSecret);
+    await this.clients.save(client);
+    this.cache.delete(client.clientId);
+    await this.audit.record({
+      type: 'client.secret_rotated',
+      userId: client.ownerId,
+      clientId: client.clientId,
+      details: { overlap_seconds: overlap },
+    });
+    return { client: view(client), clientSecret };
+  }
+
+  /** The active client with this public id, or null. Served from a 30 s cache (invalidated on change). */
+  async findActive(clientId: string): Promise<ClientView | null> {
+    const client = await this.activeEntity(clientId);
+    return client ? view(client) : null;
+  }
+
+  /** Secret check in constant time against the current and, during an overlap, the previous secret. */
+  async verifySecret(clientId: string, secret: string): Promise<boolean> {
+    const client = await this.activeEntity(clientId);
+    if (!client?.secretHash || secret.length > 200) return false;
+    const current = this.hasher.matches(secret, client.secretHash);
+    const previous =
+      !!client.previousSecretHash &&
+      !!client.previousSecretExpiresAt &&
+      client.previousSecretExpiresAt.getTime() > Date.now() &&
+      this.hasher.matches(secret, client.previousSecretHash);
+    return current || previous;
+  }
+
+  private async activeEntity(clientId: string): Promise<OAuthClient | null> {
+    if (clientId.length > 64) return null;
+    const hit = this.cache.get(clientId);
+    if (hit && hit.until > Date.now()) return hit.client;
+    const client = await this.clients.findOneBy({ clientId, revokedAt: IsNull() });
+    if (client) {
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(clientId, { client, until: Date.now() + 30_000 });
+    } else this.cache.delete(clientId);
+    return client;
+  }
+
+  /** Apps log users in by default; client_credentials must be asked for explicitly. */
+  private defaultGrantTypes(_type: ClientType): GrantType[] {
+    return ['authorization_code', 'refresh_token'];
+  }
+
+  private check(
+    input: { name: string; redirectUris: string[]; scopes: string[]; grantTypes: string[] },
+    type: ClientType,
+  ): { name: string; redirectUris: string[]; scopes: string[]; grantTypes: GrantType[] } {
+    const name = input.name.trim();
+    if (name.length < 1 || name.length > 100)
+      throw new InvalidClientMetadata('name', 'must be 1 to 100 characters');
+    const redirectUris = [...new Set(input.redirectUris)];
+    if (redirectUris.length > 10)
+      throw new InvalidClientMetadata('redirect_uris', 'at most 10 redirect URIs');
+    for (const uri of redirectUris) {
+      const problem = redirectUriProblem(uri);
+      if (problem) throw new InvalidClientMetadata('redirect_uris', `${uri.slice(0, 100)}: ${problem}`);
+    }
+    const scopes = [...new Set(input.scopes)];
+    const unknown = scopes.filter((s) => !isKnownScope(s));
+    if (unknown.length)
+      throw new InvalidClientMetadata('scopes', `unknown scope: ${unknown.join(' ').slice(0, 100)}`);
+    const grantTypes = [...new Set(input.grantTypes)];
+    for (const g of grantTypes) {
+      if (!(GRANT_TYPES as readonly string[]).includes(g)) {
+        throw new InvalidClientMetadata('grant_types', `unsupported grant type: ${g.slice(0, 50)}`);
+      }
+    }
+    if (grantTypes.length === 0) throw new InvalidClientMetadata('grant_types', 'at least one grant type');
+    if (type === 'public' && grantTypes.includes('client_credentials')) {
+      throw new InvalidClientMetadata('grant_types', 'public clients cannot use client_credentials');
+    }
+    if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
+      throw new InvalidClientMetadata(
+        'redirect_uris',
+        'the authorization_code grant needs at least one redirect URI',
+      );
+    }
+    return { name, redirectUris, scopes, grantTypes: grantTypes as GrantType[] };
+  }
+
+  private async owned(ownerId: string, id: string): Promise<OAuthClient> {
+    const client = await this.clients.findOneBy({ id, ownerId, revokedAt: IsNull() });
+    // Another user's client is indistinguishable from a missing one.
+    if (!client) throw new NotFound('client');
+    return client;
+  }
+
+  private async byId(id: string): Promise<OAuthClient> {
+    const client = await this.clients.findOneBy({ id, revokedAt: IsNull() });
+    if (!client) throw new NotFound('client');
+    return client;
+  }
+}

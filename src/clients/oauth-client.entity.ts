@@ -1,0 +1,69 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
+import { User } from '../users/user.entity';
+
+export type ClientType = 'confidential' | 'public';
+
+@Entity({ name: 'oauth_clients' })
+@Unique('UQ_oauth_clients_client_id', ['clientId'])
+@Index('IDX_oauth_clients_owner', ['ownerId'])
+export class OAuthClient {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'PK_oauth_clients' })
+  id: string;
+
+  /** The public identifier apps send as `client_id`. */
+  @Column({ name: 'client_id', type: 'varchar', length: 64 })
+  clientId: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  name: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  type: ClientType;
+
+  /** Exact strings; RFC 9700 §4.1.3 asks for exact matching. */
+  @Column({ name: 'redirect_uris', type: 'text', array: true, default: '{}' })
+  redirectUris: string[];
+
+  @Column({ name: 'grant_types', type: 'text', array: true, default: '{}' })
+  grantTypes: string[];
+
+  @Column({ type: 'text', array: true, default: '{}' })
+  scopes: string[];
+
+  @Column({ name: 'owner_id', type: 'uuid', nullable: true })
+  ownerId: string | null;
+
+  /** Declared so the schema diff knows the foreign key; not loaded by default. */
+  @ManyToOne(() => User, { onDelete: 'CASCADE', createForeignKeyConstraints: true })
+  @JoinColumn({ name: 'owner_id', foreignKeyConstraintName: 'FK_oauth_clients_owner' })
+  owner?: User;
+
+  @Column({ name: 'secret_hash', type: 'varchar', length: 64, nullable: true })
+  secretHash: string | null;
+
+  /** After a rotation, the old secret works until previousSecretExpiresAt (overlap for deployments). */
+  @Column({ name: 'previous_secret_hash', type: 'varchar', length: 64, nullable: true })
+  previousSecretHash: string | null;
+
+  @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true })
+  previousSecretExpiresAt: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+
+  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
+  revokedAt: Date | null;
+}

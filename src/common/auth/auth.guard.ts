@@ -1,0 +1,44 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { InsufficientScope, InvalidRequest, MissingCredential } from '../errors/oauth-errors';
+import { AuthenticatorRegistry } from './authenticators';
+import { ACCEPTED_CREDENTIALS, AuthenticatedRequest, IS_PUBLIC, REQUIRED_SCOPES } from './decorators';
+import type { CredentialKind } from './principal';
+
+const RESOURCE_CREDENTIALS: CredentialKind[] = ['bearer', 'api_key'];
+
+/**
+ * Deny by default: every route needs a credential unless marked @Public().
+ * RFC 6750 §3: no credential → 401 with a bare challenge; bad credential → invalid_token;
+ * missing scope → 403 insufficient_scope.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly registry: AuthenticatorRegistry,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const accepted =
+      this.reflector.getAllAndOverride<CredentialKind[]>(ACCEPTED_CREDENTIALS, targets) ??
+      RESOURCE_CREDENTIALS;
+    const presented = accepted
+      .map((kind) => this.registry.get(kind))
+      .filter((a) => a !== undefined && a.present(request));
+    if (presented.length === 0) throw new MissingCredential();
+    // One request, one credential: two would make "who is calling" ambiguous.
+    if (presented.length > 1) throw new InvalidRequest('send exactly one credential, not several');
+
+    const principal = await presented[0]!.authenticate(request);
+    const needed = this.reflector.getAllAndOverride<string[]>(REQUIRED_SCOPES, targets) ?? [];
+    const missing = needed.filter((scope) => !principal.scopes.has(scope));
+    if (missing.length > 0) throw new InsufficientScope(needed);
+    request.principal = principal;
+    return true;
+  }
+}

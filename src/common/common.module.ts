@@ -1,0 +1,20 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AuthGuard } from './auth/auth.guard';
+import { AuthenticatorRegistry } from './auth/authenticators';
+import { SecretHasher } from './crypto/crypto.service';
+import { ErrorFilter } from './errors/error.filter';
+import { AssetsController } from './pages/assets.controller';
+
+@Global()
+@Module({
+  controllers: [AssetsController],
+  providers: [
+    AuthenticatorRegistry,
+    SecretHasher,
+    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_FILTER, useClass: ErrorFilter },
+  ],
+  exports: [AuthenticatorRegistry, SecretHasher],
+})
+export class CommonModule {}

@@ -1,0 +1,197 @@
+import { hkdfSync } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+
+/** Raised when the environment is unusable; main.ts prints its one-line message and exits 1. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`config: ${variable} ${problem}`);
+  }
+}
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** The development-only secret: refused in production so no deployment ships with a known pepper. */
+export const PLACEHOLDER_APP_SECRET = 'dev-only-insecure-app-secret-change-me';
+
+/**
+ * The whole runtime configuration, validated once at start-up (design convention 6).
+ * Every field maps to one variable documented in `.env.example`.
+ */
+export interface AppConfig {
+  nodeEnv: NodeEnv;
+  port: number;
+  host: string;
+  /** Public base URL, the `iss` of every token (no trailing slash). */
+  issuer: string;
+  /** Set → that PostgreSQL; unset → embedded PGlite in `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  dbMigrationsRun: boolean;
+  allowEmbeddedInProduction: boolean;
+  redisUrl?: string;
+  logLevel: LogLevel;
+  /** Key material derived from APP_SECRET; the secret itself is not kept. */
+  secrets: { pepper: Buffer; keyEncryptionKey: Buffer };
+  /** Seconds. */
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  authorizationCodeTtl: number;
+  sessionTtl: number;
+  /** OAuth 2.1 profile: PKCE for every client, not just public ones. */
+  requirePkce: boolean;
+  clientSecretRotationOverlap: number;
+  apiKeyRollOverlap: number;
+  /** A new signing key is in the JWKS this long before it signs (clients refresh their JWKS cache). */
+  keyPrepublish: number;
+  /** Scheduled signing-key rotation period. */
+  keyRotationInterval: number;
+  /** The `<env>` part of API keys: `iik_live_...` or `iik_test_...`. */
+  apiKeyEnv: 'live' | 'test';
+  /** Demo user/client on an empty embedded database. */
+  seedDemoData: boolean;
+  /** Node cluster size: 1 (default) runs in-process; `auto` = one per core. Needs DATABASE_URL when > 1. */
+  workers: number;
+  trustProxy: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string, fallback?: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  return raw.trim();
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = str(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'must be an absolute URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
+  }
+  return raw;
+}
+
+function workers(env: Env, external: boolean): number {
+  const raw = str(env, 'WORKERS');
+  const count = raw === 'auto' ? availableParallelism() : int(env, 'WORKERS', 1, 1, 64);
+  // The embedded database lives inside one process: workers could not share it.
+  if (count > 1 && !external)
+    throw new ConfigError('WORKERS', 'above 1 needs DATABASE_URL (the embedded database is single-process)');
+  return count;
+}
+
+/** HKDF-SHA256 (RFC 5869) so the pepper and the key-encryption key are independent keys from one secret. */
+function derive(secret: string, info: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, 'iiniit-identity', info, 32));
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  const production = nodeEnv === 'production';
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const issuerRaw = url(env, 'ISSUER', ['http:', 'https:']) ?? `http://localhost:${port}`;
+  const issuerUrl = new URL(issuerRaw);
+  // RFC 8414 §2: the issuer has no query or fragment.
+  if (issuerUrl.search || issuerUrl.hash)
+    throw new ConfigError('ISSUER', 'must not contain a query or fragment');
+  const issuer = issuerRaw.replace(/\/+$/, '');
+
+  const appSecret = str(env, 'APP_SECRET');
+  if (production && (appSecret === undefined || appSecret === PLACEHOLDER_APP_SECRET)) {
+    throw new ConfigError(
+      'APP_SECRET',
+      'must be set to a random value of at least 32 characters in production',
+    );
+  }
+  if (appSecret !== undefined && appSecret.length < 32) {
+    throw new ConfigError('APP_SECRET', `must be at least 32 characters, got ${appSecret.length}`);
+  }
+  const secret = appSecret ?? PLACEHOLDER_APP_SECRET;
+
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const allowEmbeddedInProduction = bool(env, 'ALLOW_EMBEDDED_DB_IN_PRODUCTION', false);
+  if (production && !databaseUrl && !allowEmbeddedInProduction) {
+    throw new ConfigError(
+      'DATABASE_URL',
+      'must be set in production (or set ALLOW_EMBEDDED_DB_IN_PRODUCTION=true to run on the embedded database)',
+    );
+  }
+
+  const day = 86400;
+  return {
+    nodeEnv,
+    port,
+    host: str(env, 'HOST', '127.0.0.1')!,
+    issuer,
+    databaseUrl,
+    dataDir: resolve(str(env, 'DATA_DIR', './data')!),
+    dbMigrationsRun: bool(env, 'DB_MIGRATIONS_RUN', true),
+    allowEmbeddedInProduction,
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    logLevel: oneOf(
+      env,
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+      'info',
+    ),
+    secrets: {
+      pepper: derive(secret, 'secret-pepper'),
+      keyEncryptionKey: derive(secret, 'signing-key-encryption'),
+    },
+    accessTokenTtl: int(env, 'ACCESS_TOKEN_TTL', 3600, 60, day),
+    refreshTokenTtl: int(env, 'REFRESH_TOKEN_TTL', 30 * day, 300, 365 * day),
+    authorizationCodeTtl: int(env, 'AUTHORIZATION_CODE_TTL', 60, 10, 600),
+    sessionTtl: int(env, 'SESSION_TTL', 7 * day, 300, 90 * day),
+    requirePkce: bool(env, 'OAUTH_REQUIRE_PKCE', false),
+    clientSecretRotationOverlap: int(env, 'CLIENT_SECRET_ROTATION_OVERLAP', 0, 0, 30 * day),
+    apiKeyRollOverlap: int(env, 'API_KEY_ROLL_OVERLAP', day, 0, 30 * day),
+    keyPrepublish: int(env, 'KEY_PREPUBLISH', day, 0, 30 * day),
+    keyRotationInterval: int(env, 'KEY_ROTATION_INTERVAL', 30 * day, 3600, 365 * day),
+    apiKeyEnv: oneOf(env, 'API_KEY_ENV', ['live', 'test'] as const, production ? 'live' : 'test'),
+    // Demo data only ever on the embedded database outside production.
+    seedDemoData: bool(env, 'SEED_DEMO_DATA', true) && !databaseUrl && !production,
+    trustProxy: bool(env, 'TRUST_PROXY', false),
+    workers: workers(env, !!databaseUrl),
+  };
+}
+
+/** Injection token for the typed config (a plain object, so tests can build one with loadConfig). */
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,81 @@
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import type { AppConfig } from '../config/app-config';
+import {
+  findRunningEmbeddedPostgres,
+  startEmbeddedPostgres,
+  type EmbeddedPostgres,
+} from './embedded-postgres';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+
+/**
+ * A DataSource that also owns the embedded PostgreSQL it talks to: destroying it (Nest's shutdown, the
+ * TypeORM CLI, a test's app.close()) stops PGlite after the pool has closed, so nothing writes to a
+ * closed database and the data-dir lock is always released.
+ */
+export class OwningDataSource extends DataSource {
+  embedded?: EmbeddedPostgres;
+
+  override async destroy(): Promise<void> {
+    try {
+      if (this.isInitialized) await super.destroy();
+    } finally {
+      await this.embedded?.stop();
+      this.embedded = undefined;
+    }
+  }
+}
+
+export interface DataSourceMode {
+  /** CLI processes reuse a running server's embedded database through its socket instead of failing. */
+  shareRunningEmbedded?: boolean;
+  log?: (message: string) => void;
+}
+
+export async function createDataSource(
+  config: AppConfig,
+  mode: DataSourceMode = {},
+): Promise<OwningDataSource> {
+  const common = {
+    type: 'postgres',
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: false,
+    synchronize: false,
+    // Migrations run one transaction each, so a failed one leaves no half-applied schema.
+    migrationsTransactionMode: 'each',
+  } as const;
+
+  let embedded: EmbeddedPostgres | undefined;
+  let options: DataSourceOptions;
+  if (config.databaseUrl) {
+    options = { ...common, url: config.databaseUrl, extra: { max: 20 } };
+  } else {
+    const running = mode.shareRunningEmbedded ? await findRunningEmbeddedPostgres(config.dataDir) : null;
+    let connection = running;
+    if (!connection) {
+      embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, log: mode.log });
+      connection = embedded.connection;
+    }
+    // PGlite executes one statement at a time; a few pooled connections only queue behind its mutex.
+    options = {
+      ...common,
+      host: connection.host,
+      port: connection.port,
+      username: connection.user,
+      database: connection.database,
+      extra: { max: 4 },
+    };
+  }
+
+  const dataSource = new OwningDataSource(options);
+  dataSource.embedded = embedded;
+  try {
+    await dataSource.initialize();
+    if (config.dbMigrationsRun) await dataSource.runMigrations({ transaction: 'each' });
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+  return dataSource;
+}

@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { ClientsModule } from '../clients/clients.module';
+import { UsersModule } from '../users/users.module';
+import { DemoDataService } from './demo-data.service';
+
+@Module({ imports: [UsersModule, ClientsModule], providers: [DemoDataService] })
+export class DemoDataModule {}

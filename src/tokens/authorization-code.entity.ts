@@ -1,0 +1,46 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/** RFC 6749 §4.1.2: short-lived, single use, bound to client, redirect_uri, user, scope and PKCE challenge. */
+@Entity({ name: 'authorization_codes' })
+@Index('IDX_authorization_codes_expires', ['expiresAt'])
+export class AuthorizationCode {
+  @PrimaryColumn({
+    name: 'code_hash',
+    type: 'varchar',
+    length: 64,
+    primaryKeyConstraintName: 'PK_authorization_codes',
+  })
+  codeHash: string;
+
+  @Column({ name: 'client_id', type: 'varchar', length: 64 })
+  clientId: string;
+
+  @Column({ name: 'grant_id', type: 'uuid' })
+  grantId: string;
+
+  @Column({ name: 'user_id', type: 'uuid' })
+  userId: string;
+
+  @Column({ name: 'redirect_uri', type: 'text' })
+  redirectUri: string;
+
+  /** RFC 6749 §4.1.3: the token request must repeat redirect_uri only when the authorization request sent it. */
+  @Column({ name: 'redirect_uri_sent', type: 'boolean' })
+  redirectUriSent: boolean;
+
+  @Column({ type: 'text', array: true, default: '{}' })
+  scopes: string[];
+
+  /** S256 challenge (RFC 7636 §4.2); null when the request had none. */
+  @Column({ name: 'code_challenge', type: 'varchar', length: 128, nullable: true })
+  codeChallenge: string | null;
+
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt: Date;
+
+  @Column({ name: 'consumed_at', type: 'timestamptz', nullable: true })
+  consumedAt: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}

@@ -1,0 +1,219 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService, type JwtVerifyOptions } from '@nestjs/jwt';
+import { createHash, type KeyObject } from 'node:crypto';
+import { randomToken } from '../../common/crypto/crypto.service';
+import { InvalidToken } from '../../common/errors/oauth-errors';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { CLOCK, type Clock } from './clock';
+import { acceptAccessTokenHeader } from './jwt-header';
+import { JWT_ALGORITHM } from './jwt.constants';
+import { LruCache } from './lru-cache';
+import { SigningKeysService } from './signing-keys.service';
+
+/** RFC 9068 §2.2 `aud`: the resource our access tokens are for — the product API under /v1 (RFC 9728 resource). */
+export function apiAudience(config: Pick<AppConfig, 'issuer'>): string {
+  return `${config.issuer}/v1`;
+}
+
+/** RFC 9068 §3: the `typ` header of a JWT access token. */
+export const ACCESS_TOKEN_TYP = 'at+jwt';
+
+/** RFC 7519 §4.1.4 allows "some small leeway" for clock skew between instances. */
+const CLOCK_TOLERANCE_SECONDS = 5;
+
+/** Verified tokens remembered per process; at ~300 bytes each, 10k entries is a few MB. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
+export interface AccessTokenRequest {
+  /** The user id, or the client_id for client_credentials (RFC 9068 §2.2: sub = client_id). */
+  subject: string;
+  clientId: string;
+  scopes: string[];
+  /** The user×client authorization the token belongs to; revoking it kills the token. */
+  grantId?: string;
+}
+
+export interface IssuedAccessToken {
+  token: string;
+  jti: string;
+  /** Seconds (RFC 6749 §5.1 expires_in). */
+  expiresIn: number;
+  expiresAt: Date;
+}
+
+export interface VerifiedAccessToken {
+  sub: string;
+  clientId: string;
+  scopes: Set<string>;
+  jti: string;
+  grantId?: string;
+  /** Epoch seconds. */
+  exp: number;
+  iat: number;
+  /** `client` for client_credentials tokens (sub === client_id): a service, never a user. */
+  kind: 'user' | 'client';
+}
+
+/** RFC 9068 §2.2 claims as we mint them. */
+interface AccessTokenClaims {
+  iss: string;
+  sub: string;
+  aud: string;
+  exp: number;
+  iat: number;
+  jti: string;
+  client_id: string;
+  scope: string;
+  grant_id?: string;
+}
+
+interface CachedVerification {
+  kid: string;
+  sub: string;
+  clientId: string;
+  scopes: readonly string[];
+  jti: string;
+  grantId?: string;
+  exp: number;
+  iat: number;
+}
+
+/**
+ * @nestjs/jwt 11 types `publicKey` as string | Buffer, but hands it unchanged to jsonwebtoken 9, whose
+ * verify accepts a KeyObject (`secretOrPublicKey instanceof KeyObject`). Passing the parsed KeyObject
+ * verifies ~3x faster than re-parsing a PEM on every call (12.5k/s against 3.9k/s per core, measured here).
+ */
+type KeyObjectVerifyOptions = Omit<JwtVerifyOptions, 'publicKey'> & { publicKey: KeyObject };
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
+function isSeconds(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/**
+ * RFC 9068 JWT access tokens: ES256 via @nestjs/jwt (jsonwebtoken over node:crypto), `typ: at+jwt`, and
+ * a strict verifier — header checked before any signature work, algorithm pinned, no key ever taken from
+ * the token. Every failure is the same InvalidToken, so a caller learns nothing about why.
+ */
+@Injectable()
+export class AccessTokensService {
+  private readonly verified = new LruCache<string, CachedVerification>(VERIFIED_CACHE_SIZE);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly jwt: JwtService,
+    private readonly keys: SigningKeysService,
+  ) {}
+
+  async issue(request: AccessTokenRequest): Promise<IssuedAccessToken> {
+    const key = this.keys.signingKey();
+    const iat = Math.floor(this.clock.now().getTime() / 1000);
+    const exp = iat + this.config.accessTokenTtl;
+    // 128 random bits (RFC 9068 §2.2 / RFC 7519 §4.1.7: collision-resistant jti), base64url.
+    const jti = randomToken(16);
+    const claims: AccessTokenClaims = {
+      iss: this.config.issuer,
+      sub: request.subject,
+      aud: apiAudience(this.config),
+      exp,
+      iat,
+      jti,
+      client_id: request.clientId,
+      // RFC 9068 §2.2.3.1 / RFC 8693 §4.2: space-delimited scope string.
+      scope: request.scopes.join(' '),
+      ...(request.grantId ? { grant_id: request.grantId } : {}),
+    };
+    // Synchronous sign: jsonwebtoken's callback form goes through a stream and is slower for the same work.
+    const token = this.jwt.sign(claims, {
+      privateKey: key.privateKey,
+      algorithm: JWT_ALGORITHM,
+      header: { alg: JWT_ALGORITHM, typ: ACCESS_TOKEN_TYP, kid: key.kid },
+    });
+    return { token, jti, expiresIn: this.config.accessTokenTtl, expiresAt: new Date(exp * 1000) };
+  }
+
+  /**
+   * Validates per RFC 9068 §4 and RFC 8725. Does not consult revocation: callers (BearerAuthenticator,
+   * introspection) ask RevocationService on every use, cached or not.
+   */
+  async verify(token: string): Promise<VerifiedAccessToken> {
+    if (typeof token !== 'string') throw new InvalidToken();
+    const header = acceptAccessTokenHeader(token);
+    if (!header) throw new InvalidToken();
+    const nowSeconds = Math.floor(this.clock.now().getTime() / 1000);
+
+    const cacheKey = createHash('sha256').update(token).digest('base64url');
+    const cached = this.verified.get(cacheKey);
+    if (cached) {
+      // Still within exp (same tolerance as jsonwebtoken) and its key still trusted — an emergency
+      // rotation must invalidate cached tokens too.
+      if (nowSeconds < cached.exp + CLOCK_TOLERANCE_SECONDS && this.keys.verificationKey(cached.kid)) {
+        return toVerified(cached);
+      }
+      this.verified.delete(cacheKey);
+    }
+
+    // RFC 8725 §3.10: the kid selects among our keys only; an unknown kid is refused, never fetched.
+    const key = this.keys.verificationKey(header.kid);
+    if (!key) throw new InvalidToken();
+    const options: KeyObjectVerifyOptions = {
+      publicKey: key.publicKey,
+      algorithms: [JWT_ALGORITHM],
+      issuer: this.config.issuer,
+      audience: apiAudience(this.config),
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      clockTimestamp: nowSeconds,
+      ignoreNotBefore: false,
+      ignoreExpiration: false,
+    };
+    let payload: Record<string, unknown>;
+    try {
+      payload = await this.jwt.verifyAsync<Record<string, unknown>>(
+        token,
+        options as unknown as JwtVerifyOptions,
+      );
+    } catch {
+      throw new InvalidToken();
+    }
+
+    // RFC 9068 §2.2: exp, iat, sub, jti and client_id are REQUIRED; jsonwebtoken accepts a token without exp.
+    const { sub, client_id: clientId, jti, exp, iat, scope, grant_id: grantId } = payload;
+    if (!isString(sub) || !isString(clientId) || !isString(jti) || !isSeconds(exp) || !isSeconds(iat)) {
+      throw new InvalidToken();
+    }
+    if (scope !== undefined && typeof scope !== 'string') throw new InvalidToken();
+    if (grantId !== undefined && !isString(grantId)) throw new InvalidToken();
+
+    const entry: CachedVerification = {
+      kid: header.kid,
+      sub,
+      clientId,
+      scopes: (scope ?? '').split(' ').filter(Boolean),
+      jti,
+      grantId,
+      exp,
+      iat,
+    };
+    this.verified.set(cacheKey, entry);
+    return toVerified(entry);
+  }
+}
+
+function toVerified(entry: CachedVerification): VerifiedAccessToken {
+  return {
+    sub: entry.sub,
+    clientId: entry.clientId,
+    // A fresh Set per call: the cached entry must not be changed through a caller's reference.
+    scopes: new Set(entry.scopes),
+    jti: entry.jti,
+    ...(entry.grantId !== undefined ? { grantId: entry.grantId } : {}),
+    exp: entry.exp,
+    iat: entry.iat,
+    // RFC 9068 §2.2: a client_credentials token has sub = client_id.
+    kind: entry.sub === entry.clientId ? 'client' : 'user',
+  };
+}

@@ -1,0 +1,84 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { AuthenticatorRegistry, type Authenticator } from '../../common/auth/authenticators';
+import type { Principal } from '../../common/auth/principal';
+import { InvalidToken } from '../../common/errors/oauth-errors';
+import { AccessTokensService } from './access-tokens.service';
+import { RevocationService } from './revocation.service';
+
+/** RFC 7235 §2.1: the auth-scheme is a case-insensitive token, followed by whitespace (or nothing). */
+const BEARER_SCHEME = /^bearer(?:$|[ \t])/i;
+
+/** RFC 6750 §2.1: `Bearer` 1*SP b64token, b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=". */
+const BEARER_CREDENTIALS = /^bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
+
+function authorizationHeader(request: FastifyRequest): string | undefined {
+  const value = request.headers.authorization;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * The token in `Authorization: Bearer <token>`, or undefined when the header is malformed (no token, two
+ * spaces, characters outside b64token, trailing data).
+ */
+export function bearerToken(header: string): string | undefined {
+  return BEARER_CREDENTIALS.exec(header)?.[1];
+}
+
+/**
+ * RFC 6750 bearer tokens (JWT access tokens, RFC 9068) in the Authorization header — the only place we take
+ * them: §2.2 form bodies and §2.3 query strings leak into logs and are not supported.
+ *
+ * A malformed Authorization header with the Bearer scheme is answered with 401 invalid_token, not 400
+ * invalid_request: RFC 6750 §3.1 defines invalid_token as "expired, revoked, malformed, or invalid for other
+ * reasons", and a client's one sensible reaction to either — get a new token — is what 401 tells it.
+ */
+@Injectable()
+export class BearerAuthenticator implements Authenticator, OnModuleInit {
+  readonly kind = 'bearer' as const;
+
+  constructor(
+    private readonly registry: AuthenticatorRegistry,
+    private readonly accessTokens: AccessTokensService,
+    private readonly revocation: RevocationService,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register(this);
+  }
+
+  present(request: FastifyRequest): boolean {
+    const header = authorizationHeader(request);
+    return header !== undefined && BEARER_SCHEME.test(header);
+  }
+
+  async authenticate(request: FastifyRequest): Promise<Principal> {
+    const header = authorizationHeader(request);
+    const token = header === undefined ? undefined : bearerToken(header);
+    if (!token) throw new InvalidToken();
+    const verified = await this.accessTokens.verify(token);
+    // Checked on every request, also for tokens the verifier had cached: revocation must win at once.
+    if (this.revocation.isRevoked(verified.jti, verified.grantId)) throw new InvalidToken();
+    if (verified.kind === 'client') {
+      // A client_credentials token is a service: it never carries a userId, so it never acts as a user.
+      return {
+        kind: 'client',
+        subject: verified.clientId,
+        clientId: verified.clientId,
+        scopes: verified.scopes,
+        via: 'bearer',
+        jti: verified.jti,
+      };
+    }
+    return {
+      kind: 'user',
+      subject: verified.sub,
+      userId: verified.sub,
+      clientId: verified.clientId,
+      scopes: verified.scopes,
+      via: 'bearer',
+      jti: verified.jti,
+      ...(verified.grantId !== undefined ? { grantId: verified.grantId } : {}),
+    };
+  }
+}

@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Grant } from '../grant.entity';
+import { RevokedToken } from '../revoked-token.entity';
+import { SigningKey } from '../signing-key.entity';
+import { AccessTokensService } from './access-tokens.service';
+import { BearerAuthenticator } from './bearer.authenticator';
+import { ChangeFeed } from './change-feed.service';
+import { CLOCK, systemClock } from './clock';
+import { JwksController } from './jwks.controller';
+import { DEFAULT_JWT_TIMINGS, JWT_TIMINGS } from './jwt.constants';
+import { RevocationService } from './revocation.service';
+import { SigningKeysService } from './signing-keys.service';
+
+/**
+ * JWT access tokens (RFC 9068): signing keys and their rotation, the JWKS, issuing and verifying tokens,
+ * revocation, and the bearer-token authenticator for the global guard.
+ * JwtModule gets no key: each call passes the current key, so rotation needs no module re-configuration.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([SigningKey, RevokedToken, Grant]), JwtModule.register({})],
+  controllers: [JwksController],
+  providers: [
+    { provide: CLOCK, useValue: systemClock },
+    { provide: JWT_TIMINGS, useValue: DEFAULT_JWT_TIMINGS },
+    ChangeFeed,
+    SigningKeysService,
+    AccessTokensService,
+    RevocationService,
+    BearerAuthenticator,
+  ],
+  exports: [SigningKeysService, AccessTokensService, RevocationService, CLOCK],
+})
+export class JwtTokensModule {}

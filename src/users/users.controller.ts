@@ -1,0 +1,32 @@
+import { Controller, Get } from '@nestjs/common';
+import { CurrentPrincipal, Scopes } from '../common/auth/decorators';
+import type { Principal } from '../common/auth/principal';
+import { Forbidden, NotFound } from '../common/errors/api-error';
+import { UsersService, type UserView } from './users.service';
+
+/** Response shape of GET /v1/user (explicit mapping: no entity leaves a controller). */
+export interface UserResponse {
+  id: string;
+  email: string;
+  name: string;
+  created_at: string;
+}
+
+export function toUserResponse(user: UserView): UserResponse {
+  return { id: user.id, email: user.email, name: user.displayName, created_at: user.createdAt.toISOString() };
+}
+
+@Controller('v1/user')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get()
+  @Scopes('read:user')
+  async me(@CurrentPrincipal() principal: Principal): Promise<UserResponse> {
+    // A client_credentials token is a service, not a person: it has no "me".
+    if (!principal.userId) throw new Forbidden('this endpoint needs a token or key that acts for a user');
+    const user = await this.users.findById(principal.userId);
+    if (!user) throw new NotFound('user');
+    return toUserResponse(user);
+  }
+}

@@ -1,0 +1,47 @@
+import { createServer } from 'node:net';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../../src/bootstrap';
+import { loadConfig, type AppConfig } from '../../src/config/app-config';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  /** Base URL of the listening server, e.g. http://127.0.0.1:41234 */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the real application on an ephemeral port over real HTTP. The database is the one global-setup
+ * prepared (migrations already applied); `env` overrides individual variables.
+ */
+export async function bootApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
+  // The issuer must be the address tests talk to, so pick the port before the app starts.
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const base: Record<string, string | undefined> = {
+    ...process.env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DB_MIGRATIONS_RUN: 'false',
+    PORT: String(port),
+    ISSUER: url,
+  };
+  const config = loadConfig({ ...base, ...env });
+  const app = await createApp(config, { quiet: true });
+  await app.listen({ port, host: '127.0.0.1' });
+  return { app, config, url, close: () => app.close() };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
