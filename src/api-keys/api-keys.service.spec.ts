@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Repository } from 'typeorm';
 import type { AuditService } from '../audit/audit.service';
+import type { ChangeFeed } from '../common/change-feed.service';
 import { SecretHasher } from '../common/crypto/crypto.service';
 import { loadConfig } from '../config/app-config';
 import { formatApiKey, generateApiKey } from './api-key-format';
@@ -18,7 +19,11 @@ function setup() {
     update: jest.fn(async () => ({ affected: 1 })),
   };
   const audit = { record: jest.fn(async () => undefined) } as unknown as AuditService;
-  const service = new ApiKeysService(config, repo as unknown as Repository<ApiKey>, hasher, audit);
+  const feed = {
+    publish: jest.fn(async () => undefined),
+    subscribe: jest.fn(async () => undefined),
+  } as unknown as ChangeFeed;
+  const service = new ApiKeysService(config, repo as unknown as Repository<ApiKey>, hasher, audit, feed);
   const add = (overrides: Partial<ApiKey> = {}): string => {
     const { key, prefix } = generateApiKey('test');
     const row = {

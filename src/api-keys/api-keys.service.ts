@@ -1,5 +1,6 @@
+import { CACHE_CHANNEL, ChangeFeed } from '../common/change-feed.service';
 import { AuditService } from '../audit/audit.service';
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { SecretHasher } from '../common/crypto/crypto.service';
@@ -78,7 +79,7 @@ function view(k: ApiKey): ApiKeyView {
  * leak yields nothing usable without the pepper); lookups go by that hash through the unique index.
  */
 @Injectable()
-export class ApiKeysService implements OnModuleDestroy {
+export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ApiKeysService.name);
   private readonly cache = new VerifiedKeyCache<VerifiedApiKey>(VERIFIED_KEY_TTL_MS, VERIFIED_KEY_CACHE_SIZE);
   /** key id → when this process last wrote its last_used_at (ms). */
@@ -90,7 +91,15 @@ export class ApiKeysService implements OnModuleDestroy {
     @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
     private readonly hasher: SecretHasher,
     private readonly audit: AuditService,
+    private readonly feed: ChangeFeed,
   ) {}
+
+  /** Other instances' revokes and rolls arrive on the cache channel (Redis), so their caches never lag. */
+  async onModuleInit(): Promise<void> {
+    await this.feed.subscribe(CACHE_CHANNEL, (message) => {
+      if (message.startsWith('api_key:')) this.cache.delete(message.slice('api_key:'.length));
+    });
+  }
 
   async create(input: NewApiKey): Promise<IssuedApiKey> {
     const name = checkName(input.name);
@@ -206,12 +215,10 @@ export class ApiKeysService implements OnModuleDestroy {
     return key;
   }
 
-  /**
-   * Forget a verified key in this process. Called on revoke and roll; the cross-instance revocation
-   * feed (Redis pub/sub, a later issue) will call it for changes made on other instances.
-   */
+  /** Forget a verified key here at once, and on every other instance through the change feed. */
   invalidate(keyHash: string): void {
     this.cache.delete(keyHash);
+    void this.feed.publish(CACHE_CHANNEL, `api_key:${keyHash}`);
   }
 
   /** Lets in-flight last_used_at writes finish before the data source closes. */

@@ -1,3 +1,4 @@
+import { OmitType, PartialType } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { ClientView } from './clients.service';
 
@@ -29,33 +30,8 @@ export class CreateClientDto {
   grant_types?: string[];
 }
 
-export class UpdateClientDto {
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
-  name?: string;
-
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(10)
-  @IsString({ each: true })
-  @MaxLength(2000, { each: true })
-  redirect_uris?: string[];
-
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(20)
-  @IsString({ each: true })
-  @MaxLength(50, { each: true })
-  scopes?: string[];
-
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(5)
-  @IsString({ each: true })
-  @MaxLength(50, { each: true })
-  grant_types?: string[];
-}
+/** Every field optional; the type of a client is fixed at registration. */
+export class UpdateClientDto extends PartialType(OmitType(CreateClientDto, ['type'] as const)) {}
 
 export interface ClientResponse {
   id: string;

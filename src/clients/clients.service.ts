@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { CACHE_CHANNEL, ChangeFeed } from '../common/change-feed.service';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
@@ -57,7 +58,7 @@ function view(c: OAuthClient): ClientView {
 const SECRET_PREFIX = 'iics_';
 
 @Injectable()
-export class ClientsService {
+export class ClientsService implements OnModuleInit {
   /** Token-endpoint fast path: active clients by client_id, dropped on any change to that client. */
   private readonly cache = new Map<string, { client: OAuthClient; until: number }>();
 
@@ -66,7 +67,15 @@ export class ClientsService {
     @InjectRepository(OAuthClient) private readonly clients: Repository<OAuthClient>,
     private readonly hasher: SecretHasher,
     private readonly audit: AuditService,
+    private readonly feed: ChangeFeed,
   ) {}
+
+  /** A client changed on another instance: drop it from this one's token-endpoint cache. */
+  async onModuleInit(): Promise<void> {
+    await this.feed.subscribe(CACHE_CHANNEL, (message) => {
+      if (message.startsWith('client:')) this.cache.delete(message.slice('client:'.length));
+    });
+  }
 
   async register(input: ClientInput): Promise<{ client: ClientView; clientSecret?: string }> {
     const checked = this.check(
@@ -117,7 +126,7 @@ export class ClientsService {
     };
     Object.assign(client, this.check(merged, client.type));
     const saved = await this.clients.save(client);
-    this.cache.delete(client.clientId);
+    this.forget(client.clientId);
     return view(saved);
   }
 
@@ -126,7 +135,7 @@ export class ClientsService {
     const client = await this.owned(ownerId, id);
     client.revokedAt = new Date();
     await this.clients.save(client);
-    this.cache.delete(client.clientId);
+    this.forget(client.clientId);
     await this.audit.record({ type: 'client.deleted', userId: ownerId, clientId: client.clientId });
     return view(client);
   }
@@ -145,7 +154,7 @@ export class ClientsService {
     client.previousSecretExpiresAt = overlap > 0 ? new Date(Date.now() + overlap * 1000) : null;
     client.secretHash = this.hasher.hash(clientSecret);
     await this.clients.save(client);
-    this.cache.delete(client.clientId);
+    this.forget(client.clientId);
     await this.audit.record({
       type: 'client.secret_rotated',
       userId: client.ownerId,
@@ -172,6 +181,11 @@ export class ClientsService {
       client.previousSecretExpiresAt.getTime() > Date.now() &&
       this.hasher.matches(secret, client.previousSecretHash);
     return current || previous;
+  }
+
+  private forget(clientId: string): void {
+    this.cache.delete(clientId);
+    void this.feed.publish(CACHE_CHANNEL, `client:${clientId}`);
   }
 
   private async activeEntity(clientId: string): Promise<OAuthClient | null> {

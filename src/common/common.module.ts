@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthenticatorRegistry } from './auth/authenticators';
+import { ChangeFeed } from './change-feed.service';
 import { SecretHasher } from './crypto/crypto.service';
 import { ErrorFilter } from './errors/error.filter';
 import { AssetsController } from './pages/assets.controller';
@@ -12,9 +13,10 @@ import { AssetsController } from './pages/assets.controller';
   providers: [
     AuthenticatorRegistry,
     SecretHasher,
+    ChangeFeed,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: ErrorFilter },
   ],
-  exports: [AuthenticatorRegistry, SecretHasher],
+  exports: [AuthenticatorRegistry, SecretHasher, ChangeFeed],
 })
 export class CommonModule {}

@@ -5,7 +5,7 @@ import { randomToken } from '../../common/crypto/crypto.service';
 import { InvalidToken } from '../../common/errors/oauth-errors';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CLOCK, type Clock } from './clock';
-import { acceptAccessTokenHeader } from './jwt-header';
+import { acceptAccessTokenHeader, MAX_TOKEN_LENGTH } from './jwt-header';
 import { JWT_ALGORITHM } from './jwt.constants';
 import { LruCache } from './lru-cache';
 import { SigningKeysService } from './signing-keys.service';
@@ -141,11 +141,11 @@ export class AccessTokensService {
    * introspection) ask RevocationService on every use, cached or not.
    */
   async verify(token: string): Promise<VerifiedAccessToken> {
-    if (typeof token !== 'string') throw new InvalidToken();
-    const header = acceptAccessTokenHeader(token);
-    if (!header) throw new InvalidToken();
+    // Oversized input is refused before hashing or parsing anything.
+    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) throw new InvalidToken();
     const nowSeconds = Math.floor(this.clock.now().getTime() / 1000);
 
+    // Hot path: a token seen before skips header parsing and the ECDSA verification.
     const cacheKey = createHash('sha256').update(token).digest('base64url');
     const cached = this.verified.get(cacheKey);
     if (cached) {
@@ -157,6 +157,8 @@ export class AccessTokensService {
       this.verified.delete(cacheKey);
     }
 
+    const header = acceptAccessTokenHeader(token);
+    if (!header) throw new InvalidToken();
     // RFC 8725 §3.10: the kid selects among our keys only; an unknown kid is refused, never fetched.
     const key = this.keys.verificationKey(header.kid);
     if (!key) throw new InvalidToken();

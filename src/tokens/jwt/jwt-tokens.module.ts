@@ -6,7 +6,6 @@ import { RevokedToken } from '../revoked-token.entity';
 import { SigningKey } from '../signing-key.entity';
 import { AccessTokensService } from './access-tokens.service';
 import { BearerAuthenticator } from './bearer.authenticator';
-import { ChangeFeed } from './change-feed.service';
 import { CLOCK, systemClock } from './clock';
 import { JwksController } from './jwks.controller';
 import { DEFAULT_JWT_TIMINGS, JWT_TIMINGS } from './jwt.constants';
@@ -24,7 +23,6 @@ import { SigningKeysService } from './signing-keys.service';
   providers: [
     { provide: CLOCK, useValue: systemClock },
     { provide: JWT_TIMINGS, useValue: DEFAULT_JWT_TIMINGS },
-    ChangeFeed,
     SigningKeysService,
     AccessTokensService,
     RevocationService,

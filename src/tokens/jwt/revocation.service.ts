@@ -4,7 +4,7 @@ import { IsNull, MoreThan, Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Grant } from '../grant.entity';
 import { RevokedToken } from '../revoked-token.entity';
-import { ChangeFeed } from './change-feed.service';
+import { ChangeFeed } from '../../common/change-feed.service';
 import { CLOCK, type Clock } from './clock';
 import { JWT_TIMINGS, REVOCATIONS_CHANNEL, type JwtTimings } from './jwt.constants';
 

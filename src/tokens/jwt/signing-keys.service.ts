@@ -1,9 +1,10 @@
+import { AuditService } from '../../audit/audit.service';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { DataSource, In, LessThan, MoreThan, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { SigningKey, type SigningKeyStatus } from '../signing-key.entity';
-import { ChangeFeed } from './change-feed.service';
+import { ChangeFeed } from '../../common/change-feed.service';
 import { CLOCK, type Clock } from './clock';
 import {
   JWT_ALGORITHM,
@@ -88,6 +89,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     @Inject(JWT_TIMINGS) private readonly timings: JwtTimings,
     private readonly dataSource: DataSource,
     private readonly feed: ChangeFeed,
+    private readonly audit: AuditService,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -167,6 +169,13 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
         const promoted = await this.promote(manager, next, now);
         nextConsumed = true;
         result = { rotated: true, activeKid: promoted.kid, retiredKid: active.kid };
+        await this.audit.record(
+          {
+            type: 'signing_key.rotated',
+            details: { reason: 'schedule', active_kid: promoted.kid, retired_kid: active.kid },
+          },
+          manager,
+        );
       } else {
         // Not due yet, or due but the next key has not been in the JWKS for KEY_PREPUBLISH: wait.
         result = { rotated: false, activeKid: active.kid, retiredKid: null };
@@ -200,6 +209,17 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
         ? await this.promote(manager, next, now)
         : await this.create(manager, 'active', now);
       await this.create(manager, 'next', this.after(now, this.config.keyPrepublish));
+      await this.audit.record(
+        {
+          type: 'signing_key.rotated',
+          details: {
+            reason: options.emergency ? 'emergency' : 'operator',
+            active_kid: promoted.kid,
+            retired_kid: active?.kid ?? null,
+          },
+        },
+        manager,
+      );
       return { activeKid: promoted.kid, retiredKid: active?.kid ?? null };
     });
     await this.refresh();

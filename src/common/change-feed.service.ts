@@ -1,8 +1,11 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 
 type Handler = (message: string) => void;
+
+/** Cache invalidations (API keys, clients): `<kind>:<id>`; receivers drop that entry from their caches. */
+export const CACHE_CHANNEL = 'iiniit:cache';
 
 /** How long start-up waits for Redis to confirm a subscription before carrying on without it. */
 const SUBSCRIBE_TIMEOUT_MS = 5_000;
@@ -133,6 +136,9 @@ export class ChangeFeed implements OnModuleDestroy {
       // Fail publishes fast while Redis is away instead of queueing them for minutes; polling covers the gap.
       maxRetriesPerRequest: 2,
       connectionName: `iiniit-${role}`,
+      // ioredis arms this timer on every disconnect, even of a socket that is already gone, and it would
+      // hold the process (a CLI run, a test worker) open for the default 2 s.
+      disconnectTimeout: 200,
       ...options,
     });
     // Without a listener an 'error' event would crash the process; reconnecting is ioredis's job.

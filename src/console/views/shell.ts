@@ -1,0 +1,41 @@
+import { html, layout, type Html } from '../../common/pages/html';
+import type { ConsoleContext } from '../console-auth';
+import { csrfField } from './components';
+
+export type Section = 'home' | 'apps' | 'api-keys' | 'authorized-apps' | 'security';
+
+const NAV: readonly [Section, string, string][] = [
+  ['home', 'Home', '/console'],
+  ['apps', 'Apps', '/console/apps'],
+  ['api-keys', 'API keys', '/console/api-keys'],
+  ['authorized-apps', 'Authorized apps', '/console/authorized-apps'],
+  ['security', 'Security activity', '/console/security'],
+];
+
+export const CONSOLE_SCRIPT = '/assets/console.js';
+
+/**
+ * Every console page: the shared layout (CSP-friendly, no inline script or style), a skip link, the
+ * navigation with the current section marked for screen readers, and sign-out as a CSRF-checked POST.
+ */
+export function consolePage(ctx: ConsoleContext, section: Section | null, title: string, body: Html): Html {
+  return layout(
+    title,
+    html`<a class="skip" href="#content">Skip to content</a>
+      <header class="console-header">
+        <nav class="top" aria-label="Console">
+          ${NAV.map(
+            ([id, label, href]) =>
+              html`<a href="${href}" ${id === section ? html`aria-current="page"` : ''}>${label}</a>`,
+          )}
+          <form method="post" action="/auth/logout" class="inline">
+            ${csrfField(ctx.csrf)}
+            <button type="submit" class="link">Sign out</button>
+          </form>
+        </nav>
+        <p class="muted who">Signed in as <strong>${ctx.user.email}</strong></p>
+      </header>
+      <div id="content" tabindex="-1">${body}</div>`,
+    { wide: true, script: CONSOLE_SCRIPT },
+  );
+}
