@@ -7,6 +7,7 @@ import { ClientsModule } from './clients/clients.module';
 import { CommonModule } from './common/common.module';
 import { ConsoleModule } from './console/console.module';
 import { loggerParams } from './common/http/logging';
+import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -27,6 +28,7 @@ export class AppModule {
         LoggerModule.forRoot(loggerParams(config)),
         DatabaseModule.forRoot(config),
         CommonModule,
+        RateLimitModule, // Issue 7: rate limits + sign-in lockout storage (global)
         AuditModule,
         HealthModule,
         UsersModule,

@@ -9,6 +9,8 @@ import { ValidationFailed } from './common/errors/api-error';
 import { registerBodyParsers } from './common/http/body-parsers';
 import { setupOpenApi } from './common/http/openapi';
 import { requestIdFor } from './common/http/logging';
+import { clientErrorHandler } from './common/rate-limit/client-errors';
+import { registerCors } from './common/rate-limit/cors';
 import type { AppConfig } from './config/app-config';
 
 /** Request limits: OAuth and API bodies are small; anything bigger is an attack or a mistake. */
@@ -31,6 +33,10 @@ export async function createApp(
     trustProxy: config.trustProxy,
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: 200 },
+    // Issue 7: headers over Node's maxHeaderSize (16 KiB) → 431, bad HTTP → 400, in our JSON error shape.
+    clientErrorHandler,
+    // Issue 7: a request must arrive within 30 s (slow-loris); Fastify's default 0 means never time out.
+    requestTimeout: 30_000,
     return503OnClosing: true,
     // Fastify assigns the id before any hook; pino-http reuses req.id, so logs and header agree.
     genReqId: (req: IncomingMessage) => {
@@ -56,6 +62,8 @@ export async function createApp(
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
+  // Issue 7: CORS only on the resource API, /oauth2/token|revoke (CORS_ORIGINS) and /.well-known/* (any).
+  registerCors(fastify, config.corsOrigins);
 
   await app.register(helmet, {
     // JSON API default; the HTML pages set their own stricter CSP per response.
@@ -64,7 +72,11 @@ export async function createApp(
       directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
     },
     referrerPolicy: { policy: 'no-referrer' },
-    hsts: config.issuer.startsWith('https://') ? { maxAge: 31536000, includeSubDomains: true } : false,
+    // Issue 7: also behind a TLS-terminating proxy (TRUST_PROXY); browsers ignore HSTS over plain http.
+    hsts:
+      config.issuer.startsWith('https://') || config.trustProxy
+        ? { maxAge: 31536000, includeSubDomains: true }
+        : false,
   });
 
   app.useGlobalPipes(

@@ -6,10 +6,12 @@ import { ApiError, ValidationFailed } from '../common/errors/api-error';
 import { oauthParams } from '../common/http/oauth-params';
 import { requestMeta } from '../common/http/request-meta';
 import { sendPage } from '../common/pages/html';
+import { RateLimiter, type RateDecision } from '../common/rate-limit/rate-limiter.service';
 import { TokenEndpoint } from '../tokens/token-endpoint.service';
 import { UsersService } from '../users/users.service';
 import { AuthorizationPageError, AuthorizationRedirect } from './auth.errors';
 import { AuthorizationService } from './authorization.service';
+import { accountKey, LoginThrottle } from './login-throttle';
 import { consentPage, loginPage, signupPage } from './pages';
 import { safeReturnTo } from './return-to';
 import { SessionsService, type ActiveSession } from './sessions.service';
@@ -28,6 +30,14 @@ function formParams(source: unknown): Record<string, string> {
   }
 }
 
+/** "45 seconds", "2 minutes": how long a rate-limited visitor waits. */
+function waitText(decision: RateDecision): string {
+  const s = decision.retryAfterSeconds;
+  if (s < 90) return `${s} second${s === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(s / 60);
+  return `${minutes} minutes`;
+}
+
 /**
  * The interactive part of the code flow: authorization endpoint, login, sign-up, consent, logout.
  * Pages are server-rendered; every form carries a CSRF token bound to the session (or, before sign-in,
@@ -36,13 +46,19 @@ function formParams(source: unknown): Record<string, string> {
 @Controller()
 @Public() // These routes manage the browser session themselves.
 export class InteractiveController {
+  /** Issue 7: growing delay after repeated failed sign-ins for one email. */
+  private readonly loginThrottle: LoginThrottle;
+
   constructor(
     private readonly authorization: AuthorizationService,
     private readonly sessions: SessionsService,
     private readonly users: UsersService,
     private readonly tokenEndpoint: TokenEndpoint,
     private readonly audit: AuditService,
-  ) {}
+    private readonly limiter: RateLimiter,
+  ) {
+    this.loginThrottle = new LoginThrottle(limiter);
+  }
 
   @Get('oauth2/authorize')
   async authorizeGet(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
@@ -79,16 +95,26 @@ export class InteractiveController {
       return this.authorize(req, reply, form);
     }
     const returnTo = safeReturnTo(form.return_to);
+    // Issue 7: per-IP limit first (it bounds everything below, CSRF failures included), then per account.
+    const byIp = await this.limiter.hit('login_ip', req.ip);
+    if (!byIp.allowed) return this.tooManySignIns(req, reply, returnTo, form.email, byIp);
     if (!this.sessions.verifyCsrf(req, null, form.csrf_token)) return this.csrfFailed(req, reply, returnTo);
-    const user = await this.users.verifyCredentials(form.email ?? '', form.password ?? '');
+    const email = form.email ?? '';
+    const password = form.password ?? '';
+    const byAccount = await this.limiter.hit('login_account', accountKey(email));
+    if (!byAccount.allowed) return this.tooManySignIns(req, reply, returnTo, form.email, byAccount);
+    // A locked account answers exactly like a wrong password (same page, status and argon2 cost).
+    const { user, locked } = await this.loginThrottle.signIn(email, () =>
+      this.users.verifyCredentials(email, password),
+    );
     const meta = requestMeta(req);
     if (!user) {
-      const known = await this.users.findByEmail(form.email ?? '');
+      const known = await this.users.findByEmail(email);
       await this.audit.record({
         type: 'sign_in.failed',
         userId: known?.id,
         ...meta,
-        details: { email: (form.email ?? '').slice(0, 254) },
+        details: { email: email.slice(0, 254), ...(locked ? { locked: true } : {}) },
       });
       const page = loginPage({
         csrf: this.sessions.csrfFor(req, reply, null),
@@ -114,6 +140,18 @@ export class InteractiveController {
   async signupPost(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
     const form = formParams(req.body);
     const returnTo = safeReturnTo(form.return_to);
+    // Issue 7: sign-ups per IP (mass account creation, probing which emails are taken).
+    const byIp = await this.limiter.hit('signup_ip', req.ip);
+    if (!byIp.allowed) {
+      const page = signupPage({
+        csrf: this.sessions.csrfFor(req, reply, null),
+        returnTo,
+        email: form.email,
+        name: form.name,
+        error: `Too many accounts were created from your network. Try again in ${waitText(byIp)}.`,
+      });
+      return sendPage(reply.headers(this.limiter.headers(byIp)), page, 429);
+    }
     if (!this.sessions.verifyCsrf(req, null, form.csrf_token)) return this.csrfFailed(req, reply, returnTo);
     try {
       const user = await this.users.create({
@@ -234,6 +272,23 @@ export class InteractiveController {
     appName?: string,
   ): FastifyReply {
     return sendPage(reply, loginPage({ csrf: this.sessions.csrfFor(req, reply, null), returnTo, appName }));
+  }
+
+  /** Issue 7: the login page again, 429, with Retry-After and RateLimit-* headers. */
+  private tooManySignIns(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    returnTo: string,
+    email: string | undefined,
+    decision: RateDecision,
+  ): FastifyReply {
+    const page = loginPage({
+      csrf: this.sessions.csrfFor(req, reply, null),
+      returnTo,
+      email,
+      error: `Too many sign-in attempts. Please wait ${waitText(decision)} and try again.`,
+    });
+    return sendPage(reply.headers(this.limiter.headers(decision)), page, 429);
   }
 
   private csrfFailed(req: FastifyRequest, reply: FastifyReply, returnTo: string): FastifyReply {

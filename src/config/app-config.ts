@@ -57,6 +57,41 @@ export interface AppConfig {
   /** Node cluster size: 1 (default) runs in-process; `auto` = one per core. Needs DATABASE_URL when > 1. */
   workers: number;
   trustProxy: boolean;
+  /** Issue 7: request-rate limits per IP, account, client and credential (see `.env.example`). */
+  rateLimits: RateLimits;
+  /** Issue 7: growing delay after repeated failed sign-ins for one email. */
+  loginLockout: LoginLockoutPolicy;
+  /** Issue 7: exact origins allowed to call the resource API and /oauth2/token|revoke from a browser. */
+  corsOrigins: string[];
+}
+
+/** At most `limit` hits per `windowSeconds` (fixed window); `limit` 0 means the limit is off. */
+export interface RateLimit {
+  limit: number;
+  windowSeconds: number;
+}
+
+export interface RateLimits {
+  loginIp: RateLimit;
+  loginAccount: RateLimit;
+  signupIp: RateLimit;
+  client: RateLimit;
+  /** A failed client authentication counts this many hits in its client_id's bucket. */
+  clientFailureWeight: number;
+  clientAuthFailureIp: RateLimit;
+  api: RateLimit;
+  apiAuthFailureIp: RateLimit;
+  /** Prefix of every rate-limit key in Redis (several deployments, or tests, can share one Redis). */
+  keyPrefix: string;
+}
+
+export interface LoginLockoutPolicy {
+  /** Failed sign-ins before the delay starts (0 = lockout off). */
+  threshold: number;
+  /** The delay doubles per further failure (1 s, 2 s, 4 s, ...) up to this many seconds. */
+  maxDelaySeconds: number;
+  /** The failure count is forgotten this long after the last attempt. */
+  windowSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -116,6 +151,55 @@ function workers(env: Env, external: boolean): number {
   if (count > 1 && !external)
     throw new ConfigError('WORKERS', 'above 1 needs DATABASE_URL (the embedded database is single-process)');
   return count;
+}
+
+const RATE = /^(\d{1,9})\s*\/\s*(\d{1,6})?\s*([smh])?$/i;
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600 };
+
+/** `30/1m` = 30 per minute; the window is `<n>s|m|h` (a bare number is seconds); `0` or `off` disables. */
+function rate(env: Env, name: string, fallback: string): RateLimit {
+  const raw = str(env, name, fallback)!;
+  if (/^(0|off)$/i.test(raw)) return { limit: 0, windowSeconds: 0 };
+  const match = RATE.exec(raw);
+  const problem = `must look like 30/1m (a count per window of <n>s, <n>m or <n>h) or 0 to turn it off, got "${raw}"`;
+  if (!match || (match[2] === undefined && match[3] === undefined)) throw new ConfigError(name, problem);
+  const limit = Number(match[1]);
+  const windowSeconds = Number(match[2] ?? 1) * UNIT_SECONDS[(match[3] ?? 's').toLowerCase()];
+  if (limit < 1 || windowSeconds < 1 || windowSeconds > 86400)
+    throw new ConfigError(name, `needs a count of at least 1 and a window from 1 s to 24 h, got "${raw}"`);
+  return { limit, windowSeconds };
+}
+
+function keyPrefix(env: Env, name: string, fallback: string): string {
+  const raw = str(env, name, fallback)!;
+  if (!/^[\w:.-]{1,64}$/.test(raw))
+    throw new ConfigError(name, `must be 1-64 letters, digits or _ : . -, got "${raw.slice(0, 80)}"`);
+  return raw;
+}
+
+/** Comma-separated exact origins (`https://app.example.com`); never `*` or a path, nothing is reflected. */
+function origins(env: Env, name: string): string[] {
+  const raw = str(env, name);
+  if (raw === undefined) return [];
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(entry);
+      } catch {
+        parsed = undefined;
+      }
+      const exact = parsed && /^https?:$/.test(parsed.protocol) && entry.replace(/\/$/, '') === parsed.origin;
+      if (!parsed || !exact)
+        throw new ConfigError(
+          name,
+          `must list origins like https://app.example.com (no path, no *), got "${entry}"`,
+        );
+      return parsed.origin;
+    });
 }
 
 /** HKDF-SHA256 (RFC 5869) so the pepper and the key-encryption key are independent keys from one secret. */
@@ -190,6 +274,24 @@ export function loadConfig(env: Env = process.env): AppConfig {
     seedDemoData: bool(env, 'SEED_DEMO_DATA', true) && !databaseUrl && !production,
     trustProxy: bool(env, 'TRUST_PROXY', false),
     workers: workers(env, !!databaseUrl),
+    // Issue 7. Defaults stop guessing and floods yet leave room for offices behind one NAT address.
+    rateLimits: {
+      loginIp: rate(env, 'RATE_LIMIT_LOGIN_IP', '30/1m'),
+      loginAccount: rate(env, 'RATE_LIMIT_LOGIN_ACCOUNT', '10/1m'),
+      signupIp: rate(env, 'RATE_LIMIT_SIGNUP_IP', '10/1h'),
+      client: rate(env, 'RATE_LIMIT_CLIENT', '600/1m'),
+      clientFailureWeight: int(env, 'RATE_LIMIT_CLIENT_FAILURE_WEIGHT', 10, 1, 1000),
+      clientAuthFailureIp: rate(env, 'RATE_LIMIT_CLIENT_AUTH_FAILURES_IP', '60/1m'),
+      api: rate(env, 'RATE_LIMIT_API', '6000/1m'),
+      apiAuthFailureIp: rate(env, 'RATE_LIMIT_API_AUTH_FAILURES_IP', '300/1m'),
+      keyPrefix: keyPrefix(env, 'RATE_LIMIT_KEY_PREFIX', 'iiniit:rl:'),
+    },
+    loginLockout: {
+      threshold: int(env, 'LOGIN_LOCKOUT_THRESHOLD', 5, 0, 1000),
+      maxDelaySeconds: int(env, 'LOGIN_LOCKOUT_MAX_DELAY', 900, 1, day),
+      windowSeconds: int(env, 'LOGIN_LOCKOUT_WINDOW', 3600, 60, 30 * day),
+    },
+    corsOrigins: origins(env, 'CORS_ORIGINS'),
   };
 }
 

@@ -16,8 +16,11 @@ const LABELS: Record<string, string> = {
 /** "must be 1 to 100 characters" → "Name must be 1 to 100 characters." */
 export function sentence(field: string, message: string): string {
   const text = message.trim().replace(/\.$/, '');
-  if (/^(must|is|are|has|cannot)\b/.test(text)) return `${LABELS[field] ?? 'This field'} ${text}.`;
-  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+  const label = LABELS[field] ?? 'This field';
+  if (/^(must|is|are|has|cannot)\b/.test(text)) return `${label} ${text}.`;
+  // "unknown scope: x" reads as a sentence; "http://x/cb: must use https" needs its field named first.
+  if (/^[a-z]+ /.test(text)) return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+  return `${label}: ${text}.`;
 }
 
 /**

@@ -41,9 +41,9 @@ export function when(date: Date | null, fallback = 'Never', now = Date.now()): H
   return html`<time datetime="${date.toISOString()}" title="${utc(date)}">${relative(date, now)}</time>`;
 }
 
-/** A `<time>` element showing the date itself (created, authorized). */
+/** A `<time>` element showing the UTC date (created, authorized), the exact time as its tooltip. */
 export function on(date: Date): Html {
-  return html`<time datetime="${date.toISOString()}">${utc(date)}</time>`;
+  return html`<time datetime="${date.toISOString()}" title="${utc(date)}">${utc(date).slice(0, 10)}</time>`;
 }
 
 /** "Chrome on Linux" from a User-Agent header: enough to recognise a device, not a fingerprint. */

@@ -4,7 +4,14 @@ import { randomToken } from '../common/crypto/crypto.service';
 /** A secret the console shows exactly once, on the page a form post redirects to. */
 export type OneTimeSecret =
   | { kind: 'client_secret'; appId: string; secret: string }
-  | { kind: 'api_key'; keyId: string; secret: string; previousKeyExpiresAt?: Date };
+  | {
+      kind: 'api_key';
+      keyId: string;
+      secret: string;
+      /** After a roll: when the replaced key stops working, and its visible prefix. */
+      previousKeyExpiresAt?: Date;
+      previousPrefix?: string;
+    };
 
 interface Entry {
   secret: OneTimeSecret;

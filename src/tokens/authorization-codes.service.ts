@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, Repository } from 'typeorm';
 import { randomToken, SecretHasher } from '../common/crypto/crypto.service';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { claimOnce } from '../database/claim-once';
 import { AuthorizationCode } from './authorization-code.entity';
 
 export interface NewCode {
@@ -51,13 +52,7 @@ export class AuthorizationCodesService {
    * one sees a row come back; every other one is a replay.
    */
   async consume(code: AuthorizationCode): Promise<boolean> {
-    const result = await this.codes
-      .createQueryBuilder()
-      .update()
-      .set({ consumedAt: () => 'now()' })
-      .where('code_hash = :hash AND consumed_at IS NULL', { hash: code.codeHash })
-      .execute();
-    return (result.affected ?? 0) === 1;
+    return claimOnce(this.codes, 'consumedAt', { codeHash: code.codeHash });
   }
 
   async purgeExpired(): Promise<void> {

@@ -4,6 +4,7 @@ import { ClientAuthenticator } from '../clients/client-authenticator';
 import { Public } from '../common/auth/decorators';
 import { InvalidClient, InvalidRequest, OAuthError } from '../common/errors/oauth-errors';
 import { oauthParams } from '../common/http/oauth-params';
+import { ClientRateLimits } from '../common/rate-limit/client-limits';
 import { GrantsService } from './grants.service';
 import { IntrospectionService, type IntrospectionResponse } from './introspection.service';
 import { RevocationService } from './jwt/revocation.service';
@@ -23,7 +24,14 @@ export class IntrospectionController {
     private readonly introspection: IntrospectionService,
     private readonly revocation: RevocationService,
     private readonly grants: GrantsService,
+    private readonly limits: ClientRateLimits,
   ) {}
+
+  /** Issue 7: per-client_id limits; a failed client authentication counts harder. */
+  private async authenticate(req: FastifyRequest, reply: FastifyReply, params: Record<string, string>) {
+    await this.limits.admit(req, reply, params);
+    return this.limits.authenticate(req, params, () => this.clientAuthenticator.authenticate(req, params));
+  }
 
   /** RFC 7662: the caller must authenticate as a confidential client. */
   @Post('introspect')
@@ -34,7 +42,7 @@ export class IntrospectionController {
   ): Promise<IntrospectionResponse> {
     noStore(reply);
     const params = oauthParams(req.body);
-    const caller = await this.clientAuthenticator.authenticate(req, params);
+    const caller = await this.authenticate(req, reply, params);
     if (caller.method === 'none') throw new InvalidClient('introspection requires client authentication');
     if (!params.token) throw new InvalidRequest('token is required');
     return this.introspection.introspect(params.token, caller);
@@ -49,7 +57,7 @@ export class IntrospectionController {
   async revoke(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     noStore(reply);
     const params = oauthParams(req.body);
-    const caller = await this.clientAuthenticator.authenticate(req, params);
+    const caller = await this.authenticate(req, reply, params);
     if (!params.token) throw new InvalidRequest('token is required');
     const found = await this.introspection.find(params.token);
     if (!found) return;

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { randomToken, SecretHasher } from '../common/crypto/crypto.service';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { claimOnce } from '../database/claim-once';
 import { RefreshToken } from './refresh-token.entity';
 
 /** Prefix makes leaked refresh tokens recognisable to secret scanners. */
@@ -38,12 +39,6 @@ export class RefreshTokensService {
 
   /** One conditional UPDATE: exactly one of any concurrent rotations of the same token wins. */
   async markRotated(token: RefreshToken): Promise<boolean> {
-    const result = await this.tokens
-      .createQueryBuilder()
-      .update()
-      .set({ rotatedAt: () => 'now()' })
-      .where('id = :id AND rotated_at IS NULL', { id: token.id })
-      .execute();
-    return (result.affected ?? 0) === 1;
+    return claimOnce(this.tokens, 'rotatedAt', { id: token.id });
   }
 }

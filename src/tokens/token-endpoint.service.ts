@@ -4,6 +4,7 @@ import { ClientAuthenticator } from '../clients/client-authenticator';
 import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../common/errors/oauth-errors';
 import { oauthParams } from '../common/http/oauth-params';
 import { requestMeta } from '../common/http/request-meta';
+import { ClientRateLimits } from '../common/rate-limit/client-limits';
 import { GRANT_TYPE_HANDLERS, type GrantTypeHandler, type TokenResponse } from './grant-types/grant-type';
 
 /** RFC 6749 §5.1: token responses must not be cached. */
@@ -23,6 +24,7 @@ export class TokenEndpoint {
   constructor(
     private readonly clientAuthenticator: ClientAuthenticator,
     @Inject(GRANT_TYPE_HANDLERS) handlers: GrantTypeHandler[],
+    private readonly limits: ClientRateLimits,
   ) {
     this.handlers = new Map(handlers.map((h) => [h.grantType, h]));
   }
@@ -34,11 +36,15 @@ export class TokenEndpoint {
   async handle(request: FastifyRequest, reply: FastifyReply): Promise<TokenResponse> {
     noStore(reply);
     const params = oauthParams(request.body);
+    // Issue 7: per-client_id limit (and per-IP after failed client authentications) before any work.
+    await this.limits.admit(request, reply, params);
     const grantType = params.grant_type;
     if (!grantType) throw new InvalidRequest('grant_type is required');
     const handler = this.handlers.get(grantType);
     if (!handler) throw new UnsupportedGrantType(`unsupported grant_type: ${grantType.slice(0, 50)}`);
-    const authenticated = await this.clientAuthenticator.authenticate(request, params);
+    const authenticated = await this.limits.authenticate(request, params, () =>
+      this.clientAuthenticator.authenticate(request, params),
+    );
     if (!authenticated.client.grantTypes.includes(grantType)) {
       throw new UnauthorizedClient(`this client is not allowed the ${grantType} grant`);
     }

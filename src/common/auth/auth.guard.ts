@@ -1,6 +1,9 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import type { FastifyReply } from 'fastify';
+import { ApiError } from '../errors/api-error';
 import { InsufficientScope, InvalidRequest, MissingCredential } from '../errors/oauth-errors';
+import { ApiRateLimits } from '../rate-limit/api-limits';
 import { AuthenticatorRegistry } from './authenticators';
 import { ACCEPTED_CREDENTIALS, AuthenticatedRequest, IS_PUBLIC, REQUIRED_SCOPES } from './decorators';
 import type { CredentialKind } from './principal';
@@ -17,6 +20,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly registry: AuthenticatorRegistry,
+    private readonly limits: ApiRateLimits,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -24,17 +28,28 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    // Issue 7: an address that sent too many missing/invalid credentials waits before any verification.
+    this.limits.checkFailures(request);
     const accepted =
       this.reflector.getAllAndOverride<CredentialKind[]>(ACCEPTED_CREDENTIALS, targets) ??
       RESOURCE_CREDENTIALS;
     const presented = accepted
       .map((kind) => this.registry.get(kind))
       .filter((a) => a !== undefined && a.present(request));
-    if (presented.length === 0) throw new MissingCredential();
+    if (presented.length === 0) {
+      await this.limits.failed(request);
+      throw new MissingCredential();
+    }
     // One request, one credential: two would make "who is calling" ambiguous.
     if (presented.length > 1) throw new InvalidRequest('send exactly one credential, not several');
 
-    const principal = await presented[0]!.authenticate(request);
+    const principal = await presented[0]!.authenticate(request).catch(async (error: unknown) => {
+      // Issue 7: rejected credentials count per IP; server-side failures (5xx) do not.
+      if (error instanceof ApiError && error.status === 401) await this.limits.failed(request);
+      throw error;
+    });
+    // Issue 7: per-credential limit, once the credential is known to be real (one counter operation).
+    await this.limits.admit(principal, context.switchToHttp().getResponse<FastifyReply>());
     const needed = this.reflector.getAllAndOverride<string[]>(REQUIRED_SCOPES, targets) ?? [];
     const missing = needed.filter((scope) => !principal.scopes.has(scope));
     if (missing.length > 0) throw new InsufficientScope(needed);

@@ -59,3 +59,17 @@ export class ServerError extends ApiError {
     super(500, 'server_error', 'the server encountered an unexpected error');
   }
 }
+
+/**
+ * Issue 7: a rate limit was hit. `headers` carry Retry-After (RFC 9110 §10.2.3) and the IETF draft's
+ * RateLimit-Limit / -Remaining / -Reset. The body is RFC 6749-shaped on the OAuth endpoints too (RFC 6749
+ * defines no code for it; `too_many_requests` is the HTTP status's name).
+ */
+export class TooManyRequests extends ApiError {
+  constructor(
+    headers: Record<string, string>,
+    description = 'too many requests: retry after the time in Retry-After',
+  ) {
+    super(429, 'too_many_requests', description, headers);
+  }
+}

@@ -44,17 +44,21 @@ function freshKey(ctx: ConsoleContext, fresh: NonNullable<ApiKeysPageView['fresh
   const rolled = fresh.previousKeyExpiresAt
     ? html`<p class="notice" role="status">
         The old key${fresh.previousPrefix ? html` <code>${fresh.previousPrefix}…</code>` : ''}
-        ${fresh.previousKeyExpiresAt.getTime() <= now
-          ? 'has stopped working.'
-          : html`keeps working until <strong>${utc(fresh.previousKeyExpiresAt)}</strong>
-              (${when(fresh.previousKeyExpiresAt, '', now)}), then stops: switch your deployments to the new
-              key before then.`}
+        ${
+          fresh.previousKeyExpiresAt.getTime() <= now
+            ? 'has stopped working.'
+            : html`keeps working until
+                <strong>${utc(fresh.previousKeyExpiresAt)}</strong>
+                (${when(fresh.previousKeyExpiresAt, '', now)}), then stops: switch your deployments to the new
+                key before then.`
+        }
       </p>`
     : '';
   return oneTimeSecret(
     'new-key',
     `Your new API key “${fresh.key.name}”`,
     fresh.secret,
+    'Copy key',
     html`${rolled}
       <p>Try it now:</p>
       ${copyable('new-key-curl', apiKeyCurl(ctx.issuer, fresh.key, fresh.secret), {
@@ -78,54 +82,66 @@ export function apiKeysPage(ctx: ConsoleContext, v: ApiKeysPageView): Html {
         Keys are shown once; the list shows only their first characters.
       </p>
       ${notice(v.message)} ${v.fresh ? freshKey(ctx, v.fresh, v.now) : ''}
-      ${v.secretGone
-        ? secretGone('API key', html`If you did not save it, roll the key to get a new one.`)
-        : ''}
-      ${v.keys.length === 0
-        ? html`<p class="empty">
-            No API keys yet. <a href="/console/api-keys/new">Create your first key</a> and call the API in a minute.
-          </p>`
-        : html`<div class="table-wrap">
-            <table class="stack">
-              <caption class="visually-hidden">
-                Your API keys
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Scopes</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Status</th>
-                  <th scope="col"><span class="visually-hidden">Actions</span></th>
-                </tr>
-              </thead>
-              <tbody>
-                ${v.keys.map(
-                  (k) =>
-                    html`<tr>
-                      <td data-label="Name">${k.name}</td>
-                      <td data-label="Key"><code>${k.prefix}…</code></td>
-                      <td data-label="Scopes">${scopeList(k.scopes)}</td>
-                      <td data-label="Created">${on(k.createdAt)}</td>
-                      <td data-label="Last used">${when(k.lastUsedAt, 'Never', v.now)}</td>
-                      <td data-label="Expires">${when(k.expiresAt, 'Never', v.now)}</td>
-                      <td data-label="Status">${status(k, v.now)}</td>
-                      <td data-label="Actions" class="actions">
-                        ${isExpired(k, v.now)
-                          ? ''
-                          : html`<a href="/console/api-keys/${k.id}/roll" aria-label="Roll ${k.name}">Roll</a>`}
-                        <a href="/console/api-keys/${k.id}/revoke" class="danger-link" aria-label="Revoke ${k.name}"
-                          >Revoke</a
-                        >
-                      </td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>`}`,
+      ${
+        v.secretGone
+          ? secretGone('API key', html`If you did not save it, roll the key to get a new one.`)
+          : ''
+      }
+      ${
+        v.keys.length === 0
+          ? html`<p class="empty">
+              No API keys yet. <a href="/console/api-keys/new">Create your first key</a> and call the API in a
+              minute.
+            </p>`
+          : html`<div class="table-wrap">
+              <table class="stack">
+                <caption class="visually-hidden">
+                  Your API keys
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    <th scope="col">Key</th>
+                    <th scope="col">Scopes</th>
+                    <th scope="col">Created</th>
+                    <th scope="col">Last used</th>
+                    <th scope="col">Expires</th>
+                    <th scope="col">Status</th>
+                    <th scope="col"><span class="visually-hidden">Actions</span></th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${v.keys.map(
+                    (k) =>
+                      html`<tr>
+                        <td data-label="Name">${k.name}</td>
+                        <td data-label="Key"><code>${k.prefix}…</code></td>
+                        <td data-label="Scopes">${scopeList(k.scopes)}</td>
+                        <td data-label="Created">${on(k.createdAt)}</td>
+                        <td data-label="Last used">${when(k.lastUsedAt, 'Never', v.now)}</td>
+                        <td data-label="Expires">${when(k.expiresAt, 'Never', v.now)}</td>
+                        <td data-label="Status">${status(k, v.now)}</td>
+                        <td data-label="Actions" class="actions">
+                          ${
+                            isExpired(k, v.now)
+                              ? ''
+                              : html`<a href="/console/api-keys/${k.id}/roll" aria-label="Roll ${k.name}"
+                                  >Roll</a
+                                >`
+                          }
+                          <a
+                            href="/console/api-keys/${k.id}/revoke"
+                            class="danger-link"
+                            aria-label="Revoke ${k.name}"
+                            >Revoke</a
+                          >
+                        </td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </div>`
+      }`,
   );
 }
 
@@ -142,7 +158,7 @@ export function newApiKeyPage(
   errors: FieldErrors = {},
   today = new Date(),
 ): Html {
-  const tomorrow = new Date(today.getTime() + 24 * 3600 * 1000).toISOString().slice(0, 10);
+  const min = today.toISOString().slice(0, 10);
   return consolePage(
     ctx,
     'api-keys',
@@ -153,7 +169,9 @@ export function newApiKeyPage(
       <form method="post" action="/console/api-keys" novalidate class="stacked">
         ${csrfField(ctx.csrf)}
         <label for="name">Name</label>
-        <p class="muted" id="name-hint">What uses it, so you know what breaks if you revoke it: “CI deploys”.</p>
+        <p class="muted" id="name-hint">
+          What uses it, so you know what breaks if you revoke it: “CI deploys”.
+        </p>
         <input
           id="name"
           name="name"
@@ -172,7 +190,7 @@ export function newApiKeyPage(
           id="expires_on"
           name="expires_on"
           type="date"
-          min="${tomorrow}"
+          min="${min}"
           value="${v.expiresOn}"
           ${invalid(errors, 'expires_on', 'expires_on-hint')}
         />
@@ -201,12 +219,15 @@ export function rollApiKeyPage(
       <h1>Roll the key “${key.name}”?</h1>
       ${notice(error, 'bad')}
       <p>
-        A new key with the same name, scopes and expiry replaces <code>${key.prefix}…</code> and is shown to you
-        once.
-        ${immediate
-          ? html`<strong>The old key stops working immediately.</strong>`
-          : html`The old key keeps working until <strong>${utc(oldKeyDiesAt)}</strong>
-              (${when(oldKeyDiesAt, '', now)}), so you can deploy the new one, then stops.`}
+        A new key with the same name, scopes and expiry replaces <code>${key.prefix}…</code> and is shown to
+        you once.
+        ${
+          immediate
+            ? html`<strong>The old key stops working immediately.</strong>`
+            : html`The old key keeps working until
+                <strong>${utc(oldKeyDiesAt)}</strong> (${when(oldKeyDiesAt, '', now)}), so you can deploy the
+                new one, then stops.`
+        }
       </p>
       <form method="post" action="/console/api-keys/${key.id}/roll" class="row">
         ${csrfField(ctx.csrf)}

@@ -59,39 +59,41 @@ export function appsPage(ctx: ConsoleContext, apps: ClientView[], message?: stri
       </div>
       <p class="muted">OAuth 2.0 apps let people sign in to your product with their iiniit account.</p>
       ${notice(message)}
-      ${apps.length === 0
-        ? html`<p class="empty">
-            No apps yet. <a href="/console/apps/new">Create your first app</a> to get a client ID and an authorize
-            URL to paste into your code.
-          </p>`
-        : html`<div class="table-wrap">
-            <table class="stack">
-              <caption class="visually-hidden">
-                Your apps
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Client ID</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Scopes</th>
-                  <th scope="col">Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${apps.map(
-                  (app) =>
-                    html`<tr>
-                      <td data-label="Name"><a href="/console/apps/${app.id}">${app.name}</a></td>
-                      <td data-label="Client ID"><code>${app.clientId}</code></td>
-                      <td data-label="Type">${typeLabel(app.type)}</td>
-                      <td data-label="Scopes">${scopeList(app.scopes)}</td>
-                      <td data-label="Created">${on(app.createdAt)}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>`}`,
+      ${
+        apps.length === 0
+          ? html`<p class="empty">
+              No apps yet. <a href="/console/apps/new">Create your first app</a> to get a client ID and an
+              authorize URL to paste into your code.
+            </p>`
+          : html`<div class="table-wrap">
+              <table class="stack">
+                <caption class="visually-hidden">
+                  Your apps
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    <th scope="col">Client ID</th>
+                    <th scope="col">Type</th>
+                    <th scope="col">Scopes</th>
+                    <th scope="col">Created</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${apps.map(
+                    (app) =>
+                      html`<tr>
+                        <td data-label="Name"><a href="/console/apps/${app.id}">${app.name}</a></td>
+                        <td data-label="Client ID"><code>${app.clientId}</code></td>
+                        <td data-label="Type">${typeLabel(app.type)}</td>
+                        <td data-label="Scopes">${scopeList(app.scopes)}</td>
+                        <td data-label="Created">${on(app.createdAt)}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </div>`
+      }`,
   );
 }
 
@@ -124,7 +126,8 @@ function redirectUrisField(v: AppFormValues, errors: FieldErrors): Html {
       autocapitalize="off"
       placeholder="https://example.com/callback"
       ${invalid(errors, 'redirect_uris', 'redirect_uris-hint')}
-    >${v.redirectUris}</textarea>
+    >
+${v.redirectUris}</textarea>
     ${fieldError(errors, 'redirect_uris')}`;
 }
 
@@ -174,17 +177,19 @@ function credentials(app: ClientView): Html {
     <h2 id="credentials-title">Credentials</h2>
     <p class="field-label" id="client-id-label">Client ID</p>
     ${copyable('client-id', app.clientId, { label: 'Copy client ID' })}
-    ${app.type === 'confidential'
-      ? html`<p class="field-label">Client secret</p>
-          <p class="muted">
-            Hidden: we keep only a hash. Authenticate with HTTP Basic (<code>client_secret_basic</code>) or
-            <code>client_id</code> + <code>client_secret</code> in the form body.
-            <a href="/console/apps/${app.id}/rotate-secret">Rotate the secret</a> if it leaked or was lost.
+    ${
+      app.type === 'confidential'
+        ? html`<p class="field-label">Client secret</p>
+            <p class="muted">
+              Hidden: we keep only a hash. Authenticate with HTTP Basic (<code>client_secret_basic</code>) or
+              <code>client_id</code> + <code>client_secret</code> in the form body.
+              <a href="/console/apps/${app.id}/rotate-secret">Rotate the secret</a> if it leaked or was lost.
+            </p>`
+        : html`<p class="muted">
+            Public app: no client secret. Every authorization request must carry a PKCE
+            <code>code_challenge</code> (S256), and the token request its <code>code_verifier</code>.
           </p>`
-      : html`<p class="muted">
-          Public app: no client secret. Every authorization request must carry a PKCE
-          <code>code_challenge</code> (S256), and the token request its <code>code_verifier</code>.
-        </p>`}
+    }
   </section>`;
 }
 
@@ -203,9 +208,8 @@ function tryIt(app: ClientView, s: AppSnippets | null): Html {
     ${copyable('authorize-url', s.authorizeUrl, { block: true, label: 'Copy URL' })}
     <p><a href="${s.authorizeUrl}" id="open-authorize-url">Open the authorize URL</a> to try it yourself.</p>
     <p>
-      2. Within 60 seconds, exchange the code for tokens${app.type === 'confidential'
-        ? html` (set <code>CLIENT_SECRET</code> to the app’s secret)`
-        : ''}:
+      2. Within 60 seconds, exchange the code for
+      tokens${app.type === 'confidential' ? html` (set <code>CLIENT_SECRET</code> to the app’s secret)` : ''}:
     </p>
     ${copyable('token-request', s.tokenRequest, { block: true, label: 'Copy command' })}
     <p class="muted">
@@ -225,13 +229,16 @@ export function appPage(ctx: ConsoleContext, v: AppPageView): Html {
     html`<p class="crumbs"><a href="/console/apps">Apps</a> ›</p>
       <h1>${app.name}</h1>
       ${notice(v.message)}
-      ${v.secret ? oneTimeSecret('client-secret', 'Your client secret', v.secret) : ''}
-      ${v.secretGone
-        ? secretGone(
-            'client secret',
-            html`If you did not save it, <a href="/console/apps/${app.id}/rotate-secret">rotate the secret</a>.`,
-          )
-        : ''}
+      ${v.secret ? oneTimeSecret('client-secret', 'Your client secret', v.secret, 'Copy secret') : ''}
+      ${
+        v.secretGone
+          ? secretGone(
+              'client secret',
+              html`If you did not save it,
+                <a href="/console/apps/${app.id}/rotate-secret">rotate the secret</a>.`,
+            )
+          : ''
+      }
       ${credentials(app)} ${tryIt(app, v.snippets)}
       <section aria-labelledby="settings-title">
         <h2 id="settings-title">Settings</h2>
@@ -245,9 +252,13 @@ export function appPage(ctx: ConsoleContext, v: AppPageView): Html {
       <section aria-labelledby="danger-title" class="danger-zone">
         <h2 id="danger-title">Danger zone</h2>
         <div class="row">
-          ${app.type === 'confidential'
-            ? html`<a class="button secondary" href="/console/apps/${app.id}/rotate-secret">Rotate secret</a>`
-            : ''}
+          ${
+            app.type === 'confidential'
+              ? html`<a class="button secondary" href="/console/apps/${app.id}/rotate-secret"
+                  >Rotate secret</a
+                >`
+              : ''
+          }
           <a class="button danger" href="/console/apps/${app.id}/delete">Delete app</a>
         </div>
         <p class="muted">Type: ${typeLabel(app.type)} · Created ${on(app.createdAt)}</p>
@@ -264,7 +275,9 @@ export function rotateSecretPage(ctx: ConsoleContext, app: ClientView, overlapSe
     ctx,
     'apps',
     `Rotate secret · ${app.name}`,
-    html`<p class="crumbs"><a href="/console/apps">Apps</a> › <a href="/console/apps/${app.id}">${app.name}</a> ›</p>
+    html`<p class="crumbs">
+        <a href="/console/apps">Apps</a> › <a href="/console/apps/${app.id}">${app.name}</a> ›
+      </p>
       <h1>Rotate the client secret of ${app.name}?</h1>
       <p>A new secret is created and shown to you once. ${consequence}</p>
       <form method="post" action="/console/apps/${app.id}/rotate-secret" class="row">
@@ -280,11 +293,13 @@ export function deleteAppPage(ctx: ConsoleContext, app: ClientView, accessTokenT
     ctx,
     'apps',
     `Delete · ${app.name}`,
-    html`<p class="crumbs"><a href="/console/apps">Apps</a> › <a href="/console/apps/${app.id}">${app.name}</a> ›</p>
+    html`<p class="crumbs">
+        <a href="/console/apps">Apps</a> › <a href="/console/apps/${app.id}">${app.name}</a> ›
+      </p>
       <h1>Delete ${app.name}?</h1>
       <p>
-        Its client ID <code>${app.clientId}</code> stops working at once: nobody can sign in through it, and it
-        can no longer get or refresh tokens. Access tokens it already holds run out on their own within
+        Its client ID <code>${app.clientId}</code> stops working at once: nobody can sign in through it, and
+        it can no longer get or refresh tokens. Access tokens it already holds run out on their own within
         ${Math.ceil(accessTokenTtl / 60)} minutes. This cannot be undone.
       </p>
       <form method="post" action="/console/apps/${app.id}/delete" class="row">

@@ -26,34 +26,39 @@ export function authorizedAppsPage(
     'Authorized apps',
     html`<h1>Authorized apps</h1>
       <p class="muted">
-        Apps you allowed to use your iiniit account. Revoking access stops the app’s tokens at once; it would have
-        to ask you again.
+        Apps you allowed to use your iiniit account. Revoking access stops the app’s tokens at once; it would
+        have to ask you again.
       </p>
       ${notice(message)}
-      ${rows.length === 0
-        ? html`<p class="empty">You have not authorized any app.</p>`
-        : html`<ul class="cards">
-            ${rows.map(
-              (r) =>
-                html`<li class="card-item">
-                  <h2>${r.appName}${r.appExists ? '' : html` <span class="badge bad">deleted</span>`}</h2>
-                  <p class="muted">
-                    Authorized ${on(r.authorizedAt)}${r.updatedAt.getTime() - r.authorizedAt.getTime() > 1000
-                      ? html` · changed ${when(r.updatedAt, '', now)}`
-                      : ''}
-                  </p>
-                  <p>It can:</p>
-                  <ul class="scopes">
-                    ${r.scopes.map((s) => html`<li>${scopeName(s)} <code class="muted">${s}</code></li>`)}
-                  </ul>
-                  <form method="post" action="/console/authorized-apps/${r.grantId}/revoke">
-                    ${csrfField(ctx.csrf)}
-                    <button type="submit" class="danger" aria-label="Revoke access for ${r.appName}">
-                      Revoke access
-                    </button>
-                  </form>
-                </li>`,
-            )}
-          </ul>`}`,
+      ${
+        rows.length === 0
+          ? html`<p class="empty">You have not authorized any app.</p>`
+          : html`<ul class="cards">
+              ${rows.map(
+                (r) =>
+                  html`<li class="card-item">
+                    <h2>${r.appName}${r.appExists ? '' : html` <span class="badge bad">deleted</span>`}</h2>
+                    <p class="muted">
+                      Authorized
+                      ${on(r.authorizedAt)}${
+                        r.updatedAt.getTime() - r.authorizedAt.getTime() > 1000
+                          ? html` · changed ${when(r.updatedAt, '', now)}`
+                          : ''
+                      }
+                    </p>
+                    <p>It can:</p>
+                    <ul class="scopes">
+                      ${r.scopes.map((s) => html`<li>${scopeName(s)} <code class="muted">${s}</code></li>`)}
+                    </ul>
+                    <form method="post" action="/console/authorized-apps/${r.grantId}/revoke">
+                      ${csrfField(ctx.csrf)}
+                      <button type="submit" class="danger" aria-label="Revoke access for ${r.appName}">
+                        Revoke access
+                      </button>
+                    </form>
+                  </li>`,
+              )}
+            </ul>`
+      }`,
   );
 }

@@ -67,10 +67,14 @@ export function scopeCheckboxes(
  * A value with a copy button. The button is hidden until /assets/console.js shows it (no script, no
  * useless button); the status line announces "Copied" to screen readers.
  */
-export function copyable(id: string, value: string, options: { block?: boolean; label?: string } = {}): Html {
+export function copyable(
+  id: string,
+  value: string,
+  options: { block?: boolean; label?: string; secret?: boolean } = {},
+): Html {
   const text = options.block
     ? html`<pre id="${id}" tabindex="0">${value}</pre>`
-    : html`<code class="secret" id="${id}">${value}</code>`;
+    : html`<code class="${options.secret ? 'secret' : 'value'}" id="${id}">${value}</code>`;
   return html`<div class="copyable">
     ${text}
     <div class="row">
@@ -83,14 +87,20 @@ export function copyable(id: string, value: string, options: { block?: boolean; 
 }
 
 /** A freshly minted secret: shown on this one page view, with the warning that it will not come back. */
-export function oneTimeSecret(id: string, title: string, secret: string, extra: Html | '' = ''): Html {
+export function oneTimeSecret(
+  id: string,
+  title: string,
+  secret: string,
+  copyLabel: string,
+  extra: Html | '' = '',
+): Html {
   return html`<section class="once" aria-labelledby="${id}-title">
     <h2 id="${id}-title">${title}</h2>
     <p>
       <strong>Copy it now: you won't see this again.</strong> We keep only a hash of it, so nobody can show it
       to you later. If you lose it, make a new one.
     </p>
-    ${copyable(id, secret, { label: 'Copy secret' })} ${extra}
+    ${copyable(id, secret, { label: copyLabel, secret: true })} ${extra}
   </section>`;
 }
 

@@ -29,13 +29,19 @@ function nextStep(ctx: ConsoleContext, v: HomeView): Html {
     return html`<ol class="steps">
       <li>
         <strong>Create an API key</strong> to call the API from a script, a CI job or your server. You will
-        get a ready-to-run <code>curl</code> command with it.
-        <br /><a class="button" href="/console/api-keys/new">Create an API key</a>
+        get a ready-to-run <code>curl</code> command with it. <br /><a
+          class="button"
+          href="/console/api-keys/new"
+          >Create an API key</a
+        >
       </li>
       <li>
-        <strong>Or register an app</strong> if people will sign in to your product with their iiniit
-        account (OAuth 2.0). You get a client ID, a secret and a ready-to-paste authorize URL.
-        <br /><a class="button secondary" href="/console/apps/new">Create an app</a>
+        <strong>Or register an app</strong> if people will sign in to your product with their iiniit account
+        (OAuth 2.0). You get a client ID, a secret and a ready-to-paste authorize URL. <br /><a
+          class="button secondary"
+          href="/console/apps/new"
+          >Create an app</a
+        >
       </li>
     </ol>`;
   }
@@ -48,11 +54,13 @@ function nextStep(ctx: ConsoleContext, v: HomeView): Html {
       Lost the key? It was shown once and cannot be shown again:
       <a href="/console/api-keys/${key.id}/roll">roll it</a> to get a new one.
     </p>
-    ${v.apps.length === 0
-      ? html`<p>
-          Then, to let people sign in with iiniit, <a href="/console/apps/new">register an app</a>.
-        </p>`
-      : ''}`;
+    ${
+      v.apps.length === 0
+        ? html`<p>
+            Then, to let people sign in with iiniit, <a href="/console/apps/new">register an app</a>.
+          </p>`
+        : ''
+    }`;
 }
 
 export function homePage(ctx: ConsoleContext, v: HomeView): Html {
@@ -62,8 +70,8 @@ export function homePage(ctx: ConsoleContext, v: HomeView): Html {
     'Console',
     html`<h1>Welcome, ${ctx.user.displayName}</h1>
       <p class="muted">
-        Your developer console: API keys for your own scripts, OAuth apps that sign people in, and the apps you
-        have allowed into your account.
+        Your developer console: API keys for your own scripts, OAuth apps that sign people in, and the apps
+        you have allowed into your account.
       </p>
       <section aria-labelledby="next-title" class="panel">
         <h2 id="next-title">Your next step</h2>
@@ -81,7 +89,8 @@ export function homePage(ctx: ConsoleContext, v: HomeView): Html {
           </li>
         </ul>
         <p class="muted">
-          API reference: <a href="/docs">/docs</a> · Scopes: <code>read:user</code>, <code>read:projects</code>,
+          API reference: <a href="/docs">/docs</a> · Scopes: <code>read:user</code>,
+          <code>read:projects</code>,
           <code>write:projects</code>
         </p>
       </section>`,

@@ -25,7 +25,12 @@ function device(ua: string | null): Html {
   return html`${describeUserAgent(ua)}${ua ? html`<br /><span class="muted small">${ua}</span>` : ''}`;
 }
 
-export function securityPage(ctx: ConsoleContext, signIns: SignInRow[], events: EventRow[], now: number): Html {
+export function securityPage(
+  ctx: ConsoleContext,
+  signIns: SignInRow[],
+  events: EventRow[],
+  now: number,
+): Html {
   return consolePage(
     ctx,
     'security',
@@ -34,65 +39,71 @@ export function securityPage(ctx: ConsoleContext, signIns: SignInRow[], events: 
       <section aria-labelledby="sign-ins-title">
         <h2 id="sign-ins-title">Recent sign-ins</h2>
         <p class="muted">
-          Browsers signed in to your account right now, newest first. Signing out on a device removes it from this
-          list. Don’t recognise one? Change your password and sign out everywhere.
+          Browsers signed in to your account right now, newest first. Signing out on a device removes it from
+          this list. Don’t recognise one? Roll your API keys and rotate your app secrets.
         </p>
-        ${signIns.length === 0
-          ? html`<p class="empty">No active sign-ins.</p>`
-          : html`<div class="table-wrap">
-              <table class="stack">
-                <caption class="visually-hidden">
-                  Recent sign-ins
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Signed in</th>
-                    <th scope="col">IP address</th>
-                    <th scope="col">Device</th>
-                    <th scope="col">Session ends</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${signIns.map(
-                    (s) =>
-                      html`<tr>
-                        <td data-label="Signed in">
-                          <time datetime="${s.at.toISOString()}">${utc(s.at)}</time>
-                          ${s.current ? html`<span class="badge ok">this browser</span>` : ''}
-                        </td>
-                        <td data-label="IP address">${s.ip ?? html`<span class="muted">unknown</span>`}</td>
-                        <td data-label="Device">${device(s.userAgent)}</td>
-                        <td data-label="Session ends">${when(s.expiresAt, '', now)}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>`}
+        ${
+          signIns.length === 0
+            ? html`<p class="empty">No active sign-ins.</p>`
+            : html`<div class="table-wrap">
+                <table class="stack">
+                  <caption class="visually-hidden">
+                    Recent sign-ins
+                  </caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Signed in</th>
+                      <th scope="col">IP address</th>
+                      <th scope="col">Device</th>
+                      <th scope="col">Session ends</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${signIns.map(
+                      (s) =>
+                        html`<tr>
+                          <td data-label="Signed in">
+                            <time datetime="${s.at.toISOString()}">${utc(s.at)}</time>
+                            ${s.current ? html`<span class="badge ok">this browser</span>` : ''}
+                          </td>
+                          <td data-label="IP address">${s.ip ?? html`<span class="muted">unknown</span>`}</td>
+                          <td data-label="Device">${device(s.userAgent)}</td>
+                          <td data-label="Session ends">${when(s.expiresAt, '', now)}</td>
+                        </tr>`,
+                    )}
+                  </tbody>
+                </table>
+              </div>`
+        }
       </section>
       <section aria-labelledby="events-title">
         <h2 id="events-title">Key and app events</h2>
         <p class="muted">
-          From the audit log: sign-ins and failed attempts, API keys and apps created, rolled, rotated, deleted or
-          revoked, and access you granted or took back.
+          From the audit log: sign-ins and failed attempts, API keys and apps created, rolled, rotated,
+          deleted or revoked, and access you granted or took back.
         </p>
-        ${events.length === 0
-          ? html`<p class="empty">No events yet. Key and app events appear here as they happen.</p>`
-          : html`<ol class="events">
-              ${events.map(
-                (e) =>
-                  html`<li class="${e.alarming ? 'alarming' : ''}">
-                    <time datetime="${e.at.toISOString()}">${utc(e.at)}</time>
-                    <span class="what">${e.what}</span>
-                    ${e.ip || e.userAgent
-                      ? html`<span class="muted small"
-                          >${[e.ip, e.userAgent ? describeUserAgent(e.userAgent) : null]
-                            .filter(Boolean)
-                            .join(' · ')}</span
-                        >`
-                      : ''}
-                  </li>`,
-              )}
-            </ol>`}
+        ${
+          events.length === 0
+            ? html`<p class="empty">No events yet. Key and app events appear here as they happen.</p>`
+            : html`<ol class="events">
+                ${events.map(
+                  (e) =>
+                    html`<li class="${e.alarming ? 'alarming' : ''}">
+                      <time datetime="${e.at.toISOString()}">${utc(e.at)}</time>
+                      <span class="what">${e.what}</span>
+                      ${
+                        e.ip || e.userAgent
+                          ? html`<span class="muted small"
+                              >${[e.ip, e.userAgent ? describeUserAgent(e.userAgent) : null]
+                                .filter(Boolean)
+                                .join(' · ')}</span
+                            >`
+                          : ''
+                      }
+                    </li>`,
+                )}
+              </ol>`
+        }
       </section>`,
   );
 }

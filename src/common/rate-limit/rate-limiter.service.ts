@@ -1,0 +1,177 @@
+import { createHmac } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { APP_CONFIG, type AppConfig, type RateLimit } from '../../config/app-config';
+import { TooManyRequests } from '../errors/api-error';
+import {
+  RATE_LIMIT_STORE,
+  seconds,
+  type LockoutGate,
+  type LockoutPolicy,
+  type RateLimitStore,
+} from './rate-limit-store';
+
+/** The limits, one bucket per rule × identifier (see `.env.example`). */
+export type RateRule =
+  | 'login_ip'
+  | 'login_account'
+  | 'signup_ip'
+  | 'client'
+  | 'client_auth_failures_ip'
+  | 'api'
+  | 'api_auth_failures_ip';
+
+export interface RateDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Seconds until the window resets. */
+  resetSeconds: number;
+  /** Seconds to wait before retrying (0 when allowed). */
+  retryAfterSeconds: number;
+}
+
+const UNLIMITED: RateDecision = Object.freeze({
+  allowed: true,
+  limit: 0,
+  remaining: 0,
+  resetSeconds: 0,
+  retryAfterSeconds: 0,
+});
+
+/** The local block cache is only a shortcut; past this size expired entries are swept. */
+const BLOCK_CACHE_SWEEP_SIZE = 10_000;
+
+/**
+ * Counts requests against the configured limits in the shared storage (Redis or memory).
+ *
+ * Identifiers (IPs, lowercased emails, client ids, credential subjects) are HMAC'd with the server pepper
+ * before they become keys: the counters never hold an email or an IP in clear. A bucket this instance saw
+ * blocked is remembered locally until its window ends, so further requests are refused without a storage
+ * round trip — and checks *before* authentication (`blocked`) cost a Map lookup. With several instances a
+ * bucket another instance blocked is learned on this instance's next counted hit (at most one extra).
+ */
+@Injectable()
+export class RateLimiter {
+  private readonly rules: Record<RateRule, RateLimit>;
+  private readonly pepper: Buffer;
+  private readonly blockedUntil = new Map<string, number>();
+  readonly lockoutPolicy: LockoutPolicy;
+
+  constructor(
+    @Inject(RATE_LIMIT_STORE) private readonly store: RateLimitStore,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    const r = config.rateLimits;
+    this.rules = {
+      login_ip: r.loginIp,
+      login_account: r.loginAccount,
+      signup_ip: r.signupIp,
+      client: r.client,
+      client_auth_failures_ip: r.clientAuthFailureIp,
+      api: r.api,
+      api_auth_failures_ip: r.apiAuthFailureIp,
+    };
+    this.pepper = config.secrets.pepper;
+    const l = config.loginLockout;
+    this.lockoutPolicy = {
+      threshold: l.threshold,
+      baseDelayMs: 1000,
+      maxDelayMs: l.maxDelaySeconds * 1000,
+      windowMs: l.windowSeconds * 1000,
+    };
+  }
+
+  enabled(rule: RateRule): boolean {
+    return this.rules[rule].limit > 0;
+  }
+
+  /** Counts `cost` hits (default 1) for `id` under `rule`; `allowed` is false once the limit is passed. */
+  async hit(rule: RateRule, id: string, cost = 1): Promise<RateDecision> {
+    const { limit, windowSeconds } = this.rules[rule];
+    if (limit === 0) return UNLIMITED;
+    const key = `${rule}:${this.digest(id)}`;
+    const cached = this.cachedBlock(key, limit);
+    if (cached) return cached;
+    const record = await this.store.increment(key, windowSeconds * 1000, limit, 0, rule, cost);
+    if (!record.isBlocked) {
+      return {
+        allowed: true,
+        limit,
+        remaining: Math.max(0, limit - record.totalHits),
+        resetSeconds: record.timeToExpire,
+        retryAfterSeconds: 0,
+      };
+    }
+    const retryAfterSeconds = Math.max(1, record.timeToBlockExpire);
+    this.remember(key, Date.now() + retryAfterSeconds * 1000);
+    return { allowed: false, limit, remaining: 0, resetSeconds: retryAfterSeconds, retryAfterSeconds };
+  }
+
+  /** A block this instance already knows of, without counting or a round trip (checks before the work). */
+  blocked(rule: RateRule, id: string): RateDecision | undefined {
+    const { limit } = this.rules[rule];
+    if (limit === 0 || this.blockedUntil.size === 0) return undefined;
+    return this.cachedBlock(`${rule}:${this.digest(id)}`, limit);
+  }
+
+  /** The sign-in lockout gate for a (lowercased) email: see LoginThrottle. */
+  lockoutAttempt(email: string): Promise<LockoutGate> {
+    return this.store.lockoutAttempt(this.digest(`lockout:${email}`), this.lockoutPolicy);
+  }
+
+  lockoutClear(email: string): Promise<void> {
+    return this.store.lockoutClear(this.digest(`lockout:${email}`));
+  }
+
+  /** Retry-After and the IETF draft's RateLimit-* fields (draft-ietf-httpapi-ratelimit-headers). */
+  headers(decision: RateDecision): Record<string, string> {
+    const fields: Record<string, string> = {
+      'RateLimit-Limit': String(decision.limit),
+      'RateLimit-Remaining': String(decision.remaining),
+      'RateLimit-Reset': String(decision.resetSeconds),
+    };
+    if (!decision.allowed) fields['Retry-After'] = String(decision.retryAfterSeconds);
+    return fields;
+  }
+
+  /** Puts the RateLimit-* fields on a response that went through (no-op for a limit that is off). */
+  annotate(reply: FastifyReply, decision: RateDecision): void {
+    if (decision.limit === 0) return;
+    reply.header('RateLimit-Limit', decision.limit);
+    reply.header('RateLimit-Remaining', decision.remaining);
+    reply.header('RateLimit-Reset', decision.resetSeconds);
+  }
+
+  tooMany(decision: RateDecision, description?: string): TooManyRequests {
+    return new TooManyRequests(
+      this.headers(decision),
+      description ?? `rate limit exceeded: retry after ${decision.retryAfterSeconds} s`,
+    );
+  }
+
+  private digest(id: string): string {
+    return createHmac('sha256', this.pepper).update(id).digest('base64url').slice(0, 22);
+  }
+
+  private cachedBlock(key: string, limit: number): RateDecision | undefined {
+    const until = this.blockedUntil.get(key);
+    if (until === undefined) return undefined;
+    const left = until - Date.now();
+    if (left <= 0) {
+      this.blockedUntil.delete(key);
+      return undefined;
+    }
+    const retryAfterSeconds = seconds(left);
+    return { allowed: false, limit, remaining: 0, resetSeconds: retryAfterSeconds, retryAfterSeconds };
+  }
+
+  private remember(key: string, until: number): void {
+    if (this.blockedUntil.size >= BLOCK_CACHE_SWEEP_SIZE) {
+      const now = Date.now();
+      for (const [k, t] of this.blockedUntil) if (t <= now) this.blockedUntil.delete(k);
+      if (this.blockedUntil.size >= BLOCK_CACHE_SWEEP_SIZE) this.blockedUntil.clear();
+    }
+    this.blockedUntil.set(key, until);
+  }
+}

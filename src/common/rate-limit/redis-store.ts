@@ -1,0 +1,219 @@
+import { Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { MemoryRateLimitStore } from './memory-store';
+import type { LockoutGate, LockoutPolicy, RateLimitStore, RateRecord } from './rate-limit-store';
+
+/**
+ * One atomic step per request (Lua runs alone on the Redis server): a blocked key answers at once;
+ * otherwise INCRBY the window's counter, start its expiry (PEXPIRE) when the window is new, and when the
+ * count passes the limit, block for `blockDuration` if one is given. 50 parallel requests see 50
+ * distinct counts, so exactly `limit` pass. cost 0 reads without counting.
+ * KEYS: counter, block marker. ARGV: ttl ms, limit, block ms, cost.
+ * Returns { hits, ms until the window (or block) ends, blocked 0|1, ms until the block ends }.
+ */
+const INCREMENT_SCRIPT = `
+local blockTtl = redis.call('PTTL', KEYS[2])
+if blockTtl > 0 then
+  return { tonumber(redis.call('GET', KEYS[1]) or '0'), blockTtl, 1, blockTtl }
+end
+local ttlMs = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local blockMs = tonumber(ARGV[3])
+local cost = tonumber(ARGV[4])
+if cost == 0 then
+  local current = redis.call('GET', KEYS[1])
+  if not current then return { 0, ttlMs, 0, 0 } end
+  local left = redis.call('PTTL', KEYS[1])
+  if tonumber(current) > limit then return { tonumber(current), left, 1, left } end
+  return { tonumber(current), left, 0, 0 }
+end
+local hits = redis.call('INCRBY', KEYS[1], cost)
+local left = redis.call('PTTL', KEYS[1])
+if left < 0 then
+  redis.call('PEXPIRE', KEYS[1], ttlMs)
+  left = ttlMs
+end
+if hits <= limit then return { hits, left, 0, 0 } end
+if blockMs > 0 then
+  redis.call('SET', KEYS[2], '1', 'PX', blockMs)
+  redis.call('DEL', KEYS[1])
+  return { hits, blockMs, 1, blockMs }
+end
+return { hits, left, 1, left }
+`;
+
+/**
+ * The sign-in lockout step, atomic for the same reason. Redis's clock (TIME) so instances with skewed
+ * clocks agree. KEYS: lockout hash { f: failures, n: next attempt allowed at (ms) }.
+ * ARGV: threshold, base delay ms, max delay ms, window ms. Returns { allowed 0|1, failures, delay ms }.
+ */
+const LOCKOUT_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local state = redis.call('HMGET', KEYS[1], 'f', 'n')
+local failures = tonumber(state[1]) or 0
+local nextAt = tonumber(state[2]) or 0
+if now < nextAt then return { 0, failures, nextAt - now } end
+failures = failures + 1
+local threshold = tonumber(ARGV[1])
+local delay = 0
+if threshold > 0 and failures >= threshold then
+  delay = math.floor(math.min(tonumber(ARGV[2]) * 2 ^ math.min(failures - threshold, 30), tonumber(ARGV[3])))
+end
+redis.call('HSET', KEYS[1], 'f', failures, 'n', string.format('%d', now + delay))
+redis.call('PEXPIRE', KEYS[1], math.max(tonumber(ARGV[4]), delay))
+return { 1, failures, delay }
+`;
+
+interface ScriptedRedis extends Redis {
+  iiniitRateIncrement(
+    counter: string,
+    block: string,
+    ttl: number,
+    limit: number,
+    blockMs: number,
+    cost: number,
+  ): Promise<[number, number, number, number]>;
+  iiniitLockout(
+    key: string,
+    threshold: number,
+    baseMs: number,
+    maxMs: number,
+    windowMs: number,
+  ): Promise<[number, number, number]>;
+}
+
+/** How long start-up waits for Redis before serving with the in-memory fallback. */
+const CONNECT_WAIT_MS = 2_000;
+/** A slow Redis must not stall sign-in or the API: past this, the in-memory fallback answers. */
+const COMMAND_TIMEOUT_MS = 500;
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Rate-limit storage in Redis (REDIS_URL), shared by every instance. Keys: `<prefix>{<rule>:<id hash>}`
+ * (+ `:block`) and `<prefix>{lockout:<email hash>}`; the hash tag `{...}` keeps a counter and its block
+ * marker in one cluster slot. Identifiers arrive hashed (RateLimiter), so Redis holds no emails or IPs.
+ *
+ * Redis unavailable (down, timing out): each instance falls back to its own memory counters and logs it
+ * once per outage — limits stay on, per instance, rather than failing open or failing every sign-in.
+ */
+export class RedisRateLimitStore implements RateLimitStore, OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('RateLimit');
+  private readonly redis: ScriptedRedis;
+  private degraded = false;
+
+  constructor(
+    url: string,
+    private readonly prefix: string,
+    private readonly fallback = new MemoryRateLimitStore(),
+  ) {
+    this.redis = new Redis(url, {
+      connectionName: 'iiniit-rate-limit',
+      // Fail fast instead of queueing while disconnected: the fallback answers meanwhile.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: COMMAND_TIMEOUT_MS,
+      // Concurrent requests share one write to the socket: one round trip, many counters.
+      enableAutoPipelining: true,
+      disconnectTimeout: 200,
+    }) as ScriptedRedis;
+    this.redis.defineCommand('iiniitRateIncrement', { numberOfKeys: 2, lua: INCREMENT_SCRIPT });
+    this.redis.defineCommand('iiniitLockout', { numberOfKeys: 1, lua: LOCKOUT_SCRIPT });
+    this.redis.on('error', (error: Error) => this.degrade(error));
+    this.redis.on('ready', () => {
+      if (this.degraded) this.logger.log('Redis is back: rate limits are shared again');
+      this.degraded = false;
+    });
+  }
+
+  /** Waits (bounded) for the connection, so the first requests already count in Redis. */
+  async onModuleInit(): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => {
+        this.redis.once('ready', () => resolve());
+      }),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, CONNECT_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+    cost = 1,
+  ): Promise<RateRecord> {
+    const counter = `${this.prefix}{${throttlerName}:${key}}`;
+    try {
+      const [hits, leftMs, blocked, blockMs] = await this.redis.iiniitRateIncrement(
+        counter,
+        `${counter}:block`,
+        ttl,
+        limit,
+        blockDuration,
+        cost,
+      );
+      return {
+        totalHits: hits,
+        timeToExpire: Math.ceil(leftMs / 1000),
+        isBlocked: blocked === 1,
+        timeToBlockExpire: Math.ceil(blockMs / 1000),
+      };
+    } catch (error) {
+      this.degrade(error);
+      return this.fallback.increment(key, ttl, limit, blockDuration, throttlerName, cost);
+    }
+  }
+
+  async lockoutAttempt(key: string, policy: LockoutPolicy): Promise<LockoutGate> {
+    try {
+      const [allowed, failures, delayMs] = await this.redis.iiniitLockout(
+        this.lockoutKey(key),
+        policy.threshold,
+        policy.baseDelayMs,
+        policy.maxDelayMs,
+        policy.windowMs,
+      );
+      return { allowed: allowed === 1, failures, delayMs };
+    } catch (error) {
+      this.degrade(error);
+      return this.fallback.lockoutAttempt(key, policy);
+    }
+  }
+
+  async lockoutClear(key: string): Promise<void> {
+    await Promise.all([
+      this.redis.del(this.lockoutKey(key)).catch((error: unknown) => this.degrade(error)),
+      this.fallback.lockoutClear(key),
+    ]);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.fallback.onApplicationShutdown();
+    if (this.redis.status !== 'ready') {
+      this.redis.disconnect();
+      return;
+    }
+    await this.redis.quit().catch(() => undefined);
+    this.redis.disconnect();
+  }
+
+  private lockoutKey(key: string): string {
+    return `${this.prefix}{lockout:${key}}`;
+  }
+
+  private degrade(error: unknown): void {
+    if (!this.degraded)
+      this.logger.warn(`Redis unavailable for rate limits (${message(error)}); counting in memory meanwhile`);
+    this.degraded = true;
+  }
+}

@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { MoreThan, Repository } from 'typeorm';
+import type { AuditEvent } from '../audit/audit-event.entity';
+import { AuditService } from '../audit/audit.service';
+import { Session } from '../auth/session.entity';
+import { ClientsService } from '../clients/clients.service';
+import { utc } from './format';
+import type { EventRow, SignInRow } from './views/security.view';
+
+const SIGN_INS_SHOWN = 20;
+const EVENTS_SHOWN = 30;
+/** token.issued is one event per token: far too many to read, and not what this page is for. */
+const NOT_SHOWN = new Set(['token.issued']);
+const ALARMING = new Set([
+  'sign_in.failed',
+  'refresh_token.reuse_detected',
+  'authorization_code.reuse_detected',
+]);
+
+function str(details: Record<string, unknown>, name: string): string | undefined {
+  const value = details[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * What the Security activity page shows. Sign-ins come from the sessions table (one row per sign-in,
+ * with its IP and user agent), read-only through this module's own repository; key and app events come
+ * from the audit log. Never secrets: the audit log holds ids, prefixes and names only.
+ */
+@Injectable()
+export class SecurityActivity {
+  constructor(
+    @InjectRepository(Session) private readonly sessions: Repository<Session>,
+    private readonly audit: AuditService,
+    private readonly clients: ClientsService,
+  ) {}
+
+  async signIns(userId: string, currentSessionIdHash: string): Promise<SignInRow[]> {
+    const rows = await this.sessions.find({
+      where: { userId, expiresAt: MoreThan(new Date()) },
+      order: { createdAt: 'DESC' },
+      take: SIGN_INS_SHOWN,
+    });
+    return rows.map((s) => ({
+      at: s.createdAt,
+      ip: s.ip,
+      userAgent: s.userAgent,
+      current: s.idHash === currentSessionIdHash,
+      expiresAt: s.expiresAt,
+    }));
+  }
+
+  async events(userId: string): Promise<EventRow[]> {
+    const events = (await this.audit.recentForUser(userId, 200))
+      .filter((e) => !NOT_SHOWN.has(e.type))
+      .slice(0, EVENTS_SHOWN);
+    const names = new Map<string, string>();
+    for (const clientId of new Set(events.map((e) => e.clientId).filter((c): c is string => !!c))) {
+      const client = await this.clients.findActive(clientId);
+      names.set(clientId, client?.name ?? clientId);
+    }
+    return events.map((e) => ({
+      at: e.occurredAt,
+      what: describe(e, e.clientId ? (names.get(e.clientId) ?? e.clientId) : 'an app'),
+      ip: e.ip,
+      userAgent: e.userAgent,
+      alarming: ALARMING.has(e.type),
+    }));
+  }
+}
+
+/** One audit event in plain words. */
+export function describe(e: Pick<AuditEvent, 'type' | 'details'>, app: string): string {
+  const d = e.details ?? {};
+  const key = str(d, 'prefix') ? `API key ${str(d, 'prefix')}…` : 'API key';
+  switch (e.type) {
+    case 'sign_in.succeeded':
+      return 'Signed in';
+    case 'sign_in.failed':
+      return 'Failed sign-in attempt (wrong password)';
+    case 'sign_up':
+      return 'Account created';
+    case 'consent.granted':
+      return `Allowed ${app} to ${str(d, 'scope') ? `use ${str(d, 'scope')}` : 'access your account'}`;
+    case 'consent.revoked':
+      return `Revoked access for ${app}`;
+    case 'refresh_token.reuse_detected':
+      return `A used refresh token of ${app} was replayed: its access was revoked`;
+    case 'authorization_code.reuse_detected':
+      return `A used sign-in code of ${app} was replayed: its access was revoked`;
+    case 'client.created':
+      return `App ${str(d, 'name') ?? app} created`;
+    case 'client.secret_rotated':
+      return `Client secret of ${app} rotated`;
+    case 'client.deleted':
+      return `App ${app} deleted`;
+    case 'api_key.created':
+      return `${key} created`;
+    case 'api_key.rolled': {
+      const until = Date.parse(str(d, 'old_key_expires_at') ?? '');
+      return `API key rolled${Number.isNaN(until) ? '' : ` (the old key works until ${utc(new Date(until))})`}`;
+    }
+    case 'api_key.revoked':
+      return `${key} revoked`;
+    default:
+      return e.type;
+  }
+}
