@@ -88,6 +88,7 @@ declare module 'oidc-provider' {
     response_types?: string[];
     redirect_uris?: string[];
     token_endpoint_auth_method?: string;
+    id_token_signed_response_alg?: string;
   }
 
   export interface ResourceServerInfo {

@@ -31,7 +31,12 @@ export interface StartOptions {
   echoStderr?: boolean;
 }
 
-export function startChild(name: string, command: string, args: string[], options: StartOptions): ManagedChild {
+export function startChild(
+  name: string,
+  command: string,
+  args: string[],
+  options: StartOptions,
+): ManagedChild {
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: options.env,
@@ -88,7 +93,8 @@ export async function stopChild(child: ManagedChild, graceMs = 5000): Promise<vo
     return;
   }
   signalGroup(child, 'SIGTERM');
-  const timer = sleep(graceMs).then(() => 'timeout' as const);
+  // Unreferenced: a pending race timer must not keep the benchmark alive after its work is done.
+  const timer = sleep(graceMs, undefined, { ref: false }).then(() => 'timeout' as const);
   if ((await Promise.race([child.exited.then(() => 'exited' as const), timer])) === 'timeout') {
     signalGroup(child, 'SIGKILL');
     await child.exited;
@@ -116,7 +122,7 @@ export async function portFromChild(child: ManagedChild, timeoutMs = 30_000): Pr
   const outcome = await Promise.race([
     message.then(([value]) => value),
     child.exited.then(() => 'exited' as const),
-    sleep(timeoutMs).then(() => 'timeout' as const),
+    sleep(timeoutMs, undefined, { ref: false }).then(() => 'timeout' as const),
   ]);
   if (outcome === 'exited') throw new Error(describeFailure(child));
   if (outcome === 'timeout') throw new Error(`${child.name} did not report its port within ${timeoutMs} ms`);

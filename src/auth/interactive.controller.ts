@@ -30,6 +30,19 @@ function formParams(source: unknown): Record<string, string> {
   }
 }
 
+/**
+ * Issue 7: `return_to` is a same-origin path (safeReturnTo refuses control characters) but may hold
+ * non-ASCII text, which Node refuses in a header (ERR_INVALID_CHAR → a 500, or a hung reply): percent-
+ * encode every byte outside printable ASCII (RFC 3986 §2.1), lone surrogates as U+FFFD.
+ */
+export function locationHeader(path: string): string {
+  return path.replace(/[^\x21-\x7e]+/g, (run) =>
+    [...Buffer.from(run, 'utf8')]
+      .map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`)
+      .join(''),
+  );
+}
+
 /** "45 seconds", "2 minutes": how long a rate-limited visitor waits. */
 function waitText(decision: RateDecision): string {
   const s = decision.retryAfterSeconds;
@@ -84,7 +97,7 @@ export class InteractiveController {
       return this.authorize(req, reply, params);
     const returnTo = safeReturnTo(params.return_to);
     const session = await this.sessions.current(req);
-    if (session) return reply.status(303).header('Location', returnTo).send();
+    if (session) return reply.status(303).header('Location', locationHeader(returnTo)).send();
     return sendPage(reply, loginPage({ csrf: this.sessions.csrfFor(req, reply, null), returnTo }));
   }
 
@@ -126,8 +139,17 @@ export class InteractiveController {
       return sendPage(reply, page, 401);
     }
     await this.sessions.start(reply, req, user.id);
+    // Issue 7: the sign-in limits count failed (and in-flight) attempts; a success gives its hit back.
+    await Promise.all([
+      this.limiter.refund('login_ip', req.ip),
+      this.limiter.refund('login_account', accountKey(email)),
+    ]);
     await this.audit.record({ type: 'sign_in.succeeded', userId: user.id, ...meta });
-    return reply.status(303).header('Location', returnTo).header('Cache-Control', 'no-store').send();
+    return reply
+      .status(303)
+      .header('Location', locationHeader(returnTo))
+      .header('Cache-Control', 'no-store')
+      .send();
   }
 
   @Get('auth/signup')
@@ -161,7 +183,7 @@ export class InteractiveController {
       });
       await this.sessions.start(reply, req, user.id);
       await this.audit.record({ type: 'sign_up', userId: user.id, ...requestMeta(req) });
-      return reply.status(303).header('Location', returnTo).send();
+      return reply.status(303).header('Location', locationHeader(returnTo)).send();
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       const errors: Record<string, string> = {};

@@ -88,7 +88,8 @@ export interface RateLimits {
 export interface LoginLockoutPolicy {
   /** Failed sign-ins before the delay starts (0 = lockout off). */
   threshold: number;
-  /** The delay doubles per further failure (1 s, 2 s, 4 s, ...) up to this many seconds. */
+  /** The first delay; it doubles per further failure (1 s, 2 s, 4 s, ...) up to `maxDelaySeconds`. */
+  baseDelaySeconds: number;
   maxDelaySeconds: number;
   /** The failure count is forgotten this long after the last attempt. */
   windowSeconds: number;
@@ -288,6 +289,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     loginLockout: {
       threshold: int(env, 'LOGIN_LOCKOUT_THRESHOLD', 5, 0, 1000),
+      baseDelaySeconds: int(env, 'LOGIN_LOCKOUT_BASE_DELAY', 1, 1, 3600),
       maxDelaySeconds: int(env, 'LOGIN_LOCKOUT_MAX_DELAY', 900, 1, day),
       windowSeconds: int(env, 'LOGIN_LOCKOUT_WINDOW', 3600, 60, 30 * day),
     },

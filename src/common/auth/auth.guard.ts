@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { ApiError } from '../errors/api-error';
@@ -20,7 +20,9 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly registry: AuthenticatorRegistry,
-    private readonly limits: ApiRateLimits,
+    // Issue 7. Optional: contexts without HTTP traffic (the admin CLI) compose CommonModule without the
+    // global RateLimitModule; the application (AppModule) always has it.
+    @Optional() private readonly limits?: ApiRateLimits,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -29,7 +31,7 @@ export class AuthGuard implements CanActivate {
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     // Issue 7: an address that sent too many missing/invalid credentials waits before any verification.
-    this.limits.checkFailures(request);
+    this.limits?.checkFailures(request);
     const accepted =
       this.reflector.getAllAndOverride<CredentialKind[]>(ACCEPTED_CREDENTIALS, targets) ??
       RESOURCE_CREDENTIALS;
@@ -37,7 +39,7 @@ export class AuthGuard implements CanActivate {
       .map((kind) => this.registry.get(kind))
       .filter((a) => a !== undefined && a.present(request));
     if (presented.length === 0) {
-      await this.limits.failed(request);
+      await this.limits?.failed(request);
       throw new MissingCredential();
     }
     // One request, one credential: two would make "who is calling" ambiguous.
@@ -45,11 +47,11 @@ export class AuthGuard implements CanActivate {
 
     const principal = await presented[0]!.authenticate(request).catch(async (error: unknown) => {
       // Issue 7: rejected credentials count per IP; server-side failures (5xx) do not.
-      if (error instanceof ApiError && error.status === 401) await this.limits.failed(request);
+      if (error instanceof ApiError && error.status === 401) await this.limits?.failed(request);
       throw error;
     });
     // Issue 7: per-credential limit, once the credential is known to be real (one counter operation).
-    await this.limits.admit(principal, context.switchToHttp().getResponse<FastifyReply>());
+    await this.limits?.admit(principal, context.switchToHttp().getResponse<FastifyReply>());
     const needed = this.reflector.getAllAndOverride<string[]>(REQUIRED_SCOPES, targets) ?? [];
     const missing = needed.filter((scope) => !principal.scopes.has(scope));
     if (missing.length > 0) throw new InsufficientScope(needed);

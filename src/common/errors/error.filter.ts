@@ -19,6 +19,19 @@ const CODES: Record<number, string> = {
   431: 'header_fields_too_large',
 };
 
+/**
+ * Issue 7 (found by fuzzing): PostgreSQL refuses some text the HTTP layer accepts — U+0000 in a text
+ * parameter (22021) or in jsonb (22P05). That is bad input, not a server fault: 400, never 500.
+ * Input validation should refuse NUL first; this keeps any path it misses from answering 500.
+ */
+const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
+
+function unstorableText(exception: unknown): boolean {
+  if (!exception || typeof exception !== 'object' || !('driverError' in exception)) return false;
+  const code = (exception.driverError as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && UNSTORABLE_TEXT.has(code);
+}
+
 /** Pages render errors as HTML; everything else gets JSON. Implemented by the auth module's page errors. */
 export interface RendersHtml {
   renderHtml(): string;
@@ -35,6 +48,16 @@ function rendersHtml(error: unknown): error is RendersHtml & ApiError {
  */
 export function toApiError(exception: unknown): { error: ApiError; unexpected: boolean } {
   if (exception instanceof ApiError) return { error: exception, unexpected: false };
+  if (unstorableText(exception)) {
+    return {
+      error: new ApiError(
+        400,
+        'invalid_request',
+        'the request contains characters that are not allowed (NUL)',
+      ),
+      unexpected: false,
+    };
+  }
   let status: number | undefined;
   let message: string | undefined;
   if (exception instanceof HttpException) {

@@ -56,12 +56,13 @@ export class MemoryRateLimitStore implements RateLimitStore, OnApplicationShutdo
       return { totalHits: counter.hits, timeToExpire: left, isBlocked: true, timeToBlockExpire: left };
     }
     if (counter === undefined || counter.resetAt <= now || counter.blockedUntil !== 0) {
-      if (cost === 0)
+      // A read (0) or a refund (< 0) never opens a window.
+      if (cost <= 0)
         return { totalHits: 0, timeToExpire: seconds(ttl), isBlocked: false, timeToBlockExpire: 0 };
       counter = { hits: 0, resetAt: now + ttl, blockedUntil: 0 };
       this.insert(this.counters, id, counter);
     }
-    counter.hits += cost;
+    counter.hits = Math.max(0, counter.hits + cost);
     const timeToExpire = seconds(counter.resetAt - now);
     if (counter.hits <= limit)
       return { totalHits: counter.hits, timeToExpire, isBlocked: false, timeToBlockExpire: 0 };

@@ -23,8 +23,8 @@ export interface LockoutGate {
 /**
  * The rate-limit storage: @nestjs/throttler's `ThrottlerStorage` (fixed-window counters; `ttl` and
  * `blockDuration` in ms, the record's times in seconds) with two additions the limits here need:
- * - `cost`: one increment that counts several hits (a failed client authentication counts 10×), or
- *   0 to read a counter without counting;
+ * - `cost`: one increment that counts several hits (a failed client authentication counts 10×), 0 to
+ *   read a counter without counting, or negative to give hits back (a sign-in that succeeded);
  * - the sign-in lockout state, kept in the same place (memory or Redis) and updated atomically.
  */
 export interface RateLimitStore extends ThrottlerStorage {

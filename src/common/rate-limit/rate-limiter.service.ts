@@ -41,6 +41,31 @@ const UNLIMITED: RateDecision = Object.freeze({
 
 /** The local block cache is only a shortcut; past this size expired entries are swept. */
 const BLOCK_CACHE_SWEEP_SIZE = 10_000;
+/** HMAC costs ~2-3 µs: the resource API's few hot credentials are hashed once, not per request. */
+const DIGEST_CACHE_SIZE = 10_000;
+const DIGEST_CACHE_MAX_ID = 256;
+
+/**
+ * The per-IP bucket of an address: IPv4 as is (IPv4-mapped IPv6 too), IPv6 by its /64 — one host
+ * usually holds a whole /64, and per-address buckets would give it 2^64 of them.
+ */
+export function ipBucket(ip: string): string {
+  const address = ip.replace(/%.*$/, '').toLowerCase();
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(address);
+  if (mapped) return mapped[1];
+  if (!address.includes(':')) return address;
+  const [head, tail] = address.split('::', 2);
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (parseInt(g, 16) || 0).toString(16))
+    .join(':')}::/64`;
+}
 
 /**
  * Counts requests against the configured limits in the shared storage (Redis or memory).
@@ -56,6 +81,7 @@ export class RateLimiter {
   private readonly rules: Record<RateRule, RateLimit>;
   private readonly pepper: Buffer;
   private readonly blockedUntil = new Map<string, number>();
+  private readonly digests = new Map<string, string>();
   readonly lockoutPolicy: LockoutPolicy;
 
   constructor(
@@ -76,7 +102,7 @@ export class RateLimiter {
     const l = config.loginLockout;
     this.lockoutPolicy = {
       threshold: l.threshold,
-      baseDelayMs: 1000,
+      baseDelayMs: l.baseDelaySeconds * 1000,
       maxDelayMs: l.maxDelaySeconds * 1000,
       windowMs: l.windowSeconds * 1000,
     };
@@ -90,11 +116,15 @@ export class RateLimiter {
   async hit(rule: RateRule, id: string, cost = 1): Promise<RateDecision> {
     const { limit, windowSeconds } = this.rules[rule];
     if (limit === 0) return UNLIMITED;
-    const key = `${rule}:${this.digest(id)}`;
+    const digest = this.digestFor(rule, id);
+    const key = `${rule}:${digest}`;
     const cached = this.cachedBlock(key, limit);
     if (cached) return cached;
-    const record = await this.store.increment(key, windowSeconds * 1000, limit, 0, rule, cost);
+    const record = await this.store.increment(digest, windowSeconds * 1000, limit, 0, rule, cost);
     if (!record.isBlocked) {
+      // The last hit the window allows: later ones are refused without a round trip until it resets
+      // (and checks before the work, like `blocked('…_failures_ip')`, see the limit as reached).
+      if (record.totalHits >= limit) this.remember(key, Date.now() + record.timeToExpire * 1000);
       return {
         allowed: true,
         limit,
@@ -108,11 +138,23 @@ export class RateLimiter {
     return { allowed: false, limit, remaining: 0, resetSeconds: retryAfterSeconds, retryAfterSeconds };
   }
 
+  /**
+   * Gives one hit back (a sign-in that succeeded): the sign-in limits then count attempts that failed
+   * — or are still being checked, which is what stops a parallel burst — not people who signed in.
+   */
+  async refund(rule: RateRule, id: string): Promise<void> {
+    const { limit, windowSeconds } = this.rules[rule];
+    if (limit === 0) return;
+    const digest = this.digestFor(rule, id);
+    this.blockedUntil.delete(`${rule}:${digest}`);
+    await this.store.increment(digest, windowSeconds * 1000, limit, 0, rule, -1);
+  }
+
   /** A block this instance already knows of, without counting or a round trip (checks before the work). */
   blocked(rule: RateRule, id: string): RateDecision | undefined {
     const { limit } = this.rules[rule];
     if (limit === 0 || this.blockedUntil.size === 0) return undefined;
-    return this.cachedBlock(`${rule}:${this.digest(id)}`, limit);
+    return this.cachedBlock(`${rule}:${this.digestFor(rule, id)}`, limit);
   }
 
   /** The sign-in lockout gate for a (lowercased) email: see LoginThrottle. */
@@ -150,8 +192,19 @@ export class RateLimiter {
     );
   }
 
+  private digestFor(rule: RateRule, id: string): string {
+    return this.digest(rule.endsWith('_ip') ? ipBucket(id) : id);
+  }
+
   private digest(id: string): string {
-    return createHmac('sha256', this.pepper).update(id).digest('base64url').slice(0, 22);
+    const cached = this.digests.get(id);
+    if (cached !== undefined) return cached;
+    const digest = createHmac('sha256', this.pepper).update(id).digest('base64url').slice(0, 22);
+    if (id.length <= DIGEST_CACHE_MAX_ID) {
+      if (this.digests.size >= DIGEST_CACHE_SIZE) this.digests.clear();
+      this.digests.set(id, digest);
+    }
+    return digest;
   }
 
   private cachedBlock(key: string, limit: number): RateDecision | undefined {

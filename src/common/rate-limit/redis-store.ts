@@ -7,7 +7,8 @@ import type { LockoutGate, LockoutPolicy, RateLimitStore, RateRecord } from './r
  * One atomic step per request (Lua runs alone on the Redis server): a blocked key answers at once;
  * otherwise INCRBY the window's counter, start its expiry (PEXPIRE) when the window is new, and when the
  * count passes the limit, block for `blockDuration` if one is given. 50 parallel requests see 50
- * distinct counts, so exactly `limit` pass. cost 0 reads without counting.
+ * distinct counts, so exactly `limit` pass. cost 0 reads without counting; a negative cost gives hits
+ * back (never below 0, never opening a window).
  * KEYS: counter, block marker. ARGV: ttl ms, limit, block ms, cost.
  * Returns { hits, ms until the window (or block) ends, blocked 0|1, ms until the block ends }.
  */
@@ -20,12 +21,16 @@ local ttlMs = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 local blockMs = tonumber(ARGV[3])
 local cost = tonumber(ARGV[4])
-if cost == 0 then
+if cost <= 0 then
   local current = redis.call('GET', KEYS[1])
   if not current then return { 0, ttlMs, 0, 0 } end
+  local hits = tonumber(current)
+  if cost < 0 and hits > 0 then
+    hits = redis.call('DECRBY', KEYS[1], math.min(-cost, hits))
+  end
   local left = redis.call('PTTL', KEYS[1])
-  if tonumber(current) > limit then return { tonumber(current), left, 1, left } end
-  return { tonumber(current), left, 0, 0 }
+  if hits > limit then return { hits, left, 1, left } end
+  return { hits, left, 0, 0 }
 end
 local hits = redis.call('INCRBY', KEYS[1], cost)
 local left = redis.call('PTTL', KEYS[1])
@@ -129,19 +134,23 @@ export class RedisRateLimitStore implements RateLimitStore, OnModuleInit, OnAppl
     });
   }
 
-  /** Waits (bounded) for the connection, so the first requests already count in Redis. */
+  /**
+   * Waits (bounded) for the connection, so the first requests already count in Redis; a refused
+   * connection ends the wait at once (the fallback serves, ioredis keeps reconnecting).
+   */
   async onModuleInit(): Promise<void> {
     if (this.redis.status === 'ready') return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      new Promise<void>((resolve) => {
-        this.redis.once('ready', () => resolve());
-      }),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, CONNECT_WAIT_MS);
-      }),
-    ]);
+    let done: () => void = () => undefined;
+    const settled = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    const timer = setTimeout(done, CONNECT_WAIT_MS);
+    this.redis.once('ready', done);
+    this.redis.once('error', done);
+    await settled;
     clearTimeout(timer);
+    this.redis.off('ready', done);
+    this.redis.off('error', done);
   }
 
   async increment(

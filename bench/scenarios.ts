@@ -1,0 +1,273 @@
+/** The scenarios of issue 8, each one autocannon run against one server. */
+import { expectJson, runLoad, type LoadResult, type LoadSpec } from './support/load';
+import { log, summary } from './support/log';
+import { processTree, stopChild, type ManagedChild } from './support/processes';
+import type { Profiler } from './support/profiler';
+import { sampleRss, type RssSample } from './support/rss';
+import { codeFromRedirect, REDIRECT_URI, type Seed, type SeededClient } from './support/seed';
+import { PEER_CLIENT, startPeer, type RunningApp } from './support/servers';
+import type { Settings } from './support/settings';
+
+export interface Context {
+  settings: Settings;
+  app: RunningApp;
+  client: SeededClient;
+  /** Set once the code flow has run (scenarios 2, 3, 5, 6 need it). */
+  seed?: Seed;
+  profiler: Profiler;
+}
+
+function seedOf(ctx: Context): Seed {
+  if (!ctx.seed) throw new Error('the authorization code flow did not run');
+  return ctx.seed;
+}
+
+export function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+function load(
+  settings: Settings,
+  spec: Omit<LoadSpec, 'connections' | 'duration'> & Partial<LoadSpec>,
+): LoadSpec {
+  return { connections: settings.connections, duration: settings.duration, ...spec };
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+
+async function appScenario(ctx: Context, id: string, spec: LoadSpec): Promise<LoadResult> {
+  const result = await runLoad({
+    ...spec,
+    beforeMeasure: () => ctx.profiler.start(ctx.app),
+  });
+  await ctx.profiler.stop(ctx.app, id, result.requests);
+  log(`  ${summary(result)}`);
+  return result;
+}
+
+export async function ceilingScenario(
+  settings: Settings,
+  ceiling: { base: string; child: ManagedChild },
+): Promise<LoadResult> {
+  log('scenario 1: ceiling, bare Fastify GET / → { ok: true }');
+  const result = await runLoad(
+    load(settings, {
+      url: ceiling.base,
+      path: '/',
+      warmup: settings.warmup,
+      verify: expectJson(['ok']),
+      serverPids: () => [ceiling.child.pid],
+    }),
+  );
+  log(`  ${summary(result)}`);
+  return result;
+}
+
+export async function userScenario(ctx: Context, rss?: { samples: RssSample[] }): Promise<LoadResult> {
+  log('scenario 2: GET /v1/user with a JWT bearer');
+  let sampler: ReturnType<typeof sampleRss> | undefined;
+  const result = await runLoad({
+    ...load(ctx.settings, {
+      url: ctx.app.base,
+      serverPids: () => processTree(ctx.app.child.pid),
+      path: '/v1/user',
+      headers: { authorization: `Bearer ${seedOf(ctx).accessToken}` },
+      warmup: ctx.settings.warmup,
+      verify: expectJson(['id', 'email']),
+    }),
+    beforeMeasure: () => {
+      ctx.profiler.start(ctx.app);
+      sampler = sampleRss(ctx.app.child.pid);
+    },
+  });
+  if (rss && sampler) rss.samples = sampler.stop();
+  else sampler?.stop();
+  await ctx.profiler.stop(ctx.app, '2', result.requests);
+  log(`  ${summary(result)}`);
+  return result;
+}
+
+export async function projectsScenario(ctx: Context): Promise<LoadResult> {
+  log(`scenario 3: GET /v1/projects with an API key (${ctx.settings.projects} projects)`);
+  return appScenario(
+    ctx,
+    '3',
+    load(ctx.settings, {
+      url: ctx.app.base,
+      serverPids: () => processTree(ctx.app.child.pid),
+      path: '/v1/projects',
+      headers: { 'x-api-key': seedOf(ctx).apiKey! },
+      warmup: ctx.settings.warmup,
+      verify: (status, body) => {
+        const problem = expectJson(['data'])(status, body);
+        if (problem) return problem;
+        const count = (JSON.parse(body) as { data: unknown[] }).data.length;
+        return count === ctx.settings.projects
+          ? undefined
+          : `expected ${ctx.settings.projects} projects, got ${count}`;
+      },
+    }),
+  );
+}
+
+export async function clientCredentialsScenario(ctx: Context): Promise<LoadResult> {
+  log('scenario 4: POST /oauth2/token client_credentials (client_secret_basic)');
+  return appScenario(
+    ctx,
+    '4',
+    load(ctx.settings, {
+      url: ctx.app.base,
+      serverPids: () => processTree(ctx.app.child.pid),
+      method: 'POST',
+      path: '/oauth2/token',
+      headers: { authorization: ctx.client.basic, 'content-type': FORM },
+      body: 'grant_type=client_credentials',
+      warmup: ctx.settings.warmup,
+      verify: expectJson(['access_token', 'expires_in']),
+    }),
+  );
+}
+
+function header(headers: Record<string, string | string[]>, name: string): string | undefined {
+  for (const [key, value] of Object.entries(headers))
+    if (key.toLowerCase() === name) return Array.isArray(value) ? value[0] : value;
+  return undefined;
+}
+
+/**
+ * Authorization codes for scenario 6: consent is remembered for this confidential client, so each
+ * GET /oauth2/authorize with the session cookie answers 302 with a fresh code. Built under load too.
+ */
+export async function buildCodePool(
+  ctx: Context,
+): Promise<{ codes: string[]; seconds: number; rps: number }> {
+  log(
+    `building the code pool: GET /oauth2/authorize with the session (≤ ${ctx.settings.poolMax} codes, ≤ ${ctx.settings.poolSeconds} s)`,
+  );
+  const codes: string[] = [];
+  let firstProblem: string | undefined;
+  const result = await runLoad(
+    load(ctx.settings, {
+      url: ctx.app.base,
+      serverPids: () => processTree(ctx.app.child.pid),
+      path: seedOf(ctx).authorizePath,
+      headers: { cookie: seedOf(ctx).browser.cookieHeader },
+      duration: ctx.settings.poolSeconds,
+      amount: ctx.settings.poolMax,
+      onResponse: (status, body, headers) => {
+        const redirect = header(headers, 'location');
+        try {
+          if ((status !== 302 && status !== 303) || !redirect)
+            throw new Error(`HTTP ${status}: ${body.slice(0, 200)}`);
+          codes.push(codeFromRedirect(redirect, ctx.app.base));
+        } catch (error) {
+          firstProblem ??= error instanceof Error ? error.message : String(error);
+        }
+      },
+    }),
+  );
+  log(
+    `  ${codes.length} codes in ${result.seconds.toFixed(1)} s (${Math.round(codes.length / result.seconds)}/s, p99 ${result.p99.toFixed(1)} ms)`,
+  );
+  if (firstProblem) log(`  some authorization requests failed, e.g. ${firstProblem}`);
+  return { codes, seconds: result.seconds, rps: codes.length / result.seconds };
+}
+
+/** A body per request from a pool: each token is sent exactly once (autocannon `amount` = pool size). */
+function fromPool(pool: string[], body: (token: string) => string): LoadSpec['setupRequest'] {
+  let next = 0;
+  return (request) => {
+    // Never reached with amount = pool size; an unknown token is a harmless 400, a reused one would revoke the grant.
+    const token = next < pool.length ? pool[next++] : 'pool-exhausted';
+    request.body = body(token);
+    return request;
+  };
+}
+
+export async function codeExchangeScenario(
+  ctx: Context,
+  codes: string[],
+): Promise<{ result: LoadResult; refreshTokens: string[] }> {
+  log(`scenario 6: POST /oauth2/token authorization_code with PKCE (${codes.length} pre-created codes)`);
+  const refreshTokens: string[] = [];
+  const { verifier } = seedOf(ctx).pkce;
+  const redirect = encodeURIComponent(REDIRECT_URI);
+  const result = await appScenario(
+    ctx,
+    '6',
+    load(ctx.settings, {
+      url: ctx.app.base,
+      serverPids: () => processTree(ctx.app.child.pid),
+      connections: Math.min(ctx.settings.connections, codes.length),
+      method: 'POST',
+      path: '/oauth2/token',
+      headers: { authorization: ctx.client.basic, 'content-type': FORM },
+      amount: codes.length,
+      setupRequest: fromPool(
+        codes,
+        (code) =>
+          `grant_type=authorization_code&code=${encodeURIComponent(code)}&redirect_uri=${redirect}&code_verifier=${verifier}`,
+      ),
+      // The refresh tokens it returns are scenario 5's pool: independent, valid, never used.
+      onResponse: (status, body) => {
+        if (status !== 200) return;
+        const token = (JSON.parse(body) as { refresh_token?: string }).refresh_token;
+        if (token) refreshTokens.push(token);
+      },
+      verify: expectJson(['access_token', 'refresh_token']),
+      verifyEvery: 1,
+    }),
+  );
+  return { result, refreshTokens };
+}
+
+export async function refreshScenario(ctx: Context, tokens: string[]): Promise<LoadResult> {
+  log(`scenario 5: POST /oauth2/token refresh_token with rotation (${tokens.length} fresh refresh tokens)`);
+  return appScenario(
+    ctx,
+    '5',
+    load(ctx.settings, {
+      url: ctx.app.base,
+      serverPids: () => processTree(ctx.app.child.pid),
+      connections: Math.min(ctx.settings.connections, tokens.length),
+      method: 'POST',
+      path: '/oauth2/token',
+      headers: { authorization: ctx.client.basic, 'content-type': FORM },
+      amount: tokens.length,
+      setupRequest: fromPool(
+        tokens,
+        (token) => `grant_type=refresh_token&refresh_token=${encodeURIComponent(token)}`,
+      ),
+      verify: expectJson(['access_token', 'refresh_token']),
+      verifyEvery: 1,
+    }),
+  );
+}
+
+export async function peerScenario(settings: Settings, format: 'opaque' | 'jwt'): Promise<LoadResult> {
+  const peer = await startPeer(format);
+  try {
+    log(
+      `scenario ${format === 'opaque' ? '7' : '7b'}: oidc-provider POST /token client_credentials (${format} token)`,
+    );
+    const result = await runLoad(
+      load(settings, {
+        url: peer.base,
+        serverPids: () => [peer.child.pid],
+        method: 'POST',
+        path: '/token',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${PEER_CLIENT.id}:${PEER_CLIENT.secret}`).toString('base64')}`,
+          'content-type': FORM,
+        },
+        body: 'grant_type=client_credentials',
+        warmup: settings.warmup,
+        verify: expectJson(['access_token', 'expires_in']),
+      }),
+    );
+    log(`  ${summary(result)}`);
+    return result;
+  } finally {
+    await stopChild(peer.child);
+  }
+}

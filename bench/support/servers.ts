@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BenchDatabase } from './database';
+import {
+  describeFailure,
+  freePort,
+  portFromChild,
+  startChild,
+  waitForHttp,
+  type ManagedChild,
+} from './processes';
+import { RESULTS, ROOT, type Settings } from './settings';
+
+const TS_NODE = ['-r', 'ts-node/register/transpile-only'];
+
+/**
+ * One client and one user send thousands of requests per second here, which the production rate limits
+ * (e.g. 600 token requests per client per minute) rightly refuse. The limits are raised out of reach rather
+ * than switched off, so the limiter's bookkeeping stays on the measured path. BENCH_KEEP_RATE_LIMITS=1
+ * keeps the app's defaults (expect 429s).
+ */
+export const UNLIMITED = '999999999/1m';
+const UNLIMITED_RATES: NodeJS.ProcessEnv = Object.fromEntries(
+  [
+    'RATE_LIMIT_LOGIN_IP',
+    'RATE_LIMIT_LOGIN_ACCOUNT',
+    'RATE_LIMIT_CLIENT',
+    'RATE_LIMIT_CLIENT_AUTH_FAILURES_IP',
+    'RATE_LIMIT_API',
+    'RATE_LIMIT_API_AUTH_FAILURES_IP',
+  ].map((name) => [name, UNLIMITED]),
+);
+export interface RunningApp {
+  child: ManagedChild;
+  base: string;
+  port: number;
+  env: NodeJS.ProcessEnv;
+  workers: number;
+  /** Workers that reported listening (the app logs one line per process). */
+  listening: number;
+}
+
+export async function startApp(
+  settings: Settings,
+  db: BenchDatabase,
+  appSecret: string,
+  workers: number,
+  /** A restart keeps its port: the ISSUER (and so every token's `iss`) includes it. */
+  port?: number,
+): Promise<RunningApp> {
+  port ??= await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    DATABASE_URL: db.url,
+    APP_SECRET: appSecret,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ISSUER: base,
+    LOG_LEVEL: 'warn',
+    WORKERS: String(workers),
+    // Codes for scenario 6 are made before it runs; 600 s is the most the config allows.
+    AUTHORIZATION_CODE_TTL: '600',
+    // No Redis unless asked for: the benchmark measures the single-instance path on PostgreSQL.
+    REDIS_URL: process.env.BENCH_REDIS_URL ?? '',
+    ...(settings.keepRateLimits ? {} : UNLIMITED_RATES),
+    ...(settings.profile ? { BENCH_PROFILE_DIR: join(RESULTS, 'profiles') } : {}),
+  };
+  const args = [
+    ...(settings.profile ? [...TS_NODE, '-r', join(ROOT, 'bench/support/profiler-preload.ts')] : []),
+    join(ROOT, 'dist/src/main.js'),
+  ];
+  const child = startChild(`app (WORKERS=${workers})`, process.execPath, args, { cwd: ROOT, env });
+  await waitForHttp(`${base}/health/ready`, child);
+  // With a cluster, the first worker answers /health/ready while the others may still be booting.
+  const deadline = Date.now() + 30_000;
+  const listening = (): number => child.output.filter((line) => /listening on/.test(line)).length;
+  while (listening() < workers && Date.now() < deadline) {
+    if (child.exitCode !== undefined) throw new Error(describeFailure(child));
+    await sleep(100);
+  }
+  return { child, base, port, env, workers, listening: listening() };
+}
+
+export async function startHelper(
+  name: string,
+  script: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ child: ManagedChild; base: string }> {
+  const child = startChild(name, process.execPath, [...TS_NODE, join(ROOT, 'bench', script)], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'production', ...env },
+    ipc: true,
+  });
+  const port = await portFromChild(child);
+  return { child, base: `http://127.0.0.1:${port}` };
+}
+
+export const PEER_CLIENT = { id: 'bench-peer', secret: randomBytes(32).toString('base64url') };
+
+export async function startPeer(format: 'opaque' | 'jwt'): Promise<{ child: ManagedChild; base: string }> {
+  const port = await freePort();
+  return startHelper(`oidc-provider (${format})`, 'peer-oidc-provider.ts', {
+    PORT: String(port),
+    PEER_CLIENT_ID: PEER_CLIENT.id,
+    PEER_CLIENT_SECRET: PEER_CLIENT.secret,
+    PEER_TOKEN_FORMAT: format,
+  });
+}
