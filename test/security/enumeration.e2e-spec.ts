@@ -3,6 +3,16 @@ import { bootApp, type TestApp } from '../support/app';
 import type { HttpResult } from '../support/http';
 import { loginForm, median } from './support';
 
+// These specs test the per-process (memory) counters: a REDIS_URL inherited from CI would share them with
+// every other test file logging in from 127.0.0.1 at the same time. redis.e2e-spec covers Redis.
+const inheritedRedisUrl = process.env.REDIS_URL;
+beforeAll(() => {
+  delete process.env.REDIS_URL;
+});
+afterAll(() => {
+  if (inheritedRedisUrl !== undefined) process.env.REDIS_URL = inheritedRedisUrl;
+});
+
 /** The page without what legitimately differs: the CSRF token and the email echoed into the form. */
 function normalized(result: HttpResult): string {
   return result.text

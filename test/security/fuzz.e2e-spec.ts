@@ -8,6 +8,16 @@ import { signInAs } from '../factories/sessions';
 import { createUser } from '../factories/users';
 import { bootApp, type TestApp } from '../support/app';
 
+// These specs test the per-process (memory) counters: a REDIS_URL inherited from CI would share them with
+// every other test file logging in from 127.0.0.1 at the same time. redis.e2e-spec covers Redis.
+const inheritedRedisUrl = process.env.REDIS_URL;
+beforeAll(() => {
+  delete process.env.REDIS_URL;
+});
+afterAll(() => {
+  if (inheritedRedisUrl !== undefined) process.env.REDIS_URL = inheritedRedisUrl;
+});
+
 /**
  * Issue 7: property-based fuzzing of every public endpoint with hostile input. Properties, per request:
  * no 5xx, no hang (5 s), no header injected from input, and every 4xx explains itself — JSON

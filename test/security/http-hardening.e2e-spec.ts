@@ -7,6 +7,16 @@ import { http } from '../support/http';
 import { authorizeUrl, basic } from '../support/oauth';
 import { loginForm } from './support';
 
+// These specs test the per-process (memory) counters: a REDIS_URL inherited from CI would share them with
+// every other test file logging in from 127.0.0.1 at the same time. redis.e2e-spec covers Redis.
+const inheritedRedisUrl = process.env.REDIS_URL;
+beforeAll(() => {
+  delete process.env.REDIS_URL;
+});
+afterAll(() => {
+  if (inheritedRedisUrl !== undefined) process.env.REDIS_URL = inheritedRedisUrl;
+});
+
 /** Sends bytes as they are (fetch would refuse or fix malformed requests) and returns the raw answer. */
 function raw(url: string, request: string): Promise<{ status: number; headers: string; body: string }> {
   const { hostname, port } = new URL(url);

@@ -6,6 +6,16 @@ import { createUser, uniqueEmail } from '../factories/users';
 import { bootApp, type TestApp } from '../support/app';
 import { loginForm } from './support';
 
+// These specs test the per-process (memory) counters: a REDIS_URL inherited from CI would share them with
+// every other test file logging in from 127.0.0.1 at the same time. redis.e2e-spec covers Redis.
+const inheritedRedisUrl = process.env.REDIS_URL;
+beforeAll(() => {
+  delete process.env.REDIS_URL;
+});
+afterAll(() => {
+  if (inheritedRedisUrl !== undefined) process.env.REDIS_URL = inheritedRedisUrl;
+});
+
 /** The sign-in attempts the audit log saw for one email, in order: true where the lockout refused it. */
 async function lockedFlags(t: TestApp, email: string): Promise<boolean[]> {
   const rows = await t.app

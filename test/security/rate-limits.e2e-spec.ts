@@ -9,6 +9,16 @@ import { http } from '../support/http';
 import { basic, tokenRequest } from '../support/oauth';
 import { loginForm, rateLimitHeaders } from './support';
 
+// These specs test the per-process (memory) counters: a REDIS_URL inherited from CI would share them with
+// every other test file logging in from 127.0.0.1 at the same time. redis.e2e-spec covers Redis.
+const inheritedRedisUrl = process.env.REDIS_URL;
+beforeAll(() => {
+  delete process.env.REDIS_URL;
+});
+afterAll(() => {
+  if (inheritedRedisUrl !== undefined) process.env.REDIS_URL = inheritedRedisUrl;
+});
+
 /** Issue 7 rate limits on the in-memory storage (no REDIS_URL); redis.e2e-spec covers the shared one. */
 describe('rate limits (memory storage)', () => {
   describe('sign-in', () => {
