@@ -78,6 +78,19 @@ export interface IsolatedDatabase {
  * suites running in parallel on the shared e2e database are never disturbed. On a PostgreSQL server it is
  * a fresh database; where CREATE DATABASE is not available (embedded PGlite) it is a fresh embedded one.
  */
+async function currentDatabase(url: string): Promise<string | undefined> {
+  const client = new Client({ connectionString: url });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ name: string }>('SELECT current_database() AS name');
+    return rows[0]?.name;
+  } catch {
+    return undefined;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 export async function isolatedDatabase(): Promise<IsolatedDatabase> {
   const base = process.env.DATABASE_URL;
   let url: string;
@@ -92,9 +105,19 @@ export async function isolatedDatabase(): Promise<IsolatedDatabase> {
       () => false,
     );
   }
+  let target: URL | undefined;
   if (admin && created && base) {
-    const target = new URL(base);
+    target = new URL(base);
     target.pathname = `/${name}`;
+    // The embedded server (PGlite behind our socket multiplexer) accepts CREATE DATABASE but serves one
+    // database whatever a connection asks for: the "new" database would be the shared e2e one. Use it only
+    // when a connection to it really lands in it.
+    if ((await currentDatabase(target.toString())) !== name) {
+      await admin.query(`DROP DATABASE IF EXISTS "${name}"`).catch(() => undefined);
+      target = undefined;
+    }
+  }
+  if (admin && target) {
     url = target.toString();
     cleanup = async () => {
       await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
