@@ -23,7 +23,9 @@ function sendRedirect(reply: FastifyReply, redirect: AuthorizationRedirect): Fas
 /** Form bodies and query strings, one value per name (duplicates are `invalid_request`). */
 function formParams(source: unknown): Record<string, string> {
   try {
-    return oauthParams(source);
+    // Control characters are allowed here: RFC 6749 §4.1.2.1 returns `state` exactly as received, and every
+    // value these routes echo is percent-encoded (locationHeader) or HTML-escaped, never emitted raw.
+    return oauthParams(source, { allowControlCharacters: true });
   } catch (error) {
     if (error instanceof ApiError) throw new AuthorizationPageError('invalid_request', error.description);
     throw error;

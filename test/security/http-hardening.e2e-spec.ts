@@ -244,6 +244,20 @@ describe('HTTP hardening', () => {
       expect(r.headers.get('content-type')).toMatch(/^text\/html/);
     });
 
+    it.each(['/oauth2/token', '/oauth2/introspect', '/oauth2/revoke'])(
+      '%s refuses control characters in a parameter with 400 invalid_request (RFC 6749 Appendix A)',
+      async (path) => {
+        const { clientId, clientSecret } = await createClient(t.app);
+        const r = await http(`${t.url}${path}`, {
+          method: 'POST',
+          headers: { authorization: basic(clientId, clientSecret!) },
+          form: { grant_type: 'client_credentials', token: 'a\u0000b', scope: 'read:user\nx' },
+        });
+        expect(r.status).toBe(400);
+        expect(r.json).toMatchObject({ error: 'invalid_request' });
+      },
+    );
+
     it.each([
       [`/console${injected}`, '/console'],
       ['/\r\n/evil.example', '/console'],
