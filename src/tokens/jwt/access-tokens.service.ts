@@ -6,6 +6,7 @@ import { InvalidToken } from '../../common/errors/oauth-errors';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CLOCK, type Clock } from './clock';
 import { acceptAccessTokenHeader, MAX_TOKEN_LENGTH } from './jwt-header';
+import { encodeJwsPart, signCompactEs256 } from './jws';
 import { JWT_ALGORITHM } from './jwt.constants';
 import { LruCache } from './lru-cache';
 import { SigningKeysService } from './signing-keys.service';
@@ -94,13 +95,15 @@ function isSeconds(value: unknown): value is number {
 }
 
 /**
- * RFC 9068 JWT access tokens: ES256 via @nestjs/jwt (jsonwebtoken over node:crypto), `typ: at+jwt`, and
+ * RFC 9068 JWT access tokens: ES256 over node:crypto (signing: jws.ts; verification: @nestjs/jwt, i.e.
+ * jsonwebtoken), `typ: at+jwt`, and
  * a strict verifier — header checked before any signature work, algorithm pinned, no key ever taken from
  * the token. Every failure is the same InvalidToken, so a caller learns nothing about why.
  */
 @Injectable()
 export class AccessTokensService {
   private readonly verified = new LruCache<string, CachedVerification>(VERIFIED_CACHE_SIZE);
+  private readonly headers = new Map<string, string>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -127,12 +130,7 @@ export class AccessTokensService {
       scope: request.scopes.join(' '),
       ...(request.grantId ? { grant_id: request.grantId } : {}),
     };
-    // Synchronous sign: jsonwebtoken's callback form goes through a stream and is slower for the same work.
-    const token = this.jwt.sign(claims, {
-      privateKey: key.privateKey,
-      algorithm: JWT_ALGORITHM,
-      header: { alg: JWT_ALGORITHM, typ: ACCESS_TOKEN_TYP, kid: key.kid },
-    });
+    const token = signCompactEs256(this.encodedHeader(key.kid), claims, key.privateKey);
     return { token, jti, expiresIn: this.config.accessTokenTtl, expiresAt: new Date(exp * 1000) };
   }
 
@@ -140,6 +138,17 @@ export class AccessTokensService {
    * Validates per RFC 9068 §4 and RFC 8725. Does not consult revocation: callers (BearerAuthenticator,
    * introspection) ask RevocationService on every use, cached or not.
    */
+  /** RFC 9068 §2.1 header, base64url-encoded once per key (one or two keys are live at a time). */
+  private encodedHeader(kid: string): string {
+    let encoded = this.headers.get(kid);
+    if (encoded === undefined) {
+      if (this.headers.size > 16) this.headers.clear();
+      encoded = encodeJwsPart({ alg: JWT_ALGORITHM, typ: ACCESS_TOKEN_TYP, kid });
+      this.headers.set(kid, encoded);
+    }
+    return encoded;
+  }
+
   async verify(token: string): Promise<VerifiedAccessToken> {
     // Oversized input is refused before hashing or parsing anything.
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) throw new InvalidToken();
