@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { InvalidClient, InvalidRequest } from '../common/errors/oauth-errors';
+import { basicCredentials } from '../common/http/basic-credentials';
 import { ClientsService, type ClientView } from './clients.service';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
@@ -8,26 +9,6 @@ export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'n
 export interface AuthenticatedClient {
   client: ClientView;
   method: ClientAuthMethod;
-}
-
-/** RFC 6749 §2.3.1 + Appendix B: Basic credentials are form-urlencoded before base64. */
-function formDecode(value: string): string | undefined {
-  try {
-    return decodeURIComponent(value.replace(/\+/g, ' '));
-  } catch {
-    return undefined;
-  }
-}
-
-function parseBasic(header: string): { id: string; secret: string } | undefined {
-  const match = /^Basic ([A-Za-z0-9+/]+=*)$/i.exec(header.trim());
-  if (!match) return undefined;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return undefined;
-  const id = formDecode(decoded.slice(0, colon));
-  const secret = formDecode(decoded.slice(colon + 1));
-  return id && secret !== undefined ? { id, secret } : undefined;
 }
 
 /**
@@ -39,9 +20,8 @@ export class ClientAuthenticator {
   constructor(private readonly clients: ClientsService) {}
 
   async authenticate(request: FastifyRequest, params: Record<string, string>): Promise<AuthenticatedClient> {
-    const header = request.headers.authorization;
-    const basic = header && /^basic /i.test(header) ? parseBasic(header) : undefined;
-    if (header && /^basic /i.test(header) && !basic) throw new InvalidClient('malformed Basic credentials');
+    const basic = basicCredentials(request);
+    if (basic === null) throw new InvalidClient('malformed Basic credentials');
     const bodyId = params.client_id;
     const bodySecret = params.client_secret;
 

@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Inject } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { InvalidClient } from '../errors/oauth-errors';
+import { basicCredentials } from '../http/basic-credentials';
 import { RateLimiter } from './rate-limiter.service';
 
 /**
@@ -13,19 +13,9 @@ export function presentedClientId(
   request: FastifyRequest,
   params: Record<string, string>,
 ): string | undefined {
-  const header = request.headers.authorization;
-  if (typeof header === 'string' && /^basic /i.test(header)) {
-    const match = /^Basic ([A-Za-z0-9+/]+=*)$/i.exec(header.trim());
-    if (!match) return undefined;
-    const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon <= 0) return undefined;
-    try {
-      return decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
-    } catch {
-      return undefined;
-    }
-  }
+  const basic = basicCredentials(request);
+  if (basic === null) return undefined;
+  if (basic) return basic.id;
   return params.client_id;
 }
 
