@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { createDataSource } from './database/data-source';
 import { EmbeddedDatabaseLockedError } from './database/embedded-postgres';
 import { createApp } from './bootstrap';
+import { installInvalidationRelay } from './common/cache/cluster-relay';
 
 async function serve(config: AppConfig, started: number): Promise<void> {
   const app = await createApp(config);
@@ -22,6 +23,10 @@ async function serve(config: AppConfig, started: number): Promise<void> {
 async function primary(config: AppConfig): Promise<void> {
   if (config.dbMigrationsRun) await (await createDataSource(config)).destroy();
   const env = { DB_MIGRATIONS_RUN: 'false' };
+  // Cache invalidation without Redis: relay each worker's invalidations to its peers over IPC, so a
+  // write on one worker never leaves another serving a stale cached read (with Redis, workers subscribe
+  // themselves and never send these).
+  installInvalidationRelay();
   for (let i = 0; i < config.workers; i++) cluster.fork(env);
   cluster.on('exit', (worker, code, signal) => {
     if (signal === 'SIGTERM' || signal === 'SIGINT' || code === 0) return;

@@ -1,16 +1,15 @@
 import { Logger } from '@nestjs/common';
 import type { Repository } from 'typeorm';
 import type { AuditService } from '../audit/audit.service';
-import type { ChangeFeed } from '../common/change-feed.service';
+import { ChangeFeed } from '../common/change-feed.service';
 import { SecretHasher } from '../common/crypto/crypto.service';
 import { loadConfig } from '../config/app-config';
 import { formatApiKey, generateApiKey } from './api-key-format';
 import type { ApiKey } from './api-key.entity';
 import { ApiKeysService, LAST_USED_RESOLUTION_MS, VERIFIED_KEY_TTL_MS } from './api-keys.service';
-import { VerifiedKeyCache } from './verified-key-cache';
 
 /** The hot path without PostgreSQL: a fake repository counts what the service asks of the database. */
-function setup() {
+async function setup() {
   const config = loadConfig({ NODE_ENV: 'test' });
   const hasher = new SecretHasher(config);
   const rows = new Map<string, ApiKey>();
@@ -19,11 +18,10 @@ function setup() {
     update: jest.fn(async () => ({ affected: 1 })),
   };
   const audit = { record: jest.fn(async () => undefined) } as unknown as AuditService;
-  const feed = {
-    publish: jest.fn(async () => undefined),
-    subscribe: jest.fn(async () => undefined),
-  } as unknown as ChangeFeed;
+  // The real feed without Redis: invalidations reach this process's handlers only.
+  const feed = new ChangeFeed(config);
   const service = new ApiKeysService(config, repo as unknown as Repository<ApiKey>, hasher, audit, feed);
+  await service.onModuleInit();
   const add = (overrides: Partial<ApiKey> = {}): string => {
     const { key, prefix } = generateApiKey('test');
     const row = {
@@ -54,7 +52,7 @@ describe('ApiKeysService.verify', () => {
   afterEach(() => jest.restoreAllMocks());
 
   it('refuses malformed keys, bad checksums and other-environment keys without touching the database', async () => {
-    const { service, repo, add } = setup();
+    const { service, repo, add } = await setup();
     const good = add();
     const badChecksum = good.slice(0, -1) + (good.endsWith('0') ? '1' : '0');
     for (const raw of ['', 'nope', badChecksum, formatApiKey('live', new Uint8Array(32)), `${good} `]) {
@@ -65,7 +63,7 @@ describe('ApiKeysService.verify', () => {
   });
 
   it('verifies a key once from the database, then from memory until the TTL', async () => {
-    const { service, repo, add } = setup();
+    const { service, repo, add } = await setup();
     const key = add({ scopes: ['read:user', 'write:projects'] });
     const first = await service.verify(key);
     expect(first).toMatchObject({ id: 'id-0', userId: 'user-1', scopes: ['read:user', 'write:projects'] });
@@ -78,7 +76,7 @@ describe('ApiKeysService.verify', () => {
   });
 
   it('returns null for unknown, revoked and expired keys', async () => {
-    const { service, add } = setup();
+    const { service, add } = await setup();
     expect(await service.verify(generateApiKey('test').key)).toBeNull();
     expect(await service.verify(add({ revokedAt: new Date(now - 1) }))).toBeNull();
     expect(await service.verify(add({ expiresAt: new Date(now) }))).toBeNull();
@@ -86,7 +84,7 @@ describe('ApiKeysService.verify', () => {
   });
 
   it('lets a cached key die at its expiry, and forgets it on invalidate', async () => {
-    const { service, repo, rows, hasher, add } = setup();
+    const { service, repo, rows, hasher, add } = await setup();
     const key = add({ expiresAt: new Date(now + 5000) });
     expect(await service.verify(key)).not.toBeNull();
     now += 5000;
@@ -102,7 +100,7 @@ describe('ApiKeysService.verify', () => {
   });
 
   it('writes last_used_at at most once a minute per key, in the background', async () => {
-    const { service, repo, add } = setup();
+    const { service, repo, add } = await setup();
     const a = add();
     const b = add();
     await service.verify(a);
@@ -119,7 +117,7 @@ describe('ApiKeysService.verify', () => {
   });
 
   it('logs a failed last_used_at write and never fails the request or leaves a rejection unhandled', async () => {
-    const { service, repo, add } = setup();
+    const { service, repo, add } = await setup();
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     repo.update.mockRejectedValueOnce(new Error('connection lost'));
     const unhandled = jest.fn();
@@ -133,30 +131,5 @@ describe('ApiKeysService.verify', () => {
     } finally {
       process.off('unhandledRejection', unhandled);
     }
-  });
-});
-
-describe('VerifiedKeyCache', () => {
-  it('expires entries after the TTL and evicts the oldest beyond its size', () => {
-    const cache = new VerifiedKeyCache<number>(1000, 2);
-    cache.set('a', 1, 0, cache.epoch);
-    cache.set('b', 2, 0, cache.epoch);
-    cache.set('c', 3, 0, cache.epoch);
-    expect(cache.size).toBe(2);
-    expect(cache.get('a', 0)).toBeUndefined();
-    expect(cache.get('c', 999)).toBe(3);
-    expect(cache.get('c', 1000)).toBeUndefined();
-  });
-
-  it('refuses to store a value read before an invalidation (no stale re-caching after revoke)', () => {
-    const cache = new VerifiedKeyCache<string>(1000, 10);
-    const epochAtRead = cache.epoch;
-    cache.delete('k'); // revoke runs while the lookup is in flight
-    cache.set('k', 'stale', 0, epochAtRead);
-    expect(cache.get('k', 0)).toBeUndefined();
-    cache.set('k', 'fresh', 0, cache.epoch);
-    expect(cache.get('k', 0)).toBe('fresh');
-    cache.clear();
-    expect(cache.size).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
-import { CACHE_CHANNEL, ChangeFeed } from '../common/change-feed.service';
+import { ReadCache } from '../common/cache/read-cache';
+import { ChangeFeed } from '../common/change-feed.service';
 import { AuditService } from '../audit/audit.service';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
@@ -9,7 +10,6 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { generateApiKey, parseApiKey } from './api-key-format';
 import { ApiKey } from './api-key.entity';
 import { ApiKeyExpired, ApiKeyNotFound, InvalidApiKeyField } from './api-keys.errors';
-import { VerifiedKeyCache } from './verified-key-cache';
 
 /** What other modules see of a key: never the hash, never the key itself. */
 export interface ApiKeyView {
@@ -54,12 +54,14 @@ export interface VerifiedApiKey {
 /** The scopes an API key may carry: the resource scopes of the catalogue (issue: read:user, read:projects, write:projects). */
 export const API_KEY_SCOPES = ['read:user', 'read:projects', 'write:projects'] as const;
 
-/** How long a verified key is trusted from memory; bounds cross-instance staleness until the revocation feed lands. */
+/** How long a verified key is trusted from memory: bounds staleness only when an invalidation message is lost. */
 export const VERIFIED_KEY_TTL_MS = 30_000;
 export const VERIFIED_KEY_CACHE_SIZE = 10_000;
 /** last_used_at is a hint for humans ("used 3 minutes ago"), not an audit log: one write a minute per key is plenty. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 const LAST_USED_MAP_LIMIT = 50_000;
+/** Change-feed kind: `api_key:<key hash>`. */
+const API_KEY_KIND = 'api_key';
 
 function view(k: ApiKey): ApiKeyView {
   return {
@@ -81,7 +83,11 @@ function view(k: ApiKey): ApiKeyView {
 @Injectable()
 export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ApiKeysService.name);
-  private readonly cache = new VerifiedKeyCache<VerifiedApiKey>(VERIFIED_KEY_TTL_MS, VERIFIED_KEY_CACHE_SIZE);
+  /** Verified keys by key hash: the hot path reads PostgreSQL once per key per TTL, not per request. */
+  private readonly cache = new ReadCache<VerifiedApiKey>({
+    ttlMs: VERIFIED_KEY_TTL_MS,
+    maxEntries: VERIFIED_KEY_CACHE_SIZE,
+  });
   /** key id → when this process last wrote its last_used_at (ms). */
   private readonly lastUsedWrites = new Map<string, number>();
   private readonly pendingWrites = new Set<Promise<void>>();
@@ -94,11 +100,9 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
     private readonly feed: ChangeFeed,
   ) {}
 
-  /** Other instances' revokes and rolls arrive on the cache channel (Redis), so their caches never lag. */
+  /** Revokes and rolls, here and on other instances/workers, drop the key from this cache at once. */
   async onModuleInit(): Promise<void> {
-    await this.feed.subscribe(CACHE_CHANNEL, (message) => {
-      if (message.startsWith('api_key:')) this.cache.delete(message.slice('api_key:'.length));
-    });
+    await this.feed.onInvalidate(API_KEY_KIND, (keyHash) => this.cache.delete(keyHash));
   }
 
   async create(input: NewApiKey): Promise<IssuedApiKey> {
@@ -176,12 +180,15 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
       );
       return { rolled: { ...issued, previousKeyExpiresAt }, oldHash: old.keyHash };
     });
-    // After commit: a lookup racing the transaction cannot re-cache the old expiry (see VerifiedKeyCache).
+    // After commit: a lookup racing the transaction cannot re-cache the old expiry (ReadCache's epoch).
     this.invalidate(oldHash);
     return rolled;
   }
 
-  /** Immediate: the key stops working in this process at once (other instances within the cache TTL). */
+  /**
+   * Immediate: the key stops working in this process at once, and on other instances (Redis) or other
+   * cluster workers (IPC) as soon as the invalidation arrives; the cache TTL bounds a lost message.
+   */
   async revoke(userId: string, id: string): Promise<void> {
     const key = await this.keys.findOne({ where: { id, userId, revokedAt: IsNull() } });
     if (!key) throw new ApiKeyNotFound();
@@ -200,15 +207,15 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
     const parsed = parseApiKey(rawKey);
     if (!parsed || parsed.env !== this.config.apiKeyEnv) return null;
     const keyHash = this.hasher.hash(rawKey);
+    const key =
+      this.cache.get(keyHash) ??
+      (await this.cache.getOrLoad(keyHash, async () => {
+        const row = await this.keys.findOne({ where: { keyHash } });
+        if (!row || row.revokedAt) return null;
+        return { id: row.id, userId: row.userId, scopes: [...row.scopes], expiresAt: row.expiresAt, keyHash };
+      }));
+    if (!key) return null;
     const now = Date.now();
-    let key = this.cache.get(keyHash, now);
-    if (!key) {
-      const epoch = this.cache.epoch;
-      const row = await this.keys.findOne({ where: { keyHash } });
-      if (!row || row.revokedAt) return null;
-      key = { id: row.id, userId: row.userId, scopes: [...row.scopes], expiresAt: row.expiresAt, keyHash };
-      this.cache.set(keyHash, key, now, epoch);
-    }
     // Checked on every call, cached or not: a key dies at its expiry to the millisecond.
     if (key.expiresAt && key.expiresAt.getTime() <= now) return null;
     this.touch(key.id, now);
@@ -217,8 +224,7 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
 
   /** Forget a verified key here at once, and on every other instance through the change feed. */
   invalidate(keyHash: string): void {
-    this.cache.delete(keyHash);
-    void this.feed.publish(CACHE_CHANNEL, `api_key:${keyHash}`);
+    this.feed.invalidate(API_KEY_KIND, keyHash);
   }
 
   /** Lets in-flight last_used_at writes finish before the data source closes. */

@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { CACHE_CHANNEL, ChangeFeed } from '../common/change-feed.service';
+import { ReadCache } from '../common/cache/read-cache';
+import { ChangeFeed } from '../common/change-feed.service';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
@@ -56,11 +57,17 @@ function view(c: OAuthClient): ClientView {
 
 /** Client secrets: 256 random bits with a recognisable prefix (secret scanners can spot leaks). */
 const SECRET_PREFIX = 'iics_';
+/** Change-feed kind: `client:<client_id>`. */
+const CLIENT_KIND = 'client';
 
 @Injectable()
 export class ClientsService implements OnModuleInit {
-  /** Token-endpoint fast path: active clients by client_id, dropped on any change to that client. */
-  private readonly cache = new Map<string, { client: OAuthClient; until: number }>();
+  /**
+   * Token-endpoint fast path: active clients by client_id, dropped on any change to that client (here
+   * and, through the change feed, on every instance). All writes go through this service; the TTL bounds
+   * staleness only for a change made to the table by hand.
+   */
+  private readonly cache = new ReadCache<OAuthClient>({ ttlMs: 30_000, maxEntries: 10_000 });
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -70,11 +77,9 @@ export class ClientsService implements OnModuleInit {
     private readonly feed: ChangeFeed,
   ) {}
 
-  /** A client changed on another instance: drop it from this one's token-endpoint cache. */
+  /** A client changed here or on another instance/worker: drop it from this one's cache. */
   async onModuleInit(): Promise<void> {
-    await this.feed.subscribe(CACHE_CHANNEL, (message) => {
-      if (message.startsWith('client:')) this.cache.delete(message.slice('client:'.length));
-    });
+    await this.feed.onInvalidate(CLIENT_KIND, (clientId) => this.cache.delete(clientId));
   }
 
   async register(input: ClientInput): Promise<{ client: ClientView; clientSecret?: string }> {
@@ -183,21 +188,18 @@ export class ClientsService implements OnModuleInit {
     return current || previous;
   }
 
+  /** After the write: this process's cache at once, other instances/workers through the feed. */
   private forget(clientId: string): void {
-    this.cache.delete(clientId);
-    void this.feed.publish(CACHE_CHANNEL, `client:${clientId}`);
+    this.feed.invalidate(CLIENT_KIND, clientId);
   }
 
   private async activeEntity(clientId: string): Promise<OAuthClient | null> {
     if (clientId.length > 64) return null;
-    const hit = this.cache.get(clientId);
-    if (hit && hit.until > Date.now()) return hit.client;
-    const client = await this.clients.findOneBy({ clientId, revokedAt: IsNull() });
-    if (client) {
-      if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(clientId, { client, until: Date.now() + 30_000 });
-    } else this.cache.delete(clientId);
-    return client;
+    // Unknown and revoked ids are not cached (null): nothing would invalidate a negative entry.
+    return (
+      this.cache.get(clientId) ??
+      this.cache.getOrLoad(clientId, () => this.clients.findOneBy({ clientId, revokedAt: IsNull() }))
+    );
   }
 
   /** Apps log users in by default; client_credentials must be asked for explicitly. */

@@ -1,11 +1,20 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { clusterParent, WorkerInvalidationLink } from './cache/cluster-relay';
 
 type Handler = (message: string) => void;
+/** Receives the id of an entry that changed; drops it (or what depends on it) from a cache. */
+export type InvalidationHandler = (id: string) => void;
 
-/** Cache invalidations (API keys, clients): `<kind>:<id>`; receivers drop that entry from their caches. */
+/**
+ * Cache invalidations: `<kind>:<id>` (kinds: api_key, client, user, projects); receivers drop what they
+ * cached for it. Use `ChangeFeed.invalidate` / `onInvalidate` rather than this channel directly.
+ */
 export const CACHE_CHANNEL = 'iiniit:cache';
+
+/** How long shutdown waits for invalidations still being published (a CLI run exits right after its write). */
+const FLUSH_TIMEOUT_MS = 2_000;
 
 /** How long start-up waits for Redis to confirm a subscription before carrying on without it. */
 const SUBSCRIBE_TIMEOUT_MS = 5_000;
@@ -17,12 +26,15 @@ function message(error: unknown): string {
 
 /**
  * Cross-instance notifications over Redis pub/sub (design: "revocation and cache-invalidation pub/sub,
- * shared by all instances"). Without REDIS_URL it does nothing and callers rely on their own in-process
- * state — a single instance (design: "Without it, in-memory and single instance").
+ * shared by all instances"). Without REDIS_URL `publish`/`subscribe` do nothing and callers rely on their
+ * own in-process state — a single instance (design: "Without it, in-memory and single instance"); cache
+ * invalidations (`invalidate`/`onInvalidate`) then still reach the other workers of a `WORKERS=n`
+ * cluster over IPC (see cache/cluster-relay.ts).
  *
  * Pub/sub is at-most-once: a message sent while an instance is disconnected is lost, so every user of this
- * feed also polls the database as a safety net. A subscribed Redis connection cannot run other commands
- * (Redis docs, SUBSCRIBE), hence the second connection for publishing.
+ * feed has a safety net: the revocation list polls the database, the read caches expire (TTL). A
+ * subscribed Redis connection cannot run other commands (Redis docs, SUBSCRIBE), hence the second
+ * connection for publishing.
  */
 @Injectable()
 export class ChangeFeed implements OnModuleDestroy {
@@ -30,6 +42,10 @@ export class ChangeFeed implements OnModuleDestroy {
   private publisher?: Redis;
   private subscriber?: Redis;
   private readonly handlers = new Map<string, Handler[]>();
+  private readonly invalidationHandlers = new Map<string, InvalidationHandler[]>();
+  private cacheSubscription?: Promise<void>;
+  private workerLink?: WorkerInvalidationLink;
+  private readonly pendingPublishes = new Set<Promise<void>>();
   private closed = false;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
@@ -62,6 +78,43 @@ export class ChangeFeed implements OnModuleDestroy {
     }
   }
 
+  /**
+   * Registers a cache's handler for one kind of invalidation. It runs for this process's own
+   * `invalidate` calls (synchronously) and for other instances' (Redis) or other cluster workers' (IPC,
+   * without Redis). Resolves once the Redis subscription is confirmed (or after a bounded wait).
+   */
+  async onInvalidate(kind: string, handler: InvalidationHandler): Promise<void> {
+    checkKind(kind);
+    const list = this.invalidationHandlers.get(kind);
+    if (list) list.push(handler);
+    else this.invalidationHandlers.set(kind, [handler]);
+    if (this.enabled) {
+      await (this.cacheSubscription ??= this.subscribe(CACHE_CHANNEL, (payload) => this.receive(payload)));
+    } else {
+      this.link();
+    }
+  }
+
+  /**
+   * Call after the write committed: drops `kind`/`id` from this process's caches at once, then tells every
+   * other instance (Redis) or, without Redis, the other workers of this cluster (IPC). Never waits, and
+   * a delivery problem never throws: delivery elsewhere is best effort, and the caches' TTL bounds a lost
+   * message.
+   */
+  invalidate(kind: string, id: string): void {
+    checkKind(kind);
+    this.deliver(kind, id);
+    if (this.closed) return;
+    if (this.enabled) {
+      const publishing = this.publish(CACHE_CHANNEL, `${kind}:${id}`).finally(() =>
+        this.pendingPublishes.delete(publishing),
+      );
+      this.pendingPublishes.add(publishing);
+    } else {
+      this.link()?.send(kind, id);
+    }
+  }
+
   /** Best effort: a failed publish is logged, never thrown — the database write already happened. */
   async publish(channel: string, payload: string): Promise<void> {
     if (!this.config.redisUrl || this.closed) return;
@@ -74,11 +127,49 @@ export class ChangeFeed implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    // A short-lived process (the admin CLI) closes right after its write: let its invalidations go out.
+    await this.flush();
     this.closed = true;
+    this.workerLink?.close();
+    this.workerLink = undefined;
     const clients = [this.subscriber, this.publisher].filter((c): c is Redis => c !== undefined);
     await Promise.all(clients.map((client) => close(client)));
     this.subscriber = undefined;
     this.publisher = undefined;
+  }
+
+  /** Waits (boundedly) until the invalidations published so far have reached Redis or failed. */
+  async flush(): Promise<void> {
+    if (this.pendingPublishes.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, FLUSH_TIMEOUT_MS);
+    });
+    await Promise.race([Promise.allSettled([...this.pendingPublishes]), timeout]);
+    clearTimeout(timer);
+  }
+
+  private receive(payload: string): void {
+    const colon = payload.indexOf(':');
+    if (colon > 0) this.deliver(payload.slice(0, colon), payload.slice(colon + 1));
+  }
+
+  private deliver(kind: string, id: string): void {
+    for (const handler of this.invalidationHandlers.get(kind) ?? []) {
+      try {
+        handler(id);
+      } catch (error) {
+        this.logger.warn(`invalidation handler for ${kind} failed: ${message(error)}`);
+      }
+    }
+  }
+
+  /** Without Redis, in a cluster worker: the IPC link to the primary, which relays to the other workers. */
+  private link(): WorkerInvalidationLink | undefined {
+    if (this.workerLink || this.closed) return this.workerLink;
+    const parent = clusterParent();
+    if (parent) this.workerLink = new WorkerInvalidationLink(parent, (kind, id) => this.deliver(kind, id));
+    return this.workerLink;
   }
 
   /**
@@ -152,6 +243,11 @@ export class ChangeFeed implements OnModuleDestroy {
     });
     return client;
   }
+}
+
+/** The kind is the message prefix up to the first colon; ids may contain anything. */
+function checkKind(kind: string): void {
+  if (!/^[a-z_]{1,32}$/.test(kind)) throw new Error(`invalid invalidation kind: ${kind}`);
 }
 
 /** QUIT when connected (clean close); otherwise drop the socket so no reconnect timer keeps Node alive. */

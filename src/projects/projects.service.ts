@@ -1,7 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository, type FindOptionsWhere } from 'typeorm';
-import { decodeCursor, encodeCursor } from './project-cursor';
+import { ReadCache } from '../common/cache/read-cache';
+import { ChangeFeed } from '../common/change-feed.service';
+import { USER_KIND } from '../users/users.service';
+import { decodeCursor, encodeCursor, type ProjectCursor } from './project-cursor';
 import { Project } from './project.entity';
 import { InvalidProjectField, ProjectNotFound } from './projects.errors';
 
@@ -39,6 +42,30 @@ export const MAX_PAGE_SIZE = 100;
 const NAME_MAX = 100;
 const DESCRIPTION_MAX = 2000;
 
+/** Change-feed kind `projects:<owner id>`: some project of that owner was created, changed or deleted. */
+export const PROJECTS_KIND = 'projects';
+export const PAGE_CACHE_TTL_MS = 30_000;
+export const PAGE_CACHE_SIZE = 10_000;
+/**
+ * Pages hold up to 100 projects of up to ~2,100 characters each, so a count bound alone could pin
+ * gigabytes; the cache also keeps the (approximate) bytes of all cached pages under this budget.
+ */
+export const PAGE_CACHE_BYTES = 64 * 1024 * 1024;
+const ALL_GROUP = 'all';
+
+/** A cached page's group: every page one write can change is dropped together. */
+function ownerGroup(ownerId: string): string {
+  // UUIDs compare case-insensitively in PostgreSQL; a service may send an upper-case owner_id.
+  return `owner:${ownerId.toLowerCase()}`;
+}
+
+/** Rough heap size of a page (UTF-16 strings plus per-object overhead): enough for a memory budget. */
+function pageBytes(page: ProjectPage): number {
+  let bytes = 200 + (page.nextCursor?.length ?? 0) * 2;
+  for (const p of page.items) bytes += 400 + (p.name.length + p.description.length) * 2;
+  return bytes;
+}
+
 function view(p: Project): ProjectView {
   return {
     id: p.id,
@@ -54,20 +81,63 @@ function isPgError(error: unknown, code: string): boolean {
   return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === code;
 }
 
-/** The sample protected resource. Another owner's project is reported as not found (never 403). */
+/**
+ * The sample protected resource. Another owner's project is reported as not found (never 403).
+ *
+ * List pages are cached (GET /v1/projects is a hot read path and its query costs more CPU than the rest
+ * of the request). That is safe because every write to the projects table goes through this service and
+ * invalidates after it committed — the writer's pages and the service-wide ('all') pages, here at once
+ * and on other instances/workers through the change feed — and because a user's row change (or a future
+ * deletion, which cascades to projects) is published as `user:<id>`, which drops that owner's pages too.
+ * Only a write made outside the app (by hand in SQL) is seen late, within PAGE_CACHE_TTL_MS.
+ */
 @Injectable()
-export class ProjectsService {
-  constructor(@InjectRepository(Project) private readonly projects: Repository<Project>) {}
+export class ProjectsService implements OnModuleInit {
+  /** Pages by access scope + limit + cursor, grouped by scope (one owner's pages, or 'all'). */
+  private readonly pages = new ReadCache<ProjectPage>({
+    ttlMs: PAGE_CACHE_TTL_MS,
+    maxEntries: PAGE_CACHE_SIZE,
+    maxWeight: PAGE_CACHE_BYTES,
+    weigh: pageBytes,
+  });
 
-  /** Newest first, keyset-paginated on (created_at, id) — the IDX_projects_owner_created index. */
+  constructor(
+    @InjectRepository(Project) private readonly projects: Repository<Project>,
+    private readonly feed: ChangeFeed,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const drop = (ownerId: string): void => this.dropPages(ownerId);
+    await this.feed.onInvalidate(PROJECTS_KIND, drop);
+    await this.feed.onInvalidate(USER_KIND, drop);
+  }
+
+  /**
+   * Newest first, keyset-paginated on (created_at, id) — the IDX_projects_owner_created index. Served
+   * from the page cache when possible (see the class comment); a page loaded while an invalidation ran
+   * is not cached (ReadCache's epoch), so a write is never hidden by a read that raced it.
+   */
   async list(access: ProjectAccess, page: { limit?: number; cursor?: string } = {}): Promise<ProjectPage> {
     const limit = page.limit ?? DEFAULT_PAGE_SIZE;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
       throw new InvalidProjectField('limit', `must be an integer from 1 to ${MAX_PAGE_SIZE}`);
     }
+    const group = access.kind === 'owner' ? ownerGroup(access.userId) : ALL_GROUP;
+    const key = `${group}|${limit}|${page.cursor ?? ''}`;
+    const cached = this.pages.get(key);
+    if (cached) return cached;
+
     const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
     if (after === null) throw new InvalidProjectField('cursor', 'is not a cursor returned by this API');
+    // Never null: the load always yields a page (possibly empty), which is cached like any other.
+    return (await this.pages.getOrLoad(key, () => this.loadPage(access, limit, after), group))!;
+  }
 
+  private async loadPage(
+    access: ProjectAccess,
+    limit: number,
+    after: ProjectCursor | undefined,
+  ): Promise<ProjectPage> {
     const qb = this.projects
       .createQueryBuilder('p')
       // The exact (microsecond) position, for the cursor; see project-cursor.ts.
@@ -109,6 +179,7 @@ export class ProjectsService {
       const saved = await this.projects.save(
         this.projects.create({ ownerId: input.ownerId, name, description }),
       );
+      this.feed.invalidate(PROJECTS_KIND, saved.ownerId);
       return view(saved);
     } catch (error) {
       // 23503 foreign_key_violation: owner_id names no user (a client's input, or the user was just deleted).
@@ -124,15 +195,41 @@ export class ProjectsService {
     if (patch.description !== undefined) changes.description = checkDescription(patch.description);
     if (Object.keys(changes).length > 0) {
       // One conditional UPDATE: the ownership check and the write cannot be split by a concurrent change.
-      const result = await this.projects.update(this.scoped(access, id), changes);
+      // RETURNING owner_id: a service ('all') changes any owner's project, and that owner's pages go stale.
+      const result = await this.projects
+        .createQueryBuilder()
+        .update(Project)
+        .set(changes)
+        .where(this.scoped(access, id))
+        .returning('owner_id')
+        .execute();
       if (!result.affected) throw new ProjectNotFound();
+      this.changed(result.raw as { owner_id: string }[]);
     }
     return this.get(access, id);
   }
 
   async delete(access: ProjectAccess, id: string): Promise<void> {
-    const result = await this.projects.delete(this.scoped(access, id));
+    const result = await this.projects
+      .createQueryBuilder()
+      .delete()
+      .from(Project)
+      .where(this.scoped(access, id))
+      .returning('owner_id')
+      .execute();
     if (!result.affected) throw new ProjectNotFound();
+    this.changed(result.raw as { owner_id: string }[]);
+  }
+
+  /** After a committed write: drop the owners' pages here at once and everywhere else via the feed. */
+  private changed(rows: { owner_id: string }[]): void {
+    for (const ownerId of new Set(rows.map((r) => r.owner_id))) this.feed.invalidate(PROJECTS_KIND, ownerId);
+  }
+
+  private dropPages(ownerId: string): void {
+    this.pages.deleteGroup(ownerGroup(ownerId));
+    // Service-wide listings contain every owner's projects.
+    this.pages.deleteGroup(ALL_GROUP);
   }
 
   private scoped(access: ProjectAccess, id: string): FindOptionsWhere<Project> {

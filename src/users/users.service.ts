@@ -2,6 +2,8 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import * as argon2 from 'argon2';
 import { QueryFailedError, Repository } from 'typeorm';
+import { ReadCache } from '../common/cache/read-cache';
+import { ChangeFeed } from '../common/change-feed.service';
 import { passwordProblem } from './password-policy';
 import { User } from './user.entity';
 import { EmailTaken, InvalidDisplayName, InvalidEmail, WeakPassword } from './users.errors';
@@ -20,6 +22,20 @@ export interface UserView {
   createdAt: Date;
 }
 
+/** Fields a user may change about themselves (the password has its own path and is not in the view). */
+export interface UserProfilePatch {
+  email?: string;
+  displayName?: string;
+}
+
+/**
+ * Change-feed kind `user:<id>`: a user's row changed. UsersService drops its cached view; the projects
+ * cache drops that owner's pages too (a deleted user's projects are deleted by cascade).
+ */
+export const USER_KIND = 'user';
+export const USER_CACHE_TTL_MS = 30_000;
+export const USER_CACHE_SIZE = 10_000;
+
 export interface NewUser {
   email: string;
   password: string;
@@ -30,24 +46,54 @@ function view(user: User): UserView {
   return { id: user.id, email: user.email, displayName: user.displayName, createdAt: user.createdAt };
 }
 
+function checkEmail(raw: string): string {
+  const email = raw.trim();
+  if (email.length > 254 || !EMAIL.test(email)) throw new InvalidEmail();
+  return email;
+}
+
+function checkDisplayName(raw: string): string {
+  const displayName = raw.trim();
+  if (displayName.length < 1 || displayName.length > 100) throw new InvalidDisplayName();
+  return displayName;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505';
+}
+
+/**
+ * Accounts. Every write to the users table goes through this service (the HTTP app, the console and the
+ * admin CLI all call it), and every write that changes the cached view invalidates it through the
+ * change feed — so `findById`, the hot path of GET /v1/user and of every console page, can serve from
+ * memory. A change made to the table outside this code is seen within USER_CACHE_TTL_MS.
+ *
+ * There is no account deletion yet. One must publish `user:<id>` too (the projects cache listens for it:
+ * projects cascade), and also revoke the user's grants and API keys, whose own caches are keyed by them.
+ */
 @Injectable()
 export class UsersService implements OnModuleInit {
   /** Hash verified when the email is unknown, so both paths cost one argon2 verification. */
   private dummyHash = '';
+  /** The public view by id (never the password hash). Unknown ids are not cached. */
+  private readonly cache = new ReadCache<UserView>({ ttlMs: USER_CACHE_TTL_MS, maxEntries: USER_CACHE_SIZE });
 
-  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly feed: ChangeFeed,
+  ) {}
 
   async onModuleInit(): Promise<void> {
+    await this.feed.onInvalidate(USER_KIND, (id) => this.cache.delete(id));
     this.dummyHash = await argon2.hash('not-a-real-password-just-timing', ARGON2_OPTIONS);
   }
 
+  /** A new id cannot be in any cache (misses are not cached): nothing to invalidate. */
   async create(input: NewUser): Promise<UserView> {
-    const email = input.email.trim();
-    if (email.length > 254 || !EMAIL.test(email)) throw new InvalidEmail();
+    const email = checkEmail(input.email);
     const problem = passwordProblem(input.password, email);
     if (problem) throw new WeakPassword(problem);
-    const displayName = (input.displayName ?? email.split('@')[0]).trim();
-    if (displayName.length < 1 || displayName.length > 100) throw new InvalidDisplayName();
+    const displayName = checkDisplayName(input.displayName ?? email.split('@')[0]);
 
     if (await this.findByEmail(email)) throw new EmailTaken();
     const passwordHash = await argon2.hash(input.password, ARGON2_OPTIONS);
@@ -56,16 +102,45 @@ export class UsersService implements OnModuleInit {
       return view(saved);
     } catch (error) {
       // A concurrent sign-up with the same email loses the race at the unique index (23505).
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') {
-        throw new EmailTaken();
-      }
+      if (isUniqueViolation(error)) throw new EmailTaken();
       throw error;
     }
   }
 
+  /**
+   * Changes a user's email and/or display name; null when there is no such user. The cached view is
+   * dropped after the write, here at once and on other instances/workers through the change feed.
+   */
+  async updateProfile(id: string, patch: UserProfilePatch): Promise<UserView | null> {
+    const changes: Partial<Pick<User, 'email' | 'displayName'>> = {};
+    if (patch.email !== undefined) changes.email = checkEmail(patch.email);
+    if (patch.displayName !== undefined) changes.displayName = checkDisplayName(patch.displayName);
+    if (Object.keys(changes).length === 0) return this.findById(id);
+    if (changes.email !== undefined) {
+      const holder = await this.byEmail(changes.email);
+      if (holder && holder.id !== id) throw new EmailTaken();
+    }
+    let affected: number | undefined;
+    try {
+      ({ affected } = await this.users.update({ id }, changes));
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new EmailTaken();
+      throw error;
+    }
+    if (!affected) return null;
+    this.feed.invalidate(USER_KIND, id);
+    return this.findById(id);
+  }
+
+  /** Served from memory after the first read (see the class comment for why that is safe). */
   async findById(id: string): Promise<UserView | null> {
-    const user = await this.users.findOneBy({ id });
-    return user ? view(user) : null;
+    return (
+      this.cache.get(id) ??
+      this.cache.getOrLoad(id, async () => {
+        const user = await this.users.findOneBy({ id });
+        return user ? view(user) : null;
+      })
+    );
   }
 
   async findByEmail(email: string): Promise<UserView | null> {
