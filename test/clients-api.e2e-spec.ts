@@ -97,6 +97,68 @@ describe('/v1/clients (developer self-service, signed-in session + CSRF)', () =>
     expect((await http(`${t.url}/v1/clients/${created.id}`, { headers: alice.headers })).status).toBe(404);
   });
 
+  it("deleting a client kills its access tokens at once: users' and its own (client_credentials)", async () => {
+    const created = (
+      await create(alice, {
+        name: 'Short-lived',
+        type: 'confidential',
+        redirect_uris: [REDIRECT_URI],
+        scopes: ['read:user', 'read:projects'],
+        grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+      })
+    ).json;
+    const auth = { authorization: basic(created.client_id, created.client_secret) };
+    const q = await authorizeInBrowser(t.url, aliceUser, {
+      response_type: 'code',
+      client_id: created.client_id,
+      redirect_uri: REDIRECT_URI,
+      scope: 'read:user',
+    });
+    const userToken = (
+      await tokenRequest(
+        t.url,
+        { grant_type: 'authorization_code', code: q.get('code')!, redirect_uri: REDIRECT_URI },
+        auth,
+      )
+    ).json.access_token as string;
+    const serviceToken = (
+      await tokenRequest(t.url, { grant_type: 'client_credentials', scope: 'read:projects' }, auth)
+    ).json.access_token as string;
+    const call = (path: string, token: string) =>
+      http(`${t.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    // An independent resource server asking about both tokens.
+    const rs = (
+      await create(bob, {
+        name: 'Resource server',
+        type: 'confidential',
+        redirect_uris: [REDIRECT_URI],
+        scopes: ['read:projects'],
+        grant_types: ['client_credentials'],
+      })
+    ).json;
+    const introspect = (token: string) =>
+      http(`${t.url}/oauth2/introspect`, {
+        method: 'POST',
+        form: { token },
+        headers: { authorization: basic(rs.client_id, rs.client_secret) },
+      });
+
+    expect((await call('/v1/user', userToken)).status).toBe(200);
+    expect((await call('/v1/projects', serviceToken)).status).toBe(200);
+    expect((await introspect(serviceToken)).json.active).toBe(true);
+
+    const deleted = await http(`${t.url}/v1/clients/${created.id}`, {
+      method: 'DELETE',
+      headers: alice.headers,
+    });
+    expect(deleted.status).toBe(204);
+
+    expect((await call('/v1/user', userToken)).status).toBe(401);
+    expect((await call('/v1/projects', serviceToken)).status).toBe(401);
+    expect((await introspect(userToken)).json).toEqual({ active: false });
+    expect((await introspect(serviceToken)).json).toEqual({ active: false });
+  });
+
   it("another user's client is a 404 for every route", async () => {
     const created = (
       await create(alice, {

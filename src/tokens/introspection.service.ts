@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AuthenticatedClient } from '../clients/client-authenticator';
+import { ClientsService } from '../clients/clients.service';
 import { formatScope } from '../common/scopes';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { GrantsService } from './grants.service';
@@ -32,6 +33,7 @@ export class IntrospectionService {
     private readonly refreshTokens: RefreshTokensService,
     private readonly revocation: RevocationService,
     private readonly grants: GrantsService,
+    private readonly clients: ClientsService,
   ) {}
 
   async find(raw: string): Promise<FoundToken> {
@@ -59,6 +61,8 @@ export class IntrospectionService {
         caller.client.grantTypes.includes('client_credentials') && caller.client.type === 'confidential';
       if (t.clientId !== caller.client.clientId && !resourceServer) return INACTIVE;
       if (this.revocation.isRevoked(t.jti, t.grantId) || t.exp <= now) return INACTIVE;
+      // Same rule as the resource API (BearerAuthenticator): a deleted client's tokens are dead.
+      if (!(await this.clients.findActive(t.clientId))) return INACTIVE;
       return {
         active: true,
         token_type: 'Bearer',

@@ -7,6 +7,8 @@ import { ValidationPipe } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { OAuthClient } from '../../src/clients/oauth-client.entity';
 import { AppModule } from '../../src/app.module';
 import { BODY_LIMIT } from '../../src/bootstrap';
 import { requestIdFor } from '../../src/common/http/logging';
@@ -61,11 +63,29 @@ export async function bootJwtApp(options: BootOptions = {}): Promise<TestApp> {
     await app.close().catch(() => undefined);
     throw error;
   }
+  await registerFixtureClients(app);
   const address = app.getHttpServer().address();
   if (!address || typeof address === 'string') throw new Error('no TCP address');
   const url = `http://127.0.0.1:${address.port}`;
   if (!env.ISSUER) config.issuer = url;
   return { app, config, url, close: () => app.close() };
+}
+
+/**
+ * The client_ids these specs mint tokens for straight from AccessTokensService. A token only works while its
+ * client exists and is not deleted (BearerAuthenticator), so they are registered once per database.
+ */
+export const FIXTURE_CLIENT_IDS = ['test-client', 'svc', 'svc-client'] as const;
+
+async function registerFixtureClients(app: NestFastifyApplication): Promise<void> {
+  await app
+    .get(DataSource)
+    .createQueryBuilder()
+    .insert()
+    .into(OAuthClient)
+    .values(FIXTURE_CLIENT_IDS.map((clientId) => ({ clientId, name: clientId, type: 'confidential' })))
+    .orIgnore()
+    .execute();
 }
 
 export interface IsolatedDatabase {

@@ -221,8 +221,16 @@ describe('rate limits (memory storage)', () => {
     it('limits each credential separately, after authentication', async () => {
       const user = await createUser(t.app);
       const tokens = t.app.get(AccessTokensService);
-      const a = await tokens.issue({ subject: user.id, clientId: 'app-a', scopes: ['read:user'] });
-      const b = await tokens.issue({ subject: user.id, clientId: 'app-b', scopes: ['read:user'] });
+      const a = await tokens.issue({
+        subject: user.id,
+        clientId: (await createClient(t.app)).clientId,
+        scopes: ['read:user'],
+      });
+      const b = await tokens.issue({
+        subject: user.id,
+        clientId: (await createClient(t.app)).clientId,
+        scopes: ['read:user'],
+      });
       const key = await createApiKey(t.app, user.id);
       const get = (headers: Record<string, string>) => http(`${t.url}/v1/user`, { headers });
       const bearerA = { authorization: `Bearer ${a.token}` };
@@ -246,7 +254,7 @@ describe('rate limits (memory storage)', () => {
       const user = await createUser(t.app);
       const valid = await t.app
         .get(AccessTokensService)
-        .issue({ subject: user.id, clientId: 'app-c', scopes: ['read:user'] });
+        .issue({ subject: user.id, clientId: (await createClient(t.app)).clientId, scopes: ['read:user'] });
       const statuses: number[] = [];
       for (let i = 0; i < 8; i++) {
         const headers: Record<string, string> =
@@ -274,7 +282,7 @@ describe('rate limits (memory storage)', () => {
       const user = await createUser(t.app);
       const token = await t.app
         .get(AccessTokensService)
-        .issue({ subject: user.id, clientId: 'app-z', scopes: ['read:user'] });
+        .issue({ subject: user.id, clientId: (await createClient(t.app)).clientId, scopes: ['read:user'] });
       const r = await http(`${t.url}/v1/user`, { headers: { authorization: `Bearer ${token.token}` } });
       expect(r.status).toBe(200);
       expect(r.headers.get('ratelimit-limit')).toBeNull();

@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AuthenticatorRegistry, type Authenticator } from '../../common/auth/authenticators';
 import type { Principal } from '../../common/auth/principal';
+import { ClientsService } from '../../clients/clients.service';
 import { InvalidToken } from '../../common/errors/oauth-errors';
 import { AccessTokensService } from './access-tokens.service';
 import { RevocationService } from './revocation.service';
@@ -41,6 +42,7 @@ export class BearerAuthenticator implements Authenticator, OnModuleInit {
     private readonly registry: AuthenticatorRegistry,
     private readonly accessTokens: AccessTokensService,
     private readonly revocation: RevocationService,
+    private readonly clients: ClientsService,
   ) {}
 
   onModuleInit(): void {
@@ -59,6 +61,9 @@ export class BearerAuthenticator implements Authenticator, OnModuleInit {
     const verified = await this.accessTokens.verify(token);
     // Checked on every request, also for tokens the verifier had cached: revocation must win at once.
     if (this.revocation.isRevoked(verified.jti, verified.grantId)) throw new InvalidToken();
+    // A deleted client's tokens die with it (RFC 7009 §2.1 spirit: revoking the client revokes what it
+    // holds). findActive is served from the clients read cache, invalidated on delete across instances.
+    if (!(await this.clients.findActive(verified.clientId))) throw new InvalidToken();
     if (verified.kind === 'client') {
       // A client_credentials token is a service: it never carries a userId, so it never acts as a user.
       return {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ClientsModule } from '../../clients/clients.module';
 import { Grant } from '../grant.entity';
 import { RevokedToken } from '../revoked-token.entity';
 import { SigningKey } from '../signing-key.entity';
@@ -18,7 +19,12 @@ import { SigningKeysService } from './signing-keys.service';
  * JwtModule gets no key: each call passes the current key, so rotation needs no module re-configuration.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([SigningKey, RevokedToken, Grant]), JwtModule.register({})],
+  imports: [
+    TypeOrmModule.forFeature([SigningKey, RevokedToken, Grant]),
+    JwtModule.register({}),
+    // A deleted (revoked) client's tokens stop at once: BearerAuthenticator asks ClientsService (cached).
+    ClientsModule,
+  ],
   controllers: [JwksController],
   providers: [
     { provide: CLOCK, useValue: systemClock },
