@@ -1,14 +1,19 @@
-import type { IncomingMessage } from 'node:http';
 import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import helmet from '@fastify/helmet';
-import { Logger } from 'nestjs-pino';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
 import { ValidationFailed } from './common/errors/api-error';
 import { registerBodyParsers } from './common/http/body-parsers';
 import { setupOpenApi } from './common/http/openapi';
-import { requestIdFor } from './common/http/logging';
+import {
+  createLogger,
+  fastifyLogging,
+  PinoNestLogger,
+  registerRequestLogging,
+  requestIdFor,
+} from './common/http/logging';
+import { registerSecurityHeaders } from './common/http/security-headers';
 import { clientErrorHandler } from './common/rate-limit/client-errors';
 import { registerCors } from './common/rate-limit/cors';
 import type { AppConfig } from './config/app-config';
@@ -29,7 +34,10 @@ export async function createApp(
   config: AppConfig,
   options: { quiet?: boolean } = {},
 ): Promise<NestFastifyApplication> {
+  const logger = createLogger(config);
   const adapter = new FastifyAdapter({
+    // Fastify logs through our pino instance; its per-request lines are off (see registerRequestLogging).
+    ...fastifyLogging(logger),
     trustProxy: config.trustProxy,
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: 200 },
@@ -38,12 +46,8 @@ export async function createApp(
     // Issue 7: a request must arrive within 30 s (slow-loris); Fastify's default 0 means never time out.
     requestTimeout: 30_000,
     return503OnClosing: true,
-    // Fastify assigns the id before any hook; pino-http reuses req.id, so logs and header agree.
-    genReqId: (req: IncomingMessage) => {
-      const id = requestIdFor(req);
-      (req as { id?: string }).id = id;
-      return id;
-    },
+    // Fastify assigns the id before any hook: the X-Request-Id header and every log line agree.
+    genReqId: requestIdFor,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true,
@@ -53,31 +57,23 @@ export async function createApp(
     bodyParser: false,
     logger: options.quiet ? false : undefined,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new PinoNestLogger(logger));
   app.enableShutdownHooks();
 
+  // The per-request hooks are synchronous callbacks: no promise per hook per request.
   const fastify = app.getHttpAdapter().getInstance();
   registerBodyParsers(fastify, BODY_LIMIT);
   // Every response names its request id, so a user's report can be matched to the server log.
-  fastify.addHook('onRequest', async (request, reply) => {
-    reply.header('X-Request-Id', request.id);
+  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    reply.header('x-request-id', request.id);
+    done();
   });
   // Issue 7: CORS only on the resource API, /oauth2/token|revoke (CORS_ORIGINS) and /.well-known/* (any).
   registerCors(fastify, config.corsOrigins);
-
-  await app.register(helmet, {
-    // JSON API default; the HTML pages set their own stricter CSP per response.
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-    },
-    referrerPolicy: { policy: 'no-referrer' },
-    // Issue 7: also behind a TLS-terminating proxy (TRUST_PROXY); browsers ignore HSTS over plain http.
-    hsts:
-      config.issuer.startsWith('https://') || config.trustProxy
-        ? { maxAge: 31536000, includeSubDomains: true }
-        : false,
-  });
+  // After CORS, as helmet was: a preflight the CORS hook answers carries X-Request-Id but not these.
+  // JSON API default CSP; the HTML pages and the docs set their own per response.
+  registerSecurityHeaders(fastify, config);
+  registerRequestLogging(fastify, logger);
 
   app.useGlobalPipes(
     new ValidationPipe({

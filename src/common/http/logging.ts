@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Params } from 'nestjs-pino';
+import type { LoggerService } from '@nestjs/common';
+import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { AppConfig } from '../../config/app-config';
 
 /** Query parameters whose values are credentials or bind to credentials: never logged. */
@@ -24,31 +26,147 @@ export function requestIdFor(req: IncomingMessage): string {
   return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
-export function loggerParams(config: AppConfig): Params {
+/** Credentials travel in headers and bodies; bodies are never logged, these headers are blanked. */
+const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+];
+
+interface LoggableRequest {
+  id?: unknown;
+  method?: unknown;
+  url?: unknown;
+  headers?: unknown;
+}
+
+/** `{ req }` in a log line (a Fastify request, a raw IncomingMessage): the URL without its secrets. */
+function serializeRequest(req: LoggableRequest): Record<string, unknown> {
   return {
-    pinoHttp: {
-      level: config.logLevel,
-      genReqId: requestIdFor,
-      // Credentials travel in headers and bodies; bodies are never logged, these headers are blanked.
-      redact: {
-        paths: [
-          'req.headers.authorization',
-          'req.headers.cookie',
-          'req.headers["x-api-key"]',
-          'req.headers["x-csrf-token"]',
-          'res.headers["set-cookie"]',
-        ],
-        censor: '[REDACTED]',
-      },
-      serializers: {
-        req: (req: { id: string; method: string; url: string; headers: Record<string, unknown> }) => ({
-          id: req.id,
-          method: req.method,
-          url: redactUrl(req.url),
-          headers: req.headers,
-        }),
-      },
-      autoLogging: { ignore: (req) => req.url === '/health' },
-    },
+    id: req.id,
+    method: req.method,
+    url: typeof req.url === 'string' ? redactUrl(req.url) : req.url,
+    headers: req.headers,
   };
+}
+
+function loggerOptions(config: Pick<AppConfig, 'logLevel'>): LoggerOptions {
+  return {
+    level: config.logLevel,
+    redact: { paths: REDACTED_LOG_PATHS, censor: '[REDACTED]' },
+    serializers: { req: serializeRequest, err: pino.stdSerializers.err },
+  };
+}
+
+/**
+ * The process's one logger: Fastify logs through it (`loggerInstance`), Nest through PinoNestLogger.
+ * JSON lines on stdout, written synchronously as pino does by default; `destination` is for tests.
+ */
+export function createLogger(config: Pick<AppConfig, 'logLevel'>, destination?: DestinationStream): Logger {
+  return destination ? pino(loggerOptions(config), destination) : pino(loggerOptions(config));
+}
+
+/**
+ * Fastify's logger options: our pino instance, with Fastify's own per-request lines ("incoming
+ * request", "request completed" with `{ req, res }`) off; registerRequestLogging writes one line.
+ */
+export function fastifyLogging(logger: Logger): { loggerInstance: Logger; logController: LogController } {
+  return { loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }) };
+}
+
+/**
+ * One JSON line per finished request at `info` (not for /health, which load balancers poll), from a
+ * single onResponse hook. Below `info` no hook is added and a request writes nothing (Fastify only binds
+ * its child logger, for its own warnings). Flat fields rather than `{ req, res }`: no serializer or
+ * redaction pass per request, and no headers at all.
+ */
+export function registerRequestLogging(fastify: FastifyInstance, logger: Logger): void {
+  if (!logger.isLevelEnabled('info')) return;
+  fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    if (request.url !== '/health') {
+      logger.info(
+        {
+          reqId: request.id,
+          method: request.method,
+          url: redactUrl(request.url),
+          statusCode: reply.statusCode,
+          responseTime: Math.round(reply.elapsedTime * 1000) / 1000,
+        },
+        'request completed',
+      );
+    }
+    done();
+  });
+}
+
+type NestLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * Nest's LoggerService over the pino instance (`new Logger('X').warn(...)`, Nest's own start-up lines).
+ * Same line shape as nestjs-pino's Logger: the context as `context`, an object argument merged into the
+ * line, an Error as `err` (pino's err serializer). No AsyncLocalStorage: a line about a request names it
+ * itself (`{ reqId }`, as the error filter does).
+ */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, ...params: unknown[]): void {
+    this.write('info', message, params);
+  }
+
+  error(message: unknown, ...params: unknown[]): void {
+    this.write('error', message, params);
+  }
+
+  warn(message: unknown, ...params: unknown[]): void {
+    this.write('warn', message, params);
+  }
+
+  debug(message: unknown, ...params: unknown[]): void {
+    this.write('debug', message, params);
+  }
+
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.write('trace', message, params);
+  }
+
+  fatal(message: unknown, ...params: unknown[]): void {
+    this.write('fatal', message, params);
+  }
+
+  private write(level: NestLevel, message: unknown, params: unknown[]): void {
+    if (!this.logger.isLevelEnabled(level)) return;
+    const line: Record<string, unknown> = {};
+    // Nest's Logger passes its context as the last argument.
+    let rest = params;
+    if (params.length > 0) {
+      line.context = params[params.length - 1];
+      rest = params.slice(0, -1);
+    }
+    const log: (...args: unknown[]) => void = this.logger[level];
+    if (typeof message === 'object') {
+      if (message instanceof Error) line.err = message;
+      else Object.assign(line, message);
+      log.call(this.logger, line, ...rest);
+    } else if (level === 'error' && isStackTrace(message, rest)) {
+      // Nest's exception handlers call error(message, stack): log one Error rather than two strings.
+      const err = new Error(message as string);
+      err.stack = rest[0] as string;
+      line.err = err;
+      log.call(this.logger, line);
+    } else {
+      log.call(this.logger, line, message, ...rest);
+    }
+  }
+}
+
+function isStackTrace(message: unknown, rest: unknown[]): boolean {
+  return (
+    typeof message === 'string' &&
+    rest.length === 1 &&
+    typeof rest[0] === 'string' &&
+    /\n\s*at /.test(rest[0])
+  );
 }

@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../config/app-config';
 
 /** Swagger UI at /docs, the OpenAPI document at /docs/json (design: public surface). */
@@ -62,15 +63,16 @@ export function setupOpenApi(app: NestFastifyApplication, config: AppConfig): vo
   let document: OpenAPIObject | undefined;
   const documentFactory = (): OpenAPIObject => (document ??= buildOpenApiDocument(app, config));
 
+  // Only the docs routes get their CSP, as a route-level onSend hook: it runs after the global
+  // security-headers hook (and the handler), so it has the last word, and other routes pay nothing.
+  // Registered before SwaggerModule.setup adds the routes (and the static plugin for its assets).
   const fastify = app.getHttpAdapter().getInstance();
-  // onSend runs after helmet's onRequest hook whatever the registration order, and a header set on
-  // the reply wins over one helmet set on the raw response.
-  fastify.addHook('onSend', async (request, reply, payload) => {
-    const route = request.routeOptions.url;
-    if (route === DOCS_PATH || route?.startsWith(`${DOCS_PATH}/`)) {
-      reply.header('Content-Security-Policy', DOCS_CONTENT_SECURITY_POLICY);
+  fastify.addHook('onRoute', (route) => {
+    if (route.url === DOCS_PATH || route.url.startsWith(`${DOCS_PATH}/`)) {
+      const own =
+        route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend];
+      route.onSend = [...own, setDocsContentSecurityPolicy];
     }
-    return payload;
   });
 
   SwaggerModule.setup(DOCS_PATH.slice(1), app, documentFactory, {
@@ -83,4 +85,16 @@ export function setupOpenApi(app: NestFastifyApplication, config: AppConfig): vo
       persistAuthorization: false,
     },
   });
+}
+
+function setDocsContentSecurityPolicy(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  done: (err: null, payload: unknown) => void,
+): void {
+  // A docs route that falls through to the 404 handler (an unknown asset under /docs/) answers as
+  // any other 404, with the API's policy.
+  if (!request.is404) reply.header('content-security-policy', DOCS_CONTENT_SECURITY_POLICY);
+  done(null, payload);
 }
