@@ -1,11 +1,10 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
-import { ValidationFailed } from './common/errors/api-error';
 import { registerBodyParsers } from './common/http/body-parsers';
 import { setupOpenApi } from './common/http/openapi';
+import { AppValidationPipe } from './common/http/validation';
 import {
   createLogger,
   fastifyLogging,
@@ -20,14 +19,6 @@ import type { AppConfig } from './config/app-config';
 
 /** Request limits: OAuth and API bodies are small; anything bigger is an attack or a mistake. */
 export const BODY_LIMIT = 64 * 1024;
-
-function flattenValidation(errors: ValidationError[], prefix = ''): { field: string; messages: string[] }[] {
-  return errors.flatMap((e) => {
-    const field = prefix ? `${prefix}.${e.property}` : e.property;
-    const own = e.constraints ? [{ field, messages: Object.values(e.constraints) }] : [];
-    return [...own, ...flattenValidation(e.children ?? [], field)];
-  });
-}
 
 /** Builds the whole application; main.ts listens on it, e2e tests call it too (the same code path). */
 export async function createApp(
@@ -75,14 +66,7 @@ export async function createApp(
   registerSecurityHeaders(fastify, config);
   registerRequestLogging(fastify, logger);
 
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      exceptionFactory: (errors) => new ValidationFailed(flattenValidation(errors)),
-    }),
-  );
+  app.useGlobalPipes(new AppValidationPipe());
   // Swagger UI at /docs, the OpenAPI JSON at /docs/json (public; it sets its own CSP on those routes).
   setupOpenApi(app, config);
   return app;

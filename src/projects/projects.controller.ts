@@ -25,6 +25,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, Scopes } from '../common/auth/decorators';
+import { derived } from '../common/cache/derived';
 import type { Principal } from '../common/auth/principal';
 import { Forbidden, ValidationFailed } from '../common/errors/api-error';
 import {
@@ -36,7 +37,7 @@ import {
   UpdateProjectDto,
 } from './projects.dto';
 import { InvalidProjectField } from './projects.errors';
-import { ProjectsService, type ProjectAccess } from './projects.service';
+import { ProjectsService, type ProjectAccess, type ProjectPage } from './projects.service';
 
 /** Path ids are UUIDs; anything else is a 400 in our error format, before any database work. */
 const uuid = new ParseUUIDPipe({
@@ -55,6 +56,13 @@ function accessOf(principal: Principal): ProjectAccess {
 }
 
 /** The sample protected resource (RFC 6750): a bearer token or an API key with the projects scopes. */
+
+/** Built once per cached page (ProjectsService serves the same page object until a write drops it). */
+const listResponse = derived((page: ProjectPage): ProjectListResponse => ({
+  data: page.items.map(toProjectResponse),
+  next_cursor: page.nextCursor,
+}));
+
 @ApiTags('projects')
 @ApiBearerAuth('bearer')
 @ApiSecurity('api_key')
@@ -77,7 +85,7 @@ export class ProjectsController {
     @Query() query: ListProjectsQuery,
   ): Promise<ProjectListResponse> {
     const page = await this.projects.list(accessOf(p), { limit: query.limit, cursor: query.cursor });
-    return { data: page.items.map(toProjectResponse), next_cursor: page.nextCursor };
+    return listResponse(page);
   }
 
   @Get(':id')

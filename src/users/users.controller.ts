@@ -1,4 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
+import { derived } from '../common/cache/derived';
 import { CurrentPrincipal, Scopes } from '../common/auth/decorators';
 import type { Principal } from '../common/auth/principal';
 import { Forbidden, NotFound } from '../common/errors/api-error';
@@ -12,9 +13,13 @@ export interface UserResponse {
   created_at: string;
 }
 
-export function toUserResponse(user: UserView): UserResponse {
-  return { id: user.id, email: user.email, name: user.displayName, created_at: user.createdAt.toISOString() };
-}
+/** Built once per cached user view (UsersService serves the same object until a change drops it). */
+export const toUserResponse = derived((user: UserView): UserResponse => ({
+  id: user.id,
+  email: user.email,
+  name: user.displayName,
+  created_at: user.createdAt.toISOString(),
+}));
 
 @Controller('v1/user')
 export class UsersController {

@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ValidationPipe } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { Client } from 'pg';
@@ -11,6 +10,7 @@ import { DataSource } from 'typeorm';
 import { OAuthClient } from '../../src/clients/oauth-client.entity';
 import { AppModule } from '../../src/app.module';
 import { BODY_LIMIT } from '../../src/bootstrap';
+import { AppValidationPipe } from '../../src/common/http/validation';
 import { requestIdFor } from '../../src/common/http/logging';
 import { loadConfig } from '../../src/config/app-config';
 import { createDataSource } from '../../src/database/data-source';
@@ -56,7 +56,7 @@ export async function bootJwtApp(options: BootOptions = {}): Promise<TestApp> {
     genReqId: (req: IncomingMessage) => requestIdFor(req),
   });
   const app = moduleRef.createNestApplication<NestFastifyApplication>(adapter, { logger: false });
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalPipes(new AppValidationPipe());
   try {
     await app.listen({ port: 0, host: '127.0.0.1' });
   } catch (error) {
