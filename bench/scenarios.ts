@@ -35,6 +35,27 @@ function load(
 
 const FORM = 'application/x-www-form-urlencoded';
 
+/** A load against the app under test, its process tree measured for CPU. */
+function appLoad(
+  ctx: Context,
+  spec: Omit<LoadSpec, 'url' | 'connections' | 'duration'> & Partial<LoadSpec>,
+): LoadSpec {
+  return load(ctx.settings, {
+    url: ctx.app.base,
+    serverPids: () => processTree(ctx.app.child.pid),
+    ...spec,
+  });
+}
+
+/** POST /oauth2/token as the seeded confidential client (client_secret_basic), a form body. */
+function tokenPost(ctx: Context): Pick<LoadSpec, 'method' | 'path' | 'headers'> {
+  return {
+    method: 'POST',
+    path: '/oauth2/token',
+    headers: { authorization: ctx.client.basic, 'content-type': FORM },
+  };
+}
+
 async function appScenario(ctx: Context, id: string, spec: LoadSpec): Promise<LoadResult> {
   const result = await runLoad({
     ...spec,
@@ -67,9 +88,7 @@ export async function userScenario(ctx: Context, rss?: { samples: RssSample[] })
   log('scenario 2: GET /v1/user with a JWT bearer');
   let sampler: ReturnType<typeof sampleRss> | undefined;
   const result = await runLoad({
-    ...load(ctx.settings, {
-      url: ctx.app.base,
-      serverPids: () => processTree(ctx.app.child.pid),
+    ...appLoad(ctx, {
       path: '/v1/user',
       headers: { authorization: `Bearer ${seedOf(ctx).accessToken}` },
       warmup: ctx.settings.warmup,
@@ -92,9 +111,7 @@ export async function projectsScenario(ctx: Context): Promise<LoadResult> {
   return appScenario(
     ctx,
     '3',
-    load(ctx.settings, {
-      url: ctx.app.base,
-      serverPids: () => processTree(ctx.app.child.pid),
+    appLoad(ctx, {
       path: '/v1/projects',
       headers: { 'x-api-key': seedOf(ctx).apiKey! },
       warmup: ctx.settings.warmup,
@@ -115,12 +132,8 @@ export async function clientCredentialsScenario(ctx: Context): Promise<LoadResul
   return appScenario(
     ctx,
     '4',
-    load(ctx.settings, {
-      url: ctx.app.base,
-      serverPids: () => processTree(ctx.app.child.pid),
-      method: 'POST',
-      path: '/oauth2/token',
-      headers: { authorization: ctx.client.basic, 'content-type': FORM },
+    appLoad(ctx, {
+      ...tokenPost(ctx),
       body: 'grant_type=client_credentials',
       warmup: ctx.settings.warmup,
       verify: expectJson(['access_token', 'expires_in']),
@@ -147,9 +160,7 @@ export async function buildCodePool(
   const codes: string[] = [];
   let firstProblem: string | undefined;
   const result = await runLoad(
-    load(ctx.settings, {
-      url: ctx.app.base,
-      serverPids: () => processTree(ctx.app.child.pid),
+    appLoad(ctx, {
       path: seedOf(ctx).authorizePath,
       headers: { cookie: seedOf(ctx).browser.cookieHeader },
       duration: ctx.settings.poolSeconds,
@@ -184,6 +195,27 @@ function fromPool(pool: string[], body: (token: string) => string): LoadSpec['se
   };
 }
 
+/**
+ * Scenarios 5 and 6: POST /oauth2/token once per pooled code or token (never more connections than
+ * the pool holds), every response checked for an access and a refresh token.
+ */
+function poolLoad(
+  ctx: Context,
+  pool: string[],
+  body: (token: string) => string,
+  extra: Partial<LoadSpec> = {},
+): LoadSpec {
+  return appLoad(ctx, {
+    ...tokenPost(ctx),
+    connections: Math.min(ctx.settings.connections, pool.length),
+    amount: pool.length,
+    setupRequest: fromPool(pool, body),
+    verify: expectJson(['access_token', 'refresh_token']),
+    verifyEvery: 1,
+    ...extra,
+  });
+}
+
 export async function codeExchangeScenario(
   ctx: Context,
   codes: string[],
@@ -195,28 +227,20 @@ export async function codeExchangeScenario(
   const result = await appScenario(
     ctx,
     '6',
-    load(ctx.settings, {
-      url: ctx.app.base,
-      serverPids: () => processTree(ctx.app.child.pid),
-      connections: Math.min(ctx.settings.connections, codes.length),
-      method: 'POST',
-      path: '/oauth2/token',
-      headers: { authorization: ctx.client.basic, 'content-type': FORM },
-      amount: codes.length,
-      setupRequest: fromPool(
-        codes,
-        (code) =>
-          `grant_type=authorization_code&code=${encodeURIComponent(code)}&redirect_uri=${redirect}&code_verifier=${verifier}`,
-      ),
-      // The refresh tokens it returns are scenario 5's pool: independent, valid, never used.
-      onResponse: (status, body) => {
-        if (status !== 200) return;
-        const token = (JSON.parse(body) as { refresh_token?: string }).refresh_token;
-        if (token) refreshTokens.push(token);
+    poolLoad(
+      ctx,
+      codes,
+      (code) =>
+        `grant_type=authorization_code&code=${encodeURIComponent(code)}&redirect_uri=${redirect}&code_verifier=${verifier}`,
+      {
+        // The refresh tokens it returns are scenario 5's pool: independent, valid, never used.
+        onResponse: (status, body) => {
+          if (status !== 200) return;
+          const token = (JSON.parse(body) as { refresh_token?: string }).refresh_token;
+          if (token) refreshTokens.push(token);
+        },
       },
-      verify: expectJson(['access_token', 'refresh_token']),
-      verifyEvery: 1,
-    }),
+    ),
   );
   return { result, refreshTokens };
 }
@@ -226,21 +250,7 @@ export async function refreshScenario(ctx: Context, tokens: string[]): Promise<L
   return appScenario(
     ctx,
     '5',
-    load(ctx.settings, {
-      url: ctx.app.base,
-      serverPids: () => processTree(ctx.app.child.pid),
-      connections: Math.min(ctx.settings.connections, tokens.length),
-      method: 'POST',
-      path: '/oauth2/token',
-      headers: { authorization: ctx.client.basic, 'content-type': FORM },
-      amount: tokens.length,
-      setupRequest: fromPool(
-        tokens,
-        (token) => `grant_type=refresh_token&refresh_token=${encodeURIComponent(token)}`,
-      ),
-      verify: expectJson(['access_token', 'refresh_token']),
-      verifyEvery: 1,
-    }),
+    poolLoad(ctx, tokens, (token) => `grant_type=refresh_token&refresh_token=${encodeURIComponent(token)}`),
   );
 }
 

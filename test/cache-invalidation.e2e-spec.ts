@@ -2,33 +2,21 @@ import { createApiKey, withKey } from './factories/api-keys';
 import { createClient } from './factories/clients';
 import { signInAs } from './factories/sessions';
 import { createUser } from './factories/users';
-import { bootApp, type TestApp } from './support/app';
+import { bootInstances, closeAll, type TestApp } from './support/app';
+import { eventually } from './support/eventually';
 import { http } from './support/http';
 import { basic, tokenRequest } from './support/oauth';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 1000): Promise<number> {
-  const start = Date.now();
-  while (Date.now() - start < timeoutMs) {
-    if (await check()) return Date.now() - start;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`not within ${timeoutMs} ms`);
-}
 
 /** Two instances sharing PostgreSQL and Redis: a change on one reaches the other's caches within 1 s. */
 describe('cross-instance cache invalidation (Redis change feed)', () => {
   let a: TestApp;
   let b: TestApp;
   beforeAll(async () => {
-    a = await bootApp({ REDIS_URL });
-    b = await bootApp({ REDIS_URL });
+    [a, b] = await bootInstances(2, { REDIS_URL });
   });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-  });
+  afterAll(() => closeAll(a, b));
 
   it('an API key revoked on A stops working on B (which had it cached)', async () => {
     const user = await createUser(a.app);

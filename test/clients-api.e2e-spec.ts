@@ -3,7 +3,7 @@ import { signInAs, type SignedIn } from './factories/sessions';
 import { createUser } from './factories/users';
 import { bootApp, type TestApp } from './support/app';
 import { http } from './support/http';
-import { authorizeInBrowser, basic, tokenRequest } from './support/oauth';
+import { basic, codeFlowTokens, tokenRequest } from './support/oauth';
 
 describe('/v1/clients (developer self-service, signed-in session + CSRF)', () => {
   let t: TestApp;
@@ -108,17 +108,12 @@ describe('/v1/clients (developer self-service, signed-in session + CSRF)', () =>
       })
     ).json;
     const auth = { authorization: basic(created.client_id, created.client_secret) };
-    const q = await authorizeInBrowser(t.url, aliceUser, {
-      response_type: 'code',
-      client_id: created.client_id,
-      redirect_uri: REDIRECT_URI,
-      scope: 'read:user',
-    });
     const userToken = (
-      await tokenRequest(
+      await codeFlowTokens(
         t.url,
-        { grant_type: 'authorization_code', code: q.get('code')!, redirect_uri: REDIRECT_URI },
-        auth,
+        aliceUser,
+        { clientId: created.client_id, clientSecret: created.client_secret },
+        'read:user',
       )
     ).json.access_token as string;
     const serviceToken = (
@@ -246,17 +241,12 @@ describe('/v1/clients (developer self-service, signed-in session + CSRF)', () =>
         scopes: ['read:user'],
       })
     ).json;
-    const q = await authorizeInBrowser(t.url, aliceUser, {
-      response_type: 'code',
-      client_id: created.client_id,
-      redirect_uri: REDIRECT_URI,
-      scope: 'read:user',
-    });
     const tokens = (
-      await tokenRequest(
+      await codeFlowTokens(
         t.url,
-        { grant_type: 'authorization_code', code: q.get('code')!, redirect_uri: REDIRECT_URI },
-        { authorization: basic(created.client_id, created.client_secret) },
+        aliceUser,
+        { clientId: created.client_id, clientSecret: created.client_secret },
+        'read:user',
       )
     ).json;
     const list = await http(`${t.url}/v1/authorizations`, { headers: alice.headers });

@@ -1,7 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { bootApp, type TestApp } from './support/app';
+import { startServer, type RunningServer } from './support/server';
 
 /**
  * The HTTP pipeline every response goes through: security headers (once @fastify/helmet's, now one
@@ -160,84 +158,22 @@ describe('HTTP pipeline: HSTS', () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
 /**
  * The real server (src/main.ts, compiled on the fly like test/support/cli.ts) at LOG_LEVEL=info: what an
  * operator reads on stdout.
  */
 describe('HTTP pipeline: request log at LOG_LEVEL=info', () => {
-  let server: ChildProcess | undefined;
-  let url = '';
-  let stdout = '';
+  let server: RunningServer;
 
   beforeAll(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    const child = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register', join(__dirname, '..', 'src', 'main.ts')],
-      {
-        cwd: join(__dirname, '..'),
-        env: {
-          ...process.env,
-          TS_NODE_TRANSPILE_ONLY: 'true',
-          TS_NODE_SWC: 'true',
-          NODE_ENV: 'test',
-          LOG_LEVEL: 'info',
-          WORKERS: '1',
-          DB_MIGRATIONS_RUN: 'false',
-          HOST: '127.0.0.1',
-          PORT: String(port),
-          ISSUER: url,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    server = child;
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`server did not start:\n${stdout}\n${stderr}`)),
-        50_000,
-      );
-      const poll = setInterval(() => {
-        if (!/listening on/.test(stdout)) return;
-        clearInterval(poll);
-        clearTimeout(timer);
-        resolve();
-      }, 50);
-      child.once('exit', (code) => {
-        clearInterval(poll);
-        clearTimeout(timer);
-        reject(new Error(`server exited (${code}):\n${stdout}\n${stderr}`));
-      });
-    });
+    server = await startServer({ LOG_LEVEL: 'info', WORKERS: '1' });
   }, 60_000);
 
-  afterAll(async () => {
-    if (server && server.exitCode === null) {
-      const exited = new Promise((resolve) => server!.once('exit', resolve));
-      server.kill('SIGTERM');
-      await exited;
-    }
-  });
+  afterAll(() => server?.stop());
 
   function jsonLines(): Record<string, unknown>[] {
-    return stdout
+    return server
+      .stdout()
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -255,7 +191,7 @@ describe('HTTP pipeline: request log at LOG_LEVEL=info', () => {
 
   it('writes one JSON line per request, without credentials, and none for /health', async () => {
     const secretQuery = await get(
-      url,
+      server.url,
       '/oauth2/authorize?client_id=app&code=SECRET-CODE&token=SECRET-TOKEN&state=s1',
       {
         headers: {
@@ -267,17 +203,17 @@ describe('HTTP pipeline: request log at LOG_LEVEL=info', () => {
       },
     );
     expect(secretQuery.headers.get('x-request-id')).toBe('log-1');
-    const bearer = await get(url, '/v1/user', {
+    const bearer = await get(server.url, '/v1/user', {
       headers: { 'x-request-id': 'log-2', authorization: 'Bearer SECRET-BEARER' },
     });
     expect(bearer.status).toBe(401);
-    const form = await get(url, '/oauth2/token', {
+    const form = await get(server.url, '/oauth2/token', {
       method: 'POST',
       headers: { 'x-request-id': 'log-3', 'content-type': 'application/x-www-form-urlencoded' },
       body: 'grant_type=client_credentials&client_id=x&client_secret=SECRET-BODY',
     });
     expect(form.status).toBeGreaterThanOrEqual(400);
-    await get(url, '/health', { headers: { 'x-request-id': 'log-health' } });
+    await get(server.url, '/health', { headers: { 'x-request-id': 'log-health' } });
 
     const [first] = await linesFor('log-1', 1);
     expect(first).toEqual({
@@ -303,7 +239,7 @@ describe('HTTP pipeline: request log at LOG_LEVEL=info', () => {
     for (const id of ['log-1', 'log-2', 'log-3'])
       expect(jsonLines().filter((l) => l.reqId === id)).toHaveLength(1);
     expect(jsonLines().filter((l) => l.reqId === 'log-health')).toEqual([]);
-    expect(stdout).not.toContain('SECRET');
+    expect(server.stdout()).not.toContain('SECRET');
   });
 
   it('keeps Nest’s own lines as JSON through the same logger', () => {

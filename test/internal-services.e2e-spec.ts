@@ -1,8 +1,8 @@
-import { createClient, REDIRECT_URI } from './factories/clients';
+import { createClient } from './factories/clients';
 import { createUser } from './factories/users';
 import { bootApp, type TestApp } from './support/app';
 import { http } from './support/http';
-import { authorizeInBrowser, basic, tokenRequest } from './support/oauth';
+import { basic, codeFlowTokens, tokenRequest } from './support/oauth';
 
 describe('internal services: client_credentials, introspection, revocation', () => {
   let t: TestApp;
@@ -33,20 +33,7 @@ describe('internal services: client_credentials, introspection, revocation', () 
 
   async function userTokens(client: Awaited<ReturnType<typeof createClient>>) {
     const user = await createUser(t.app);
-    const q = await authorizeInBrowser(t.url, user, {
-      response_type: 'code',
-      client_id: client.clientId,
-      redirect_uri: REDIRECT_URI,
-      scope: 'read:user read:projects',
-    });
-    const res = await tokenRequest(
-      t.url,
-      { grant_type: 'authorization_code', code: q.get('code')!, redirect_uri: REDIRECT_URI },
-      {
-        authorization: basic(client.clientId, client.clientSecret!),
-      },
-    );
-    return res.json;
+    return (await codeFlowTokens(t.url, user, client, 'read:user read:projects')).json;
   }
 
   describe('client_credentials (RFC 6749 §4.4)', () => {

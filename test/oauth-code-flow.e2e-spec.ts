@@ -8,6 +8,7 @@ import {
   authorizeInBrowser,
   authorizeUrl,
   basic,
+  codeFlowTokens,
   pkcePair,
   signInOnPage,
   tokenRequest,
@@ -479,20 +480,8 @@ describe('OAuth 2.0 authorization code flow', () => {
     it('replaying a rotated refresh token revokes the whole family (RFC 9700 §4.14.2)', async () => {
       const a = await createClient(t.app);
       const owner = await createUser(t.app);
-      const q = await authorizeInBrowser(t.url, owner, {
-        response_type: 'code',
-        client_id: a.clientId,
-        redirect_uri: REDIRECT_URI,
-        scope: 'read:user',
-      });
       const auth = { authorization: basic(a.clientId, a.clientSecret!) };
-      const first = (
-        await tokenRequest(
-          t.url,
-          { grant_type: 'authorization_code', code: q.get('code')!, redirect_uri: REDIRECT_URI },
-          auth,
-        )
-      ).json;
+      const first = (await codeFlowTokens(t.url, owner, a, 'read:user')).json;
       const second = (
         await tokenRequest(t.url, { grant_type: 'refresh_token', refresh_token: first.refresh_token }, auth)
       ).json;

@@ -1,8 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ChangeFeed } from '../src/common/change-feed.service';
 import { loadConfig } from '../src/config/app-config';
@@ -12,20 +9,13 @@ import { createApiKey, withKey } from './factories/api-keys';
 import { createClient } from './factories/clients';
 import { createProject } from './factories/projects';
 import { createUser } from './factories/users';
-import { bootApp, type TestApp } from './support/app';
+import { bootApp, bootInstances, closeAll, type TestApp } from './support/app';
+import { eventually } from './support/eventually';
 import { http } from './support/http';
 import { basic, tokenRequest } from './support/oauth';
+import { startServer, type RunningServer } from './support/server';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 1000): Promise<number> {
-  const start = Date.now();
-  while (Date.now() - start < timeoutMs) {
-    if (await check()) return Date.now() - start;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`not within ${timeoutMs} ms`);
-}
 
 /** A user with a key for every resource scope, and helpers that call one instance with it. */
 async function userWithKey(t: TestApp) {
@@ -217,13 +207,9 @@ describe('read caches: two instances sharing PostgreSQL and Redis', () => {
   let a: TestApp;
   let b: TestApp;
   beforeAll(async () => {
-    a = await bootApp({ REDIS_URL });
-    b = await bootApp({ REDIS_URL });
+    [a, b] = await bootInstances(2, { REDIS_URL });
   });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-  });
+  afterAll(() => closeAll(a, b));
 
   it('a profile change on A shows on B (which had the user cached) without waiting for the TTL', async () => {
     const { user, headers } = await userWithKey(a);
@@ -285,79 +271,21 @@ function freshGet(url: string, headers: Record<string, string>): Promise<{ statu
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
 /**
  * The real server (src/main.ts, compiled on the fly like test/support/cli.ts) with WORKERS=2 and no
  * Redis: only the cluster IPC relay can tell one worker about the other's writes.
  */
 describe('read caches: WORKERS=2 without Redis (cluster IPC relay)', () => {
-  let server: ChildProcess | undefined;
-  let url = '';
+  let server: RunningServer;
   let local: TestApp;
 
   beforeAll(async () => {
     local = await bootApp({ REDIS_URL: '' });
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    const child = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register', join(__dirname, '..', 'src', 'main.ts')],
-      {
-        cwd: join(__dirname, '..'),
-        env: {
-          ...process.env,
-          TS_NODE_TRANSPILE_ONLY: 'true',
-          TS_NODE_SWC: 'true',
-          NODE_ENV: 'test',
-          LOG_LEVEL: 'silent',
-          WORKERS: '2',
-          REDIS_URL: '',
-          DB_MIGRATIONS_RUN: 'false',
-          HOST: '127.0.0.1',
-          PORT: String(port),
-          ISSUER: url,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    server = child;
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`cluster did not start:\n${output}`)), 50_000);
-      const onData = (d: Buffer) => {
-        output += d.toString();
-        if ((output.match(/worker \d+ listening/g) ?? []).length >= 2) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`cluster exited (${code}):\n${output}`));
-      });
-    });
+    server = await startServer({ LOG_LEVEL: 'silent', WORKERS: '2', REDIS_URL: '' });
   }, 60_000);
 
   afterAll(async () => {
-    if (server && server.exitCode === null) {
-      const exited = new Promise((resolve) => server!.once('exit', resolve));
-      server.kill('SIGTERM');
-      await exited;
-    }
+    await server?.stop();
     await local?.close();
   });
 
@@ -367,23 +295,27 @@ describe('read caches: WORKERS=2 without Redis (cluster IPC relay)', () => {
     const everyWorker = async () =>
       Promise.all(
         Array.from({ length: 8 }, async () => {
-          const res = await freshGet(`${url}/v1/projects`, headers);
+          const res = await freshGet(`${server.url}/v1/projects`, headers);
           expect(res.status).toBe(200);
           return names(res.json).join();
         }),
       );
     expect(new Set(await everyWorker())).toEqual(new Set(['']));
 
-    const created = await http(`${url}/v1/projects`, { method: 'POST', headers, body: { name: 'one' } });
+    const created = await http(`${server.url}/v1/projects`, {
+      method: 'POST',
+      headers,
+      body: { name: 'one' },
+    });
     expect(created.status).toBe(201);
     // IPC latency is sub-millisecond but not zero: the other worker must see it within a few ms.
     await eventually(async () => (await everyWorker()).every((n) => n === 'one'), 500);
 
     const id = created.json.id as string;
-    await http(`${url}/v1/projects/${id}`, { method: 'PATCH', headers, body: { name: 'two' } });
+    await http(`${server.url}/v1/projects/${id}`, { method: 'PATCH', headers, body: { name: 'two' } });
     await eventually(async () => (await everyWorker()).every((n) => n === 'two'), 500);
 
-    await http(`${url}/v1/projects/${id}`, { method: 'DELETE', headers });
+    await http(`${server.url}/v1/projects/${id}`, { method: 'DELETE', headers });
     await eventually(async () => (await everyWorker()).every((n) => n === ''), 500);
   });
 });

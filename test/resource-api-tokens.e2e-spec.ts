@@ -1,11 +1,11 @@
 import { AccessTokensService } from '../src/tokens/jwt/access-tokens.service';
 import { GrantsService } from '../src/tokens/grants.service';
-import { createClient, REDIRECT_URI } from './factories/clients';
+import { createClient } from './factories/clients';
 import { createProject } from './factories/projects';
 import { createUser } from './factories/users';
 import { bootApp, type TestApp } from './support/app';
 import { http, type HttpResult } from './support/http';
-import { authorizeInBrowser, basic, tokenRequest } from './support/oauth';
+import { basic, codeFlowTokens, tokenRequest } from './support/oauth';
 
 const ALL = ['read:user', 'read:projects', 'write:projects'];
 
@@ -114,21 +114,7 @@ describe('resource API with bearer tokens', () => {
     const user = await createUser(t.app);
     await createProject(t.app, user.id);
     const app = await createClient(t.app);
-    const q = await authorizeInBrowser(t.url, user, {
-      response_type: 'code',
-      client_id: app.clientId,
-      redirect_uri: REDIRECT_URI,
-      scope: 'read:user read:projects',
-    });
-    const tokens = (
-      await tokenRequest(
-        t.url,
-        { grant_type: 'authorization_code', code: q.get('code')!, redirect_uri: REDIRECT_URI },
-        {
-          authorization: basic(app.clientId, app.clientSecret!),
-        },
-      )
-    ).json;
+    const tokens = (await codeFlowTokens(t.url, user, app, 'read:user read:projects')).json;
     const headers = { authorization: `Bearer ${tokens.access_token}` };
     const me = await call('GET', '/v1/user', headers);
     expect(me.status).toBe(200);

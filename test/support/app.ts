@@ -33,7 +33,31 @@ export async function bootApp(env: Record<string, string | undefined> = {}): Pro
   return { app, config, url, close: () => app.close() };
 }
 
-function freePort(): Promise<number> {
+/**
+ * Boots `count` instances one after the other, each with the same `env` (e.g. a shared REDIS_URL). If
+ * one fails to boot, those already listening are closed before the error is rethrown.
+ */
+export async function bootInstances(
+  count: number,
+  env: Record<string, string | undefined>,
+): Promise<TestApp[]> {
+  const apps: TestApp[] = [];
+  try {
+    for (let i = 0; i < count; i++) apps.push(await bootApp(env));
+  } catch (error) {
+    await closeAll(...apps);
+    throw error;
+  }
+  return apps;
+}
+
+/** Closes the instances in order; one that never booted (a failed beforeAll) is skipped. */
+export async function closeAll(...apps: (TestApp | undefined)[]): Promise<void> {
+  for (const app of apps) await app?.close();
+}
+
+/** A port free at the time of asking, on 127.0.0.1. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { expect } from '@jest/globals';
+import { REDIRECT_URI } from '../factories/clients';
 import { Browser } from './browser';
 import { http, type HttpResult } from './http';
 
@@ -55,6 +56,30 @@ export async function tokenRequest(
   headers: Record<string, string> = {},
 ): Promise<HttpResult> {
   return http(`${base}/oauth2/token`, { method: 'POST', form, headers });
+}
+
+/**
+ * The whole code flow for a confidential client registered with REDIRECT_URI: the browser half
+ * (authorizeInBrowser, approving `scope`), then the code exchanged with HTTP Basic. Returns the token
+ * endpoint's response.
+ */
+export async function codeFlowTokens(
+  base: string,
+  user: { email: string; password: string },
+  client: { clientId: string; clientSecret?: string },
+  scope: string,
+): Promise<HttpResult> {
+  const q = await authorizeInBrowser(base, user, {
+    response_type: 'code',
+    client_id: client.clientId,
+    redirect_uri: REDIRECT_URI,
+    scope,
+  });
+  return tokenRequest(
+    base,
+    { grant_type: 'authorization_code', code: q.get('code')!, redirect_uri: REDIRECT_URI },
+    { authorization: basic(client.clientId, client.clientSecret!) },
+  );
 }
 
 export function basic(id: string, secret: string): string {

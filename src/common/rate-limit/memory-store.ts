@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import {
   lockoutDelayMs,
-  seconds,
+  rateRecord,
   type LockoutGate,
   type LockoutPolicy,
   type RateLimitStore,
@@ -51,27 +51,21 @@ export class MemoryRateLimitStore implements RateLimitStore, OnApplicationShutdo
   incrementNow(id: string, ttl: number, limit: number, blockDuration: number, cost: number): RateRecord {
     const now = Date.now();
     let counter = this.counters.get(id);
-    if (counter !== undefined && counter.blockedUntil > now) {
-      const left = seconds(counter.blockedUntil - now);
-      return { totalHits: counter.hits, timeToExpire: left, isBlocked: true, timeToBlockExpire: left };
-    }
+    if (counter !== undefined && counter.blockedUntil > now)
+      return rateRecord(counter.hits, counter.blockedUntil - now, true);
     if (counter === undefined || counter.resetAt <= now || counter.blockedUntil !== 0) {
       // A read (0) or a refund (< 0) never opens a window.
-      if (cost <= 0)
-        return { totalHits: 0, timeToExpire: seconds(ttl), isBlocked: false, timeToBlockExpire: 0 };
+      if (cost <= 0) return rateRecord(0, ttl, false);
       counter = { hits: 0, resetAt: now + ttl, blockedUntil: 0 };
       this.insert(this.counters, id, counter);
     }
     counter.hits = Math.max(0, counter.hits + cost);
-    const timeToExpire = seconds(counter.resetAt - now);
-    if (counter.hits <= limit)
-      return { totalHits: counter.hits, timeToExpire, isBlocked: false, timeToBlockExpire: 0 };
+    if (counter.hits <= limit) return rateRecord(counter.hits, counter.resetAt - now, false);
     if (blockDuration > 0 && cost > 0) {
       counter.blockedUntil = now + blockDuration;
-      const left = seconds(blockDuration);
-      return { totalHits: counter.hits, timeToExpire: left, isBlocked: true, timeToBlockExpire: left };
+      return rateRecord(counter.hits, blockDuration, true);
     }
-    return { totalHits: counter.hits, timeToExpire, isBlocked: true, timeToBlockExpire: timeToExpire };
+    return rateRecord(counter.hits, counter.resetAt - now, true);
   }
 
   lockoutAttempt(key: string, policy: LockoutPolicy): Promise<LockoutGate> {

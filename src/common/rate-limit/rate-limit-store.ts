@@ -57,3 +57,12 @@ export function lockoutDelayMs(failures: number, policy: LockoutPolicy): number 
 export function seconds(ms: number): number {
   return Math.max(0, Math.ceil(ms / 1000));
 }
+
+/**
+ * A record as the storages answer: `ms` until the window ends, or until the block ends when blocked (a
+ * blocked key's wait is its block's).
+ */
+export function rateRecord(totalHits: number, ms: number, isBlocked: boolean): RateRecord {
+  const left = seconds(ms);
+  return { totalHits, timeToExpire: left, isBlocked, timeToBlockExpire: isBlocked ? left : 0 };
+}

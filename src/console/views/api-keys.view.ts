@@ -5,8 +5,11 @@ import type { FieldErrors } from '../field-errors';
 import { on, utc, when } from '../format';
 import { apiKeyCurl } from '../snippets';
 import {
+  confirmForm,
   copyable,
+  crumbs,
   csrfField,
+  dataTable,
   fieldError,
   formError,
   invalid,
@@ -15,6 +18,8 @@ import {
   scopeCheckboxes,
   scopeList,
   secretGone,
+  submitOrCancel,
+  type Column,
 } from './components';
 import { consolePage } from './shell';
 
@@ -68,6 +73,32 @@ function freshKey(ctx: ConsoleContext, fresh: NonNullable<ApiKeysPageView['fresh
   );
 }
 
+function keyColumns(now: number): Column<ApiKeyView>[] {
+  return [
+    { label: 'Name', cell: (k) => k.name },
+    { label: 'Key', cell: (k) => html`<code>${k.prefix}…</code>` },
+    { label: 'Scopes', cell: (k) => scopeList(k.scopes) },
+    { label: 'Created', cell: (k) => on(k.createdAt) },
+    { label: 'Last used', cell: (k) => when(k.lastUsedAt, 'Never', now) },
+    { label: 'Expires', cell: (k) => when(k.expiresAt, 'Never', now) },
+    { label: 'Status', cell: (k) => status(k, now) },
+    {
+      label: 'Actions',
+      hideLabel: true,
+      className: 'actions',
+      cell: (k) =>
+        html`${
+            isExpired(k, now)
+              ? ''
+              : html`<a href="/console/api-keys/${k.id}/roll" aria-label="Roll ${k.name}">Roll</a>`
+          }
+          <a href="/console/api-keys/${k.id}/revoke" class="danger-link" aria-label="Revoke ${k.name}"
+            >Revoke</a
+          >`,
+    },
+  ];
+}
+
 export function apiKeysPage(ctx: ConsoleContext, v: ApiKeysPageView): Html {
   return consolePage(
     ctx,
@@ -93,54 +124,7 @@ export function apiKeysPage(ctx: ConsoleContext, v: ApiKeysPageView): Html {
               No API keys yet. <a href="/console/api-keys/new">Create your first key</a> and call the API in a
               minute.
             </p>`
-          : html`<div class="table-wrap">
-              <table class="stack">
-                <caption class="visually-hidden">
-                  Your API keys
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Key</th>
-                    <th scope="col">Scopes</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">Last used</th>
-                    <th scope="col">Expires</th>
-                    <th scope="col">Status</th>
-                    <th scope="col"><span class="visually-hidden">Actions</span></th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${v.keys.map(
-                    (k) =>
-                      html`<tr>
-                        <td data-label="Name">${k.name}</td>
-                        <td data-label="Key"><code>${k.prefix}…</code></td>
-                        <td data-label="Scopes">${scopeList(k.scopes)}</td>
-                        <td data-label="Created">${on(k.createdAt)}</td>
-                        <td data-label="Last used">${when(k.lastUsedAt, 'Never', v.now)}</td>
-                        <td data-label="Expires">${when(k.expiresAt, 'Never', v.now)}</td>
-                        <td data-label="Status">${status(k, v.now)}</td>
-                        <td data-label="Actions" class="actions">
-                          ${
-                            isExpired(k, v.now)
-                              ? ''
-                              : html`<a href="/console/api-keys/${k.id}/roll" aria-label="Roll ${k.name}"
-                                  >Roll</a
-                                >`
-                          }
-                          <a
-                            href="/console/api-keys/${k.id}/revoke"
-                            class="danger-link"
-                            aria-label="Revoke ${k.name}"
-                            >Revoke</a
-                          >
-                        </td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>`
+          : dataTable('Your API keys', keyColumns(v.now), v.keys)
       }`,
   );
 }
@@ -163,7 +147,7 @@ export function newApiKeyPage(
     ctx,
     'api-keys',
     'Create API key',
-    html`<p class="crumbs"><a href="/console/api-keys">API keys</a> ›</p>
+    html`${crumbs(['API keys', '/console/api-keys'])}
       <h1>Create API key</h1>
       ${formError(errors)}
       <form method="post" action="/console/api-keys" novalidate class="stacked">
@@ -195,10 +179,7 @@ export function newApiKeyPage(
           ${invalid(errors, 'expires_on', 'expires_on-hint')}
         />
         ${fieldError(errors, 'expires_on')}
-        <div class="row">
-          <button type="submit">Create API key</button>
-          <a class="button secondary" href="/console/api-keys">Cancel</a>
-        </div>
+        <div class="row">${submitOrCancel('Create API key', '/console/api-keys')}</div>
       </form>`,
   );
 }
@@ -215,7 +196,7 @@ export function rollApiKeyPage(
     ctx,
     'api-keys',
     `Roll · ${key.name}`,
-    html`<p class="crumbs"><a href="/console/api-keys">API keys</a> ›</p>
+    html`${crumbs(['API keys', '/console/api-keys'])}
       <h1>Roll the key “${key.name}”?</h1>
       ${notice(error, 'bad')}
       <p>
@@ -229,11 +210,7 @@ export function rollApiKeyPage(
                 new one, then stops.`
         }
       </p>
-      <form method="post" action="/console/api-keys/${key.id}/roll" class="row">
-        ${csrfField(ctx.csrf)}
-        <button type="submit">Roll key</button>
-        <a class="button secondary" href="/console/api-keys">Cancel</a>
-      </form>`,
+      ${confirmForm(ctx.csrf, `/console/api-keys/${key.id}/roll`, 'Roll key', '/console/api-keys')}`,
   );
 }
 
@@ -242,17 +219,15 @@ export function revokeApiKeyPage(ctx: ConsoleContext, key: ApiKeyView, now: numb
     ctx,
     'api-keys',
     `Revoke · ${key.name}`,
-    html`<p class="crumbs"><a href="/console/api-keys">API keys</a> ›</p>
+    html`${crumbs(['API keys', '/console/api-keys'])}
       <h1>Revoke the key “${key.name}”?</h1>
       <p>
         <code>${key.prefix}…</code> stops working immediately: every call made with it is refused from now on.
         This cannot be undone.
       </p>
       <p class="muted">Last used: ${when(key.lastUsedAt, 'never', now)}.</p>
-      <form method="post" action="/console/api-keys/${key.id}/revoke" class="row">
-        ${csrfField(ctx.csrf)}
-        <button type="submit" class="danger">Revoke key</button>
-        <a class="button secondary" href="/console/api-keys">Cancel</a>
-      </form>`,
+      ${confirmForm(ctx.csrf, `/console/api-keys/${key.id}/revoke`, 'Revoke key', '/console/api-keys', {
+        danger: true,
+      })}`,
   );
 }

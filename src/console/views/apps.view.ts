@@ -6,8 +6,11 @@ import type { FieldErrors } from '../field-errors';
 import { on } from '../format';
 import type { AppSnippets } from '../snippets';
 import {
+  confirmForm,
   copyable,
+  crumbs,
   csrfField,
+  dataTable,
   fieldError,
   formError,
   invalid,
@@ -16,6 +19,8 @@ import {
   scopeCheckboxes,
   scopeList,
   secretGone,
+  submitOrCancel,
+  type Column,
 } from './components';
 import { consolePage } from './shell';
 
@@ -48,6 +53,14 @@ function typeLabel(type: string): string {
   return type === 'public' ? 'Public' : 'Confidential';
 }
 
+const APP_COLUMNS: Column<ClientView>[] = [
+  { label: 'Name', cell: (app) => html`<a href="/console/apps/${app.id}">${app.name}</a>` },
+  { label: 'Client ID', cell: (app) => html`<code>${app.clientId}</code>` },
+  { label: 'Type', cell: (app) => typeLabel(app.type) },
+  { label: 'Scopes', cell: (app) => scopeList(app.scopes) },
+  { label: 'Created', cell: (app) => on(app.createdAt) },
+];
+
 export function appsPage(ctx: ConsoleContext, apps: ClientView[], message?: string): Html {
   return consolePage(
     ctx,
@@ -65,34 +78,7 @@ export function appsPage(ctx: ConsoleContext, apps: ClientView[], message?: stri
               No apps yet. <a href="/console/apps/new">Create your first app</a> to get a client ID and an
               authorize URL to paste into your code.
             </p>`
-          : html`<div class="table-wrap">
-              <table class="stack">
-                <caption class="visually-hidden">
-                  Your apps
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Client ID</th>
-                    <th scope="col">Type</th>
-                    <th scope="col">Scopes</th>
-                    <th scope="col">Created</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${apps.map(
-                    (app) =>
-                      html`<tr>
-                        <td data-label="Name"><a href="/console/apps/${app.id}">${app.name}</a></td>
-                        <td data-label="Client ID"><code>${app.clientId}</code></td>
-                        <td data-label="Type">${typeLabel(app.type)}</td>
-                        <td data-label="Scopes">${scopeList(app.scopes)}</td>
-                        <td data-label="Created">${on(app.createdAt)}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>`
+          : dataTable('Your apps', APP_COLUMNS, apps)
       }`,
   );
 }
@@ -152,10 +138,7 @@ export function newAppPage(ctx: ConsoleContext, v: AppFormValues, errors: FieldE
           ${fieldError(errors, 'type')}
         </fieldset>
         ${redirectUrisField(v, errors)} ${scopeCheckboxes(KNOWN_SCOPES, v.scopes, errors)}
-        <div class="row">
-          <button type="submit">Create app</button>
-          <a class="button secondary" href="/console/apps">Cancel</a>
-        </div>
+        <div class="row">${submitOrCancel('Create app', '/console/apps')}</div>
       </form>`,
   );
 }
@@ -226,7 +209,7 @@ export function appPage(ctx: ConsoleContext, v: AppPageView): Html {
     ctx,
     'apps',
     app.name,
-    html`<p class="crumbs"><a href="/console/apps">Apps</a> ›</p>
+    html`${crumbs(['Apps', '/console/apps'])}
       <h1>${app.name}</h1>
       ${notice(v.message)}
       ${v.secret ? oneTimeSecret('client-secret', 'Your client secret', v.secret, 'Copy secret') : ''}
@@ -271,41 +254,31 @@ export function rotateSecretPage(ctx: ConsoleContext, app: ClientView, overlapSe
     overlapSeconds > 0
       ? `The current secret keeps working for ${Math.round(overlapSeconds / 60)} more minutes, then stops: deploy the new one before then.`
       : 'The current secret stops working immediately: every server using it must switch to the new one.';
+  const home = `/console/apps/${app.id}`;
   return consolePage(
     ctx,
     'apps',
     `Rotate secret · ${app.name}`,
-    html`<p class="crumbs">
-        <a href="/console/apps">Apps</a> › <a href="/console/apps/${app.id}">${app.name}</a> ›
-      </p>
+    html`${crumbs(['Apps', '/console/apps'], [app.name, home])}
       <h1>Rotate the client secret of ${app.name}?</h1>
       <p>A new secret is created and shown to you once. ${consequence}</p>
-      <form method="post" action="/console/apps/${app.id}/rotate-secret" class="row">
-        ${csrfField(ctx.csrf)}
-        <button type="submit" class="danger">Rotate secret</button>
-        <a class="button secondary" href="/console/apps/${app.id}">Cancel</a>
-      </form>`,
+      ${confirmForm(ctx.csrf, `${home}/rotate-secret`, 'Rotate secret', home, { danger: true })}`,
   );
 }
 
 export function deleteAppPage(ctx: ConsoleContext, app: ClientView, accessTokenTtl: number): Html {
+  const home = `/console/apps/${app.id}`;
   return consolePage(
     ctx,
     'apps',
     `Delete · ${app.name}`,
-    html`<p class="crumbs">
-        <a href="/console/apps">Apps</a> › <a href="/console/apps/${app.id}">${app.name}</a> ›
-      </p>
+    html`${crumbs(['Apps', '/console/apps'], [app.name, home])}
       <h1>Delete ${app.name}?</h1>
       <p>
         Its client ID <code>${app.clientId}</code> stops working at once: nobody can sign in through it, and
         it can no longer get or refresh tokens. Access tokens it already holds run out on their own within
         ${Math.ceil(accessTokenTtl / 60)} minutes. This cannot be undone.
       </p>
-      <form method="post" action="/console/apps/${app.id}/delete" class="row">
-        ${csrfField(ctx.csrf)}
-        <button type="submit" class="danger">Delete app</button>
-        <a class="button secondary" href="/console/apps/${app.id}">Cancel</a>
-      </form>`,
+      ${confirmForm(ctx.csrf, `${home}/delete`, 'Delete app', home, { danger: true })}`,
   );
 }

@@ -110,3 +110,77 @@ export function secretGone(what: string, fix: Html): Html {
     The ${what} was shown once and is no longer available: you won't see it again. ${fix}
   </p>`;
 }
+
+/** Where a page sits: `API keys ›`, `Apps › My app ›`. */
+export function crumbs(...links: (readonly [label: string, href: string])[]): Html {
+  const trail = links.map(([label, href], i) => html`${i > 0 ? ' › ' : ''}<a href="${href}">${label}</a>`);
+  return html`<p class="crumbs">${trail} ›</p>`;
+}
+
+/** A form's submit button and the way out. */
+export function submitOrCancel(label: string, cancel: string, options: { danger?: boolean } = {}): Html {
+  const button = options.danger
+    ? html`<button type="submit" class="danger">${label}</button>`
+    : html`<button type="submit">${label}</button>`;
+  return html`${button} <a class="button secondary" href="${cancel}">Cancel</a>`;
+}
+
+/** The confirm step of an action (roll, revoke, rotate, delete): a CSRF-checked POST, or Cancel. */
+export function confirmForm(
+  csrf: string,
+  action: string,
+  label: string,
+  cancel: string,
+  options: { danger?: boolean } = {},
+): Html {
+  return html`<form method="post" action="${action}" class="row">
+    ${csrfField(csrf)} ${submitOrCancel(label, cancel, options)}
+  </form>`;
+}
+
+/** One column of a `dataTable`: its header, and the cell it shows for a row. */
+export interface Column<T> {
+  label: string;
+  cell: (row: T) => Html | string;
+  /** The header is read by screen readers only (an actions column). */
+  hideLabel?: boolean;
+  className?: string;
+}
+
+function headerCell<T>(c: Column<T>): Html {
+  const label = c.hideLabel ? html`<span class="visually-hidden">${c.label}</span>` : c.label;
+  return html`<th scope="col">${label}</th>`;
+}
+
+function bodyCell<T>(c: Column<T>, row: T): Html {
+  return c.className
+    ? html`<td data-label="${c.label}" class="${c.className}">${c.cell(row)}</td>`
+    : html`<td data-label="${c.label}">${c.cell(row)}</td>`;
+}
+
+/**
+ * A list as a table with a screen-reader caption; on narrow screens it stacks, each cell named by its
+ * column (`data-label`).
+ */
+export function dataTable<T>(caption: string, columns: readonly Column<T>[], rows: readonly T[]): Html {
+  return html`<div class="table-wrap">
+    <table class="stack">
+      <caption class="visually-hidden">
+        ${caption}
+      </caption>
+      <thead>
+        <tr>
+          ${columns.map(headerCell)}
+        </tr>
+      </thead>
+      <tbody>
+        ${rows.map(
+          (row) =>
+            html`<tr>
+              ${columns.map((c) => bodyCell(c, row))}
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </div>`;
+}

@@ -1,6 +1,7 @@
 import { html, type Html } from '../../common/pages/html';
 import type { ConsoleContext } from '../console-auth';
 import { describeUserAgent, utc, when } from '../format';
+import { dataTable, type Column } from './components';
 import { consolePage } from './shell';
 
 export interface SignInRow {
@@ -25,6 +26,20 @@ function device(ua: string | null): Html {
   return html`${describeUserAgent(ua)}${ua ? html`<br /><span class="muted small">${ua}</span>` : ''}`;
 }
 
+function signInColumns(now: number): Column<SignInRow>[] {
+  return [
+    {
+      label: 'Signed in',
+      cell: (s) =>
+        html`<time datetime="${s.at.toISOString()}">${utc(s.at)}</time>
+          ${s.current ? html`<span class="badge ok">this browser</span>` : ''}`,
+    },
+    { label: 'IP address', cell: (s) => s.ip ?? html`<span class="muted">unknown</span>` },
+    { label: 'Device', cell: (s) => device(s.userAgent) },
+    { label: 'Session ends', cell: (s) => when(s.expiresAt, '', now) },
+  ];
+}
+
 export function securityPage(
   ctx: ConsoleContext,
   signIns: SignInRow[],
@@ -45,35 +60,7 @@ export function securityPage(
         ${
           signIns.length === 0
             ? html`<p class="empty">No active sign-ins.</p>`
-            : html`<div class="table-wrap">
-                <table class="stack">
-                  <caption class="visually-hidden">
-                    Recent sign-ins
-                  </caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Signed in</th>
-                      <th scope="col">IP address</th>
-                      <th scope="col">Device</th>
-                      <th scope="col">Session ends</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${signIns.map(
-                      (s) =>
-                        html`<tr>
-                          <td data-label="Signed in">
-                            <time datetime="${s.at.toISOString()}">${utc(s.at)}</time>
-                            ${s.current ? html`<span class="badge ok">this browser</span>` : ''}
-                          </td>
-                          <td data-label="IP address">${s.ip ?? html`<span class="muted">unknown</span>`}</td>
-                          <td data-label="Device">${device(s.userAgent)}</td>
-                          <td data-label="Session ends">${when(s.expiresAt, '', now)}</td>
-                        </tr>`,
-                    )}
-                  </tbody>
-                </table>
-              </div>`
+            : dataTable('Recent sign-ins', signInColumns(now), signIns)
         }
       </section>
       <section aria-labelledby="events-title">
