@@ -227,12 +227,22 @@ async function fullRun(settings: Settings): Promise<boolean> {
     log(`created an API key (POST /v1/api-keys) and ${projectIds.length} projects with it`);
   });
 
-  if (ceiling) {
+  // The ceiling is measured before scenarios 2-4 and again after them, and the faster run is kept: this VM's
+  // CPU speed drifts by tens of percent over minutes, and a ceiling caught in a slow phase would flatter every
+  // ratio (seen here: 19k against 35-41k req/s in neighbouring runs).
+  const ceilingRuns: LoadResult[] = [];
+  const measureCeiling = async (): Promise<void> => {
+    if (!ceiling) return;
     await attempt(['1'], 'scenario 1', async () => {
-      results.set('1', toReport('1', SCENARIO_NAMES['1'], await ceilingScenario(settings, ceiling)));
+      ceilingRuns.push(await ceilingScenario(settings, ceiling));
+      const best = ceilingRuns.reduce((a, b) => (b.rps > a.rps ? b : a));
+      results.set(
+        '1',
+        toReport('1', SCENARIO_NAMES['1'], best, { ceilingRuns: ceilingRuns.map((r) => Math.round(r.rps)) }),
+      );
     });
-    await stopChild(ceiling.child);
-  }
+  };
+  await measureCeiling();
   const rss: { samples: RssSample[] } = { samples: [] };
   await attempt(['2'], 'scenario 2', async () => {
     results.set('2', toReport('2', SCENARIO_NAMES['2'], await userScenario(ctx, rss)));
@@ -243,6 +253,14 @@ async function fullRun(settings: Settings): Promise<boolean> {
   await attempt(['4'], 'scenario 4', async () => {
     results.set('4', toReport('4', SCENARIO_NAMES['4'], await clientCredentialsScenario(ctx)));
   });
+
+  await measureCeiling();
+  if (ceiling) await stopChild(ceiling.child);
+  const runs = results.get('1')?.ceilingRuns;
+  if (runs && runs.length > 1)
+    notes.push(
+      `The ceiling was measured before and after scenarios 2-4 (${runs.map((r) => r.toLocaleString('en-US')).join(' and ')} req/s); ratios use the faster run, so a slow phase of the machine never flatters them.`,
+    );
 
   let pool: { codes: string[]; seconds: number; rps: number } | undefined;
   await attempt(['5', '6'], 'building the authorization code pool', async () => {

@@ -21,6 +21,8 @@ export interface ScenarioReport {
   percentOfCeiling?: number;
   timesPeer?: number;
   pool?: { size: number; buildSeconds: number; buildRps: number };
+  /** Scenario 1 only: req/s of each ceiling run (before and after scenarios 2-4); the report keeps the best. */
+  ceilingRuns?: number[];
   /** Cores used during the measured run, by whom. */
   cpu?: CpuUse;
 }
