@@ -207,13 +207,11 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
     const parsed = parseApiKey(rawKey);
     if (!parsed || parsed.env !== this.config.apiKeyEnv) return null;
     const keyHash = this.hasher.hash(rawKey);
-    const key =
-      this.cache.get(keyHash) ??
-      (await this.cache.getOrLoad(keyHash, async () => {
-        const row = await this.keys.findOne({ where: { keyHash } });
-        if (!row || row.revokedAt) return null;
-        return { id: row.id, userId: row.userId, scopes: [...row.scopes], expiresAt: row.expiresAt, keyHash };
-      }));
+    const key = await this.cache.getOrLoad(keyHash, async () => {
+      const row = await this.keys.findOne({ where: { keyHash } });
+      if (!row || row.revokedAt) return null;
+      return { id: row.id, userId: row.userId, scopes: [...row.scopes], expiresAt: row.expiresAt, keyHash };
+    });
     if (!key) return null;
     const now = Date.now();
     // Checked on every call, cached or not: a key dies at its expiry to the millisecond.

@@ -196,10 +196,7 @@ export class ClientsService implements OnModuleInit {
   private async activeEntity(clientId: string): Promise<OAuthClient | null> {
     if (clientId.length > 64) return null;
     // Unknown and revoked ids are not cached (null): nothing would invalidate a negative entry.
-    return (
-      this.cache.get(clientId) ??
-      this.cache.getOrLoad(clientId, () => this.clients.findOneBy({ clientId, revokedAt: IsNull() }))
-    );
+    return this.cache.getOrLoad(clientId, () => this.clients.findOneBy({ clientId, revokedAt: IsNull() }));
   }
 
   /** Apps log users in by default; client_credentials must be asked for explicitly. */

@@ -123,14 +123,20 @@ export class ProjectsService implements OnModuleInit {
       throw new InvalidProjectField('limit', `must be an integer from 1 to ${MAX_PAGE_SIZE}`);
     }
     const group = access.kind === 'owner' ? ownerGroup(access.userId) : ALL_GROUP;
-    const key = `${group}|${limit}|${page.cursor ?? ''}`;
-    const cached = this.pages.get(key);
-    if (cached) return cached;
-
-    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
-    if (after === null) throw new InvalidProjectField('cursor', 'is not a cursor returned by this API');
-    // Never null: the load always yields a page (possibly empty), which is cached like any other.
-    return (await this.pages.getOrLoad(key, () => this.loadPage(access, limit, after), group))!;
+    const { cursor } = page;
+    const key = `${group}|${limit}|${cursor ?? ''}`;
+    // The cursor is decoded only on a miss: a cached page was keyed by the same cursor string.
+    const loaded = await this.pages.getOrLoad(
+      key,
+      async () => {
+        const after = cursor === undefined ? undefined : decodeCursor(cursor);
+        if (after === null) throw new InvalidProjectField('cursor', 'is not a cursor returned by this API');
+        return this.loadPage(access, limit, after);
+      },
+      group,
+    );
+    // Never null: a load always yields a page (possibly empty), which is cached like any other.
+    return loaded!;
   }
 
   private async loadPage(

@@ -134,13 +134,10 @@ export class UsersService implements OnModuleInit {
 
   /** Served from memory after the first read (see the class comment for why that is safe). */
   async findById(id: string): Promise<UserView | null> {
-    return (
-      this.cache.get(id) ??
-      this.cache.getOrLoad(id, async () => {
-        const user = await this.users.findOneBy({ id });
-        return user ? view(user) : null;
-      })
-    );
+    return this.cache.getOrLoad(id, async () => {
+      const user = await this.users.findOneBy({ id });
+      return user ? view(user) : null;
+    });
   }
 
   async findByEmail(email: string): Promise<UserView | null> {

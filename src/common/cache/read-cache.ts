@@ -106,10 +106,14 @@ export class ReadCache<V> {
   /**
    * The cached value, or `load()`'s result cached for next time. null/undefined (not found) is never
    * cached: a missing row that appears later must be seen at once, and nothing would invalidate it.
+   * A hit is returned as it is, not wrapped in a promise: the hot paths await it without an extra tick.
    */
-  async getOrLoad(key: string, load: () => Promise<V | null>, group?: string): Promise<V | null> {
+  getOrLoad(key: string, load: () => Promise<V | null>, group?: string): V | Promise<V | null> {
     const hit = this.get(key);
-    if (hit !== undefined) return hit;
+    return hit !== undefined ? hit : this.load(key, load, group);
+  }
+
+  private async load(key: string, load: () => Promise<V | null>, group?: string): Promise<V | null> {
     const epoch = this.invalidations;
     const value = await load();
     if (value !== null && value !== undefined) this.set(key, value, epoch, group);
