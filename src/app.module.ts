@@ -2,10 +2,11 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { SessionsModule } from './sessions/sessions.module';
 import { ClientsModule } from './clients/clients.module';
-import { CommonModule } from './common/common.module';
+import { PlatformModule } from './platform/platform.module';
 import { ConsoleModule } from './console/console.module';
-import { RateLimitModule } from './common/rate-limit/rate-limit.module';
+import { RateLimitModule } from './platform/rate-limit/rate-limit.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -24,13 +25,14 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(config),
-        CommonModule,
+        PlatformModule,
         RateLimitModule, // Issue 7: rate limits + sign-in lockout storage (global)
         AuditModule,
         HealthModule,
         UsersModule,
         ClientsModule,
         TokensModule,
+        SessionsModule,
         AuthModule,
         ApiKeysModule,
         ProjectsModule,

@@ -2,19 +2,19 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
-import { registerBodyParsers } from './common/http/body-parsers';
-import { setupOpenApi } from './common/http/openapi';
-import { AppValidationPipe } from './common/http/validation';
+import { registerBodyParsers } from './platform/http/body-parsers';
+import { setupOpenApi } from './platform/http/openapi';
+import { AppValidationPipe } from './platform/http/validation';
 import {
   createLogger,
   fastifyLogging,
   PinoNestLogger,
   registerRequestLogging,
   requestIdFor,
-} from './common/http/logging';
-import { registerSecurityHeaders } from './common/http/security-headers';
-import { clientErrorHandler } from './common/rate-limit/client-errors';
-import { registerCors } from './common/rate-limit/cors';
+} from './platform/http/logging';
+import { registerSecurityHeaders } from './platform/http/security-headers';
+import { clientErrorHandler } from './platform/rate-limit/client-errors';
+import { registerCors } from './platform/http/cors';
 import type { AppConfig } from './config/app-config';
 
 /** Request limits: OAuth and API bodies are small; anything bigger is an attack or a mistake. */

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { createDataSource } from './database/data-source';
 import { EmbeddedDatabaseLockedError } from './database/embedded-postgres';
 import { createApp } from './bootstrap';
-import { installInvalidationRelay } from './common/cache/cluster-relay';
+import { installInvalidationRelay } from './platform/cache/cluster-relay';
 
 async function serve(config: AppConfig, started: number): Promise<void> {
   const app = await createApp(config);

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { formatApiKey, generateApiKey } from '../src/api-keys/api-key-format';
 import { ApiKey } from '../src/api-keys/api-key.entity';
 import { ApiKeysService } from '../src/api-keys/api-keys.service';
-import { SecretHasher } from '../src/common/crypto/crypto.service';
+import { SecretHasher } from '../src/platform/crypto/crypto.service';
 import { createApiKey, withKey } from './factories/api-keys';
 import { signInAs, type SignedIn } from './factories/sessions';
 import { createUser } from './factories/users';

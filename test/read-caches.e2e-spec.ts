@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { DataSource } from 'typeorm';
-import { ChangeFeed } from '../src/common/change-feed.service';
+import { ChangeFeed } from '../src/platform/cache/change-feed.service';
 import { loadConfig } from '../src/config/app-config';
 import { EmailTaken, InvalidDisplayName } from '../src/users/users.errors';
 import { USER_CACHE_TTL_MS, UsersService } from '../src/users/users.service';

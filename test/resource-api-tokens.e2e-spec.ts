@@ -1,5 +1,5 @@
 import { AccessTokensService } from '../src/tokens/jwt/access-tokens.service';
-import { GrantsService } from '../src/tokens/grants.service';
+import { GrantsService } from '../src/tokens/authorizations/grants.service';
 import { createClient } from './factories/clients';
 import { createProject } from './factories/projects';
 import { createUser } from './factories/users';

@@ -1,8 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { AuthenticatorRegistry, type Authenticator } from '../common/auth/authenticators';
-import type { Principal } from '../common/auth/principal';
-import { InvalidRequest, InvalidToken } from '../common/errors/oauth-errors';
+import { AuthenticatorRegistry, type Authenticator } from '../platform/auth/authenticators';
+import type { Principal } from '../platform/auth/principal';
+import { InvalidRequest, InvalidToken } from '../platform/errors/oauth-errors';
 import { ApiKeysService } from './api-keys.service';
 
 /** The only place an API key is read from. */

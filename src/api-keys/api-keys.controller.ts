@@ -9,9 +9,9 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { Accepts, CurrentPrincipal } from '../common/auth/decorators';
-import type { Principal } from '../common/auth/principal';
-import { ValidationFailed } from '../common/errors/api-error';
+import { Accepts, CurrentPrincipal } from '../platform/auth/decorators';
+import type { Principal } from '../platform/auth/principal';
+import { ValidationFailed } from '../platform/errors/api-error';
 import {
   ApiKeyListResponse,
   CreateApiKeyDto,

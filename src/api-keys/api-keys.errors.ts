@@ -1,4 +1,4 @@
-import { Conflict, NotFound, ValidationFailed } from '../common/errors/api-error';
+import { Conflict, NotFound, ValidationFailed } from '../platform/errors/api-error';
 
 /** Unknown id, another user's key, or a revoked key: one answer, so ids reveal nothing (404, not 403). */
 export class ApiKeyNotFound extends NotFound {

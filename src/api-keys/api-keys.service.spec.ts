@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { Repository } from 'typeorm';
 import type { AuditService } from '../audit/audit.service';
-import { ChangeFeed } from '../common/change-feed.service';
-import { SecretHasher } from '../common/crypto/crypto.service';
+import { ChangeFeed } from '../platform/cache/change-feed.service';
+import { SecretHasher } from '../platform/crypto/crypto.service';
 import { loadConfig } from '../config/app-config';
 import { formatApiKey, generateApiKey } from './api-key-format';
 import type { ApiKey } from './api-key.entity';

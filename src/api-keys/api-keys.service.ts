@@ -1,11 +1,11 @@
-import { ReadCache } from '../common/cache/read-cache';
-import { ChangeFeed } from '../common/change-feed.service';
+import { ReadCache } from '../platform/cache/read-cache';
+import { ChangeFeed } from '../platform/cache/change-feed.service';
 import { AuditService } from '../audit/audit.service';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
-import { SecretHasher } from '../common/crypto/crypto.service';
-import { isKnownScope } from '../common/scopes';
+import { SecretHasher } from '../platform/crypto/crypto.service';
+import { isKnownScope } from '../tokens/scopes';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { generateApiKey, parseApiKey } from './api-key-format';
 import { ApiKey } from './api-key.entity';

@@ -1,6 +1,6 @@
-import { ApiError } from '../common/errors/api-error';
-import { html, layout, PAGE_HEADERS } from '../common/pages/html';
-import type { RendersHtml } from '../common/errors/error.filter';
+import { ApiError } from '../platform/errors/api-error';
+import { html, layout, PAGE_HEADERS } from '../platform/web/html';
+import type { RendersHtml } from '../platform/errors/error.filter';
 
 /**
  * RFC 6749 §4.1.2.1: when the client or redirect_uri cannot be trusted, tell the user, never redirect

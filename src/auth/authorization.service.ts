@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClientsService, type ClientView } from '../clients/clients.service';
-import { ApiError } from '../common/errors/api-error';
-import { isKnownScope, parseScope } from '../common/scopes';
+import { ApiError } from '../platform/errors/api-error';
+import { isKnownScope, parseScope } from '../tokens/scopes';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { AuthorizationCodesService } from '../tokens/authorization-codes.service';
-import { GrantsService } from '../tokens/grants.service';
-import { isValidPkceValue } from '../tokens/pkce';
+import { AuthorizationCodesService } from '../tokens/codes/authorization-codes.service';
+import { GrantsService } from '../tokens/authorizations/grants.service';
+import { isValidPkceValue } from '../tokens/codes/pkce';
 import { AuthorizationPageError, AuthorizationRedirect } from './auth.errors';
 
 /** RFC 6749 §4.1.1 parameters we read (others are ignored). */

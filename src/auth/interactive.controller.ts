@@ -1,20 +1,20 @@
 import { Controller, Get, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit.service';
-import { Public } from '../common/auth/decorators';
-import { ApiError, ValidationFailed } from '../common/errors/api-error';
-import { oauthParams } from '../common/http/oauth-params';
-import { requestMeta } from '../common/http/request-meta';
-import { sendPage } from '../common/pages/html';
-import { RateLimiter, type RateDecision } from '../common/rate-limit/rate-limiter.service';
-import { TokenEndpoint } from '../tokens/token-endpoint.service';
+import { Public } from '../platform/auth/decorators';
+import { ApiError, ValidationFailed } from '../platform/errors/api-error';
+import { oauthParams } from '../platform/http/oauth-params';
+import { requestMeta } from '../platform/http/request-meta';
+import { sendPage } from '../platform/web/html';
+import { RateLimiter, type RateDecision } from '../platform/rate-limit/rate-limiter.service';
+import { TokenEndpoint } from '../tokens/token/token-endpoint.service';
 import { UsersService } from '../users/users.service';
 import { AuthorizationPageError, AuthorizationRedirect } from './auth.errors';
 import { AuthorizationService } from './authorization.service';
 import { accountKey, LoginThrottle } from './login-throttle';
 import { consentPage, loginPage, signupPage } from './pages';
 import { safeReturnTo } from './return-to';
-import { SessionsService, type ActiveSession } from './sessions.service';
+import { SessionsService, type ActiveSession } from '../sessions/sessions.service';
 
 function sendRedirect(reply: FastifyReply, redirect: AuthorizationRedirect): FastifyReply {
   return reply.status(redirect.status).headers(redirect.headers).send();

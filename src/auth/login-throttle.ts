@@ -1,4 +1,4 @@
-import type { RateLimiter } from '../common/rate-limit/rate-limiter.service';
+import type { RateLimiter } from '../platform/rate-limit/rate-limiter.service';
 
 /** One account key for "Alice@Example.com " and "alice@example.com". */
 export function accountKey(email: string): string {

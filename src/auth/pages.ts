@@ -1,6 +1,6 @@
 import type { ClientView } from '../clients/clients.service';
-import { SCOPES, type Scope } from '../common/scopes';
-import { html, layout, type Html } from '../common/pages/html';
+import { SCOPES, type Scope } from '../tokens/scopes';
+import { html, layout, type Html } from '../platform/web/html';
 
 function hidden(fields: Record<string, string | undefined>): Html[] {
   return Object.entries(fields)

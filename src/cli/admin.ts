@@ -5,14 +5,14 @@ import { AuditModule } from '../audit/audit.module';
 import { AuditService } from '../audit/audit.service';
 import { ClientsModule } from '../clients/clients.module';
 import { ClientsService } from '../clients/clients.service';
-import { ApiError } from '../common/errors/api-error';
-import { CommonModule } from '../common/common.module';
+import { ApiError } from '../platform/errors/api-error';
+import { PlatformModule } from '../platform/platform.module';
 import { ConfigError, loadConfig, type AppConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { DatabaseModule } from '../database/database.module';
 import { EmbeddedDatabaseLockedError } from '../database/embedded-postgres';
 import { JwtTokensModule } from '../tokens/jwt/jwt-tokens.module';
-import { SigningKeysService } from '../tokens/jwt/signing-keys.service';
+import { SigningKeysService } from '../tokens/keys/signing-keys.service';
 import { UsersModule } from '../users/users.module';
 import { UsersService } from '../users/users.service';
 import { all, optional, parseArgs, required, UsageError } from './args';
@@ -106,7 +106,7 @@ class AdminModule {
         ConfigModule.forRoot(config),
         // Next to a running server on the embedded database, go through its socket instead of failing.
         DatabaseModule.forRoot(config, { shareRunningEmbedded: true }),
-        CommonModule,
+        PlatformModule,
         AuditModule,
         UsersModule,
         ClientsModule,

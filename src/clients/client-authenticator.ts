@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { InvalidClient, InvalidRequest } from '../common/errors/oauth-errors';
-import { basicCredentials } from '../common/http/basic-credentials';
+import { InvalidClient, InvalidRequest } from '../platform/errors/oauth-errors';
+import { basicCredentials } from '../platform/http/basic-credentials';
 import { ClientsService, type ClientView } from './clients.service';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import { Accepts, CurrentPrincipal } from '../common/auth/decorators';
-import type { Principal } from '../common/auth/principal';
+import { Accepts, CurrentPrincipal } from '../platform/auth/decorators';
+import type { Principal } from '../platform/auth/principal';
 import { CreateClientDto, toClientResponse, UpdateClientDto, type ClientResponse } from './clients.dto';
 import { ClientsService } from './clients.service';
 

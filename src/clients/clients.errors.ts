@@ -1,4 +1,4 @@
-import { ValidationFailed } from '../common/errors/api-error';
+import { ValidationFailed } from '../platform/errors/api-error';
 
 export class InvalidClientMetadata extends ValidationFailed {
   constructor(field: string, message: string) {

@@ -1,12 +1,12 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { ReadCache } from '../common/cache/read-cache';
-import { ChangeFeed } from '../common/change-feed.service';
+import { ReadCache } from '../platform/cache/read-cache';
+import { ChangeFeed } from '../platform/cache/change-feed.service';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { randomToken, SecretHasher } from '../common/crypto/crypto.service';
-import { NotFound } from '../common/errors/api-error';
-import { isKnownScope } from '../common/scopes';
+import { randomToken, SecretHasher } from '../platform/crypto/crypto.service';
+import { NotFound } from '../platform/errors/api-error';
+import { isKnownScope } from '../tokens/scopes';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { InvalidClientMetadata } from './clients.errors';
 import { OAuthClient, type ClientType } from './oauth-client.entity';

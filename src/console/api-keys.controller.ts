@@ -2,13 +2,13 @@ import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyExpired, ApiKeyNotFound } from '../api-keys/api-keys.errors';
 import { ApiKeysService, type ApiKeyView } from '../api-keys/api-keys.service';
-import { Public } from '../common/auth/decorators';
-import { sendPage } from '../common/pages/html';
+import { Public } from '../platform/auth/decorators';
+import { sendPage } from '../platform/web/html';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ConsoleAuth, seeOther, type ConsoleContext } from './console-auth';
 import { ConsoleNotFound } from './console.errors';
-import { fieldErrors, type FieldErrors } from './field-errors';
-import { isUuid, queryParam } from './form';
+import { fieldErrors, type FieldErrors } from '../platform/forms/field-errors';
+import { isUuid, queryParam } from '../platform/forms/form';
 import { OneTimeSecrets } from './one-time-secrets';
 import {
   apiKeysPage,

@@ -1,14 +1,14 @@
 import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientsService, type ClientView } from '../clients/clients.service';
-import { Public } from '../common/auth/decorators';
-import { NotFound } from '../common/errors/api-error';
-import { sendPage } from '../common/pages/html';
+import { Public } from '../platform/auth/decorators';
+import { NotFound } from '../platform/errors/api-error';
+import { sendPage } from '../platform/web/html';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ConsoleAuth, seeOther, type ConsoleContext } from './console-auth';
 import { ConsoleNotFound } from './console.errors';
-import { fieldErrors, type FieldErrors } from './field-errors';
-import { isUuid, queryParam, type ConsoleForm } from './form';
+import { fieldErrors, type FieldErrors } from '../platform/forms/field-errors';
+import { isUuid, queryParam, type ConsoleForm } from '../platform/forms/form';
 import { OneTimeSecrets } from './one-time-secrets';
 import { appSnippets } from './snippets';
 import {

@@ -1,14 +1,14 @@
 import { Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientsService } from '../clients/clients.service';
-import { Public } from '../common/auth/decorators';
-import { NotFound } from '../common/errors/api-error';
-import { requestMeta } from '../common/http/request-meta';
-import { sendPage } from '../common/pages/html';
-import { GrantsService } from '../tokens/grants.service';
+import { Public } from '../platform/auth/decorators';
+import { NotFound } from '../platform/errors/api-error';
+import { requestMeta } from '../platform/http/request-meta';
+import { sendPage } from '../platform/web/html';
+import { GrantsService } from '../tokens/authorizations/grants.service';
 import { ConsoleAuth, seeOther } from './console-auth';
 import { ConsoleNotFound } from './console.errors';
-import { isUuid, queryParam } from './form';
+import { isUuid, queryParam } from '../platform/forms/form';
 import { authorizedAppsPage, type AuthorizedAppRow } from './views/authorized-apps.view';
 
 const NOTICES: Record<string, string> = {

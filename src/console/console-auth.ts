@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { SessionsService, type ActiveSession } from '../auth/sessions.service';
+import { SessionsService, type ActiveSession } from '../sessions/sessions.service';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { UsersService, type UserView } from '../users/users.service';
 import { ConsoleCsrfFailed, SignInRequired } from './console.errors';
-import { ConsoleForm } from './form';
+import { ConsoleForm } from '../platform/forms/form';
 
 /** Everything a console page needs about who is looking at it. */
 export interface ConsoleContext {

@@ -1,6 +1,6 @@
-import { ApiError } from '../common/errors/api-error';
-import type { RendersHtml } from '../common/errors/error.filter';
-import { html, layout, PAGE_HEADERS } from '../common/pages/html';
+import { ApiError } from '../platform/errors/api-error';
+import type { RendersHtml } from '../platform/errors/error.filter';
+import { html, layout, PAGE_HEADERS } from '../platform/web/html';
 
 /** Signed out (or the session expired): 303 to the login page, which brings the developer back here. */
 export class SignInRequired extends ApiError {

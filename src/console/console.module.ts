@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
-import { AuthModule } from '../auth/auth.module';
-import { Session } from '../auth/session.entity';
+import { Session } from '../sessions/session.entity';
+import { SessionsModule } from '../sessions/sessions.module';
 import { ClientsModule } from '../clients/clients.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
@@ -23,7 +23,7 @@ import { SecurityActivity } from './security-activity.service';
 @Module({
   imports: [
     TypeOrmModule.forFeature([Session]),
-    AuthModule,
+    SessionsModule,
     UsersModule,
     ClientsModule,
     ApiKeysModule,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { randomToken } from '../common/crypto/crypto.service';
+import { randomToken } from '../platform/crypto/crypto.service';
 
 /** A secret the console shows exactly once, on the page a form post redirects to. */
 export type OneTimeSecret =

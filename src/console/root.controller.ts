@@ -1,6 +1,6 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../common/auth/decorators';
+import { Public } from '../platform/auth/decorators';
 
 /** `/` is the console: people who open the server in a browser are developers. */
 @Controller()

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { MoreThan, Repository } from 'typeorm';
 import type { AuditEvent } from '../audit/audit-event.entity';
 import { AuditService } from '../audit/audit.service';
-import { Session } from '../auth/session.entity';
+import { Session } from '../sessions/session.entity';
 import { ClientsService } from '../clients/clients.service';
 import { utc } from './format';
 import type { EventRow, SignInRow } from './views/security.view';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ApiKeyView } from '../api-keys/api-keys.service';
 import type { ClientView } from '../clients/clients.service';
-import { randomToken } from '../common/crypto/crypto.service';
+import { randomToken } from '../platform/crypto/crypto.service';
 
 /**
  * Copy-paste examples the console shows. They are built here, not in templates, so they can be tested

@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { Public } from '../common/auth/decorators';
+import { Public } from '../platform/auth/decorators';
 
 @Controller('health')
 @Public()

@@ -24,10 +24,10 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CurrentPrincipal, Scopes } from '../common/auth/decorators';
-import { derived } from '../common/cache/derived';
-import type { Principal } from '../common/auth/principal';
-import { Forbidden, ValidationFailed } from '../common/errors/api-error';
+import { CurrentPrincipal, Scopes } from '../platform/auth/decorators';
+import { derived } from '../platform/cache/derived';
+import type { Principal } from '../platform/auth/principal';
+import { Forbidden, ValidationFailed } from '../platform/errors/api-error';
 import {
   CreateProjectDto,
   ListProjectsQuery,

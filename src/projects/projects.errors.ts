@@ -1,4 +1,4 @@
-import { NotFound, ValidationFailed } from '../common/errors/api-error';
+import { NotFound, ValidationFailed } from '../platform/errors/api-error';
 
 /** Unknown id or another owner's project: the same 404, so ids reveal nothing about other users. */
 export class ProjectNotFound extends NotFound {

@@ -1,8 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository, type FindOptionsWhere } from 'typeorm';
-import { ReadCache } from '../common/cache/read-cache';
-import { ChangeFeed } from '../common/change-feed.service';
+import { ReadCache } from '../platform/cache/read-cache';
+import { ChangeFeed } from '../platform/cache/change-feed.service';
 import { USER_KIND } from '../users/users.service';
 import { decodeCursor, encodeCursor, type ProjectCursor } from './project-cursor';
 import { Project } from './project.entity';

@@ -1,8 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
-import { derived } from '../common/cache/derived';
-import { CurrentPrincipal, Scopes } from '../common/auth/decorators';
-import type { Principal } from '../common/auth/principal';
-import { Forbidden, NotFound } from '../common/errors/api-error';
+import { derived } from '../platform/cache/derived';
+import { CurrentPrincipal, Scopes } from '../platform/auth/decorators';
+import type { Principal } from '../platform/auth/principal';
+import { Forbidden, NotFound } from '../platform/errors/api-error';
 import { UsersService, type UserView } from './users.service';
 
 /** Response shape of GET /v1/user (explicit mapping: no entity leaves a controller). */

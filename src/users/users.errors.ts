@@ -1,4 +1,4 @@
-import { ApiError, Conflict, ValidationFailed } from '../common/errors/api-error';
+import { ApiError, Conflict, ValidationFailed } from '../platform/errors/api-error';
 
 export class EmailTaken extends Conflict {
   constructor() {

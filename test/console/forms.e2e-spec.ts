@@ -1,6 +1,6 @@
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
 import { ClientsService } from '../../src/clients/clients.service';
-import { GrantsService } from '../../src/tokens/grants.service';
+import { GrantsService } from '../../src/tokens/authorizations/grants.service';
 import { createApiKey } from '../factories/api-keys';
 import { createClient } from '../factories/clients';
 import { signInAs, type SignedIn } from '../factories/sessions';

@@ -1,5 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { SessionsService } from '../../src/auth/sessions.service';
+import { SessionsService } from '../../src/sessions/sessions.service';
 
 export interface SignedIn {
   /** Value for the Cookie header. */

@@ -6,7 +6,7 @@ import {
   sign,
   type KeyObject,
 } from 'node:crypto';
-import { SigningKeysService } from '../../src/tokens/jwt/signing-keys.service';
+import { SigningKeysService } from '../../src/tokens/keys/signing-keys.service';
 import { createUser } from '../factories/users';
 import type { TestApp } from '../support/app';
 import { http } from '../support/http';

@@ -1,8 +1,8 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { DataSource } from 'typeorm';
 import { ManualClock } from '../../src/tokens/jwt/clock';
-import { SigningKeysService } from '../../src/tokens/jwt/signing-keys.service';
-import { SigningKey } from '../../src/tokens/signing-key.entity';
+import { SigningKeysService } from '../../src/tokens/keys/signing-keys.service';
+import { SigningKey } from '../../src/tokens/keys/signing-key.entity';
 import { createUser } from '../factories/users';
 import type { TestApp } from '../support/app';
 import { http } from '../support/http';

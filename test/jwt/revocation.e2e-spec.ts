@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { Grant } from '../../src/tokens/grant.entity';
+import { Grant } from '../../src/tokens/authorizations/grant.entity';
 import { AccessTokensService } from '../../src/tokens/jwt/access-tokens.service';
 import { REVOCATIONS_CHANNEL } from '../../src/tokens/jwt/jwt.constants';
-import { RevocationService } from '../../src/tokens/jwt/revocation.service';
-import { RevokedToken } from '../../src/tokens/revoked-token.entity';
+import { RevocationService } from '../../src/tokens/revocation/revocation.service';
+import { RevokedToken } from '../../src/tokens/revocation/revoked-token.entity';
 import { createUser } from '../factories/users';
 import type { TestApp } from '../support/app';
 import { http } from '../support/http';

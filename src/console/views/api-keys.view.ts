@@ -1,7 +1,7 @@
 import { API_KEY_SCOPES, type ApiKeyView } from '../../api-keys/api-keys.service';
-import { html, type Html } from '../../common/pages/html';
+import { html, type Html } from '../../platform/web/html';
 import type { ConsoleContext } from '../console-auth';
-import type { FieldErrors } from '../field-errors';
+import type { FieldErrors } from '../../platform/forms/field-errors';
 import { on, utc, when } from '../format';
 import { apiKeyCurl } from '../snippets';
 import {

@@ -1,8 +1,8 @@
 import type { ClientView } from '../../clients/clients.service';
-import { html, type Html } from '../../common/pages/html';
-import { KNOWN_SCOPES } from '../../common/scopes';
+import { html, type Html } from '../../platform/web/html';
+import { KNOWN_SCOPES } from '../../tokens/scopes';
 import type { ConsoleContext } from '../console-auth';
-import type { FieldErrors } from '../field-errors';
+import type { FieldErrors } from '../../platform/forms/field-errors';
 import { on } from '../format';
 import type { AppSnippets } from '../snippets';
 import {

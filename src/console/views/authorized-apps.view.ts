@@ -1,4 +1,4 @@
-import { html, type Html } from '../../common/pages/html';
+import { html, type Html } from '../../platform/web/html';
 import type { ConsoleContext } from '../console-auth';
 import { on, when } from '../format';
 import { csrfField, notice, scopeName } from './components';

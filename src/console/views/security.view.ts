@@ -1,4 +1,4 @@
-import { html, type Html } from '../../common/pages/html';
+import { html, type Html } from '../../platform/web/html';
 import type { ConsoleContext } from '../console-auth';
 import { describeUserAgent, utc, when } from '../format';
 import { dataTable, type Column } from './components';

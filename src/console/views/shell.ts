@@ -1,4 +1,4 @@
-import { html, layout, type Html } from '../../common/pages/html';
+import { html, layout, type Html } from '../../platform/web/html';
 import type { ConsoleContext } from '../console-auth';
 import { csrfField } from './components';
 

@@ -1,11 +1,11 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { AuthenticatorRegistry, type Authenticator } from '../../common/auth/authenticators';
-import type { Principal } from '../../common/auth/principal';
+import { AuthenticatorRegistry, type Authenticator } from '../../platform/auth/authenticators';
+import type { Principal } from '../../platform/auth/principal';
 import { ClientsService } from '../../clients/clients.service';
-import { InvalidToken } from '../../common/errors/oauth-errors';
+import { InvalidToken } from '../../platform/errors/oauth-errors';
 import { AccessTokensService } from './access-tokens.service';
-import { RevocationService } from './revocation.service';
+import { RevocationService } from '../revocation/revocation.service';
 
 /** RFC 7235 §2.1: the auth-scheme is a case-insensitive token, followed by whitespace (or nothing). */
 const BEARER_SCHEME = /^bearer(?:$|[ \t])/i;

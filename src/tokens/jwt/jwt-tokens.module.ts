@@ -2,16 +2,16 @@ import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClientsModule } from '../../clients/clients.module';
-import { Grant } from '../grant.entity';
-import { RevokedToken } from '../revoked-token.entity';
-import { SigningKey } from '../signing-key.entity';
+import { Grant } from '../authorizations/grant.entity';
+import { RevokedToken } from '../revocation/revoked-token.entity';
+import { SigningKey } from '../keys/signing-key.entity';
 import { AccessTokensService } from './access-tokens.service';
 import { BearerAuthenticator } from './bearer.authenticator';
 import { CLOCK, systemClock } from './clock';
-import { JwksController } from './jwks.controller';
+import { JwksController } from '../discovery/jwks.controller';
 import { DEFAULT_JWT_TIMINGS, JWT_TIMINGS } from './jwt.constants';
-import { RevocationService } from './revocation.service';
-import { SigningKeysService } from './signing-keys.service';
+import { RevocationService } from '../revocation/revocation.service';
+import { SigningKeysService } from '../keys/signing-keys.service';
 
 /**
  * JWT access tokens (RFC 9068): signing keys and their rotation, the JWKS, issuing and verifying tokens,

@@ -1,0 +1,272 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { clusterParent, WorkerInvalidationLink } from './cluster-relay';
+
+type Handler = (message: string) => void;
+/** Receives the id of an entry that changed; drops it (or what depends on it) from a cache. */
+export type InvalidationHandler = (id: string) => void;
+
+/**
+ * Cache invalidations: `<kind>:<id>` (kinds: api_key, client, user, projects); receivers drop what they
+ * cached for it. Use `ChangeFeed.invalidate` / `onInvalidate` rather than this channel directly.
+ */
+export const CACHE_CHANNEL = 'iiniit:cache';
+
+/** How long shutdown waits for invalidations still being published (a CLI run exits right after its write). */
+const FLUSH_TIMEOUT_MS = 2_000;
+
+/** How long start-up waits for Redis to confirm a subscription before carrying on without it. */
+const SUBSCRIBE_TIMEOUT_MS = 5_000;
+const QUIT_TIMEOUT_MS = 1_000;
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Cross-instance notifications over Redis pub/sub (design: "revocation and cache-invalidation pub/sub,
+ * shared by all instances"). Without REDIS_URL `publish`/`subscribe` do nothing and callers rely on their
+ * own in-process state — a single instance (design: "Without it, in-memory and single instance"); cache
+ * invalidations (`invalidate`/`onInvalidate`) then still reach the other workers of a `WORKERS=n`
+ * cluster over IPC (see cache/cluster-relay.ts).
+ *
+ * Pub/sub is at-most-once: a message sent while an instance is disconnected is lost, so every user of this
+ * feed has a safety net: the revocation list polls the database, the read caches expire (TTL). A
+ * subscribed Redis connection cannot run other commands (Redis docs, SUBSCRIBE), hence the second
+ * connection for publishing.
+ */
+@Injectable()
+export class ChangeFeed implements OnModuleDestroy {
+  private readonly logger = new Logger(ChangeFeed.name);
+  private publisher?: Redis;
+  private subscriber?: Redis;
+  private readonly handlers = new Map<string, Handler[]>();
+  private readonly invalidationHandlers = new Map<string, InvalidationHandler[]>();
+  private cacheSubscription?: Promise<void>;
+  private workerLink?: WorkerInvalidationLink;
+  private readonly pendingPublishes = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  get enabled(): boolean {
+    return this.config.redisUrl !== undefined;
+  }
+
+  /** Registers a handler; resolves once Redis confirmed the subscription (or after a bounded wait). */
+  async subscribe(channel: string, handler: Handler): Promise<void> {
+    if (!this.config.redisUrl || this.closed) return;
+    const existing = this.handlers.get(channel);
+    if (existing) {
+      existing.push(handler);
+      return;
+    }
+    this.handlers.set(channel, [handler]);
+    const subscriber = (this.subscriber ??= this.connectSubscriber(this.config.redisUrl));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve('timed out'), SUBSCRIBE_TIMEOUT_MS);
+    });
+    const problem = await Promise.race([this.subscribeWhenReady(subscriber, channel), timedOut]);
+    clearTimeout(timer);
+    if (problem) {
+      // The 'ready' listener subscribes every registered channel whenever the connection (re)opens.
+      this.logger.warn(
+        `Redis subscription to ${channel} not confirmed (${problem}); database polling covers it`,
+      );
+    }
+  }
+
+  /**
+   * Registers a cache's handler for one kind of invalidation. It runs for this process's own
+   * `invalidate` calls (synchronously) and for other instances' (Redis) or other cluster workers' (IPC,
+   * without Redis). Resolves once the Redis subscription is confirmed (or after a bounded wait).
+   */
+  async onInvalidate(kind: string, handler: InvalidationHandler): Promise<void> {
+    checkKind(kind);
+    const list = this.invalidationHandlers.get(kind);
+    if (list) list.push(handler);
+    else this.invalidationHandlers.set(kind, [handler]);
+    if (this.enabled) {
+      await (this.cacheSubscription ??= this.subscribe(CACHE_CHANNEL, (payload) => this.receive(payload)));
+    } else {
+      this.link();
+    }
+  }
+
+  /**
+   * Call after the write committed: drops `kind`/`id` from this process's caches at once, then tells every
+   * other instance (Redis) or, without Redis, the other workers of this cluster (IPC). Never waits, and
+   * a delivery problem never throws: delivery elsewhere is best effort, and the caches' TTL bounds a lost
+   * message.
+   */
+  invalidate(kind: string, id: string): void {
+    checkKind(kind);
+    this.deliver(kind, id);
+    if (this.closed) return;
+    if (this.enabled) {
+      const publishing = this.publish(CACHE_CHANNEL, `${kind}:${id}`).finally(() =>
+        this.pendingPublishes.delete(publishing),
+      );
+      this.pendingPublishes.add(publishing);
+    } else {
+      this.link()?.send(kind, id);
+    }
+  }
+
+  /** Best effort: a failed publish is logged, never thrown — the database write already happened. */
+  async publish(channel: string, payload: string): Promise<void> {
+    if (!this.config.redisUrl || this.closed) return;
+    const publisher = (this.publisher ??= this.connect(this.config.redisUrl, 'publisher'));
+    try {
+      await publisher.publish(channel, payload);
+    } catch (error) {
+      this.logger.warn(`publishing to ${channel} failed: ${message(error)}`);
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    // A short-lived process (the admin CLI) closes right after its write: let its invalidations go out.
+    await this.flush();
+    this.closed = true;
+    this.workerLink?.close();
+    this.workerLink = undefined;
+    const clients = [this.subscriber, this.publisher].filter((c): c is Redis => c !== undefined);
+    await Promise.all(clients.map((client) => close(client)));
+    this.subscriber = undefined;
+    this.publisher = undefined;
+  }
+
+  /** Waits (boundedly) until the invalidations published so far have reached Redis or failed. */
+  async flush(): Promise<void> {
+    if (this.pendingPublishes.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, FLUSH_TIMEOUT_MS);
+    });
+    await Promise.race([Promise.allSettled([...this.pendingPublishes]), timeout]);
+    clearTimeout(timer);
+  }
+
+  private receive(payload: string): void {
+    const colon = payload.indexOf(':');
+    if (colon > 0) this.deliver(payload.slice(0, colon), payload.slice(colon + 1));
+  }
+
+  private deliver(kind: string, id: string): void {
+    for (const handler of this.invalidationHandlers.get(kind) ?? []) {
+      try {
+        handler(id);
+      } catch (error) {
+        this.logger.warn(`invalidation handler for ${kind} failed: ${message(error)}`);
+      }
+    }
+  }
+
+  /** Without Redis, in a cluster worker: the IPC link to the primary, which relays to the other workers. */
+  private link(): WorkerInvalidationLink | undefined {
+    if (this.workerLink || this.closed) return this.workerLink;
+    const parent = clusterParent();
+    if (parent) this.workerLink = new WorkerInvalidationLink(parent, (kind, id) => this.deliver(kind, id));
+    return this.workerLink;
+  }
+
+  /**
+   * SUBSCRIBE only on a ready connection: sent while ioredis still runs its ready check (INFO), it puts the
+   * connection in subscriber mode first and the check — or the subscription — fails (seen here in ~15% of
+   * fresh connections). Resolves to undefined on success, else the reason.
+   */
+  private async subscribeWhenReady(client: Redis, channel: string): Promise<string | undefined> {
+    try {
+      if (client.status !== 'ready') {
+        await new Promise<void>((resolve, reject) => {
+          const onReady = (): void => {
+            client.off('end', onEnd);
+            resolve();
+          };
+          const onEnd = (): void => {
+            client.off('ready', onReady);
+            reject(new Error('connection closed'));
+          };
+          client.once('ready', onReady);
+          client.once('end', onEnd);
+        });
+      }
+      await client.subscribe(channel);
+      return undefined;
+    } catch (error) {
+      return message(error);
+    }
+  }
+
+  private connectSubscriber(url: string): Redis {
+    // Our own re-subscription on every 'ready' replaces ioredis's, which has the same race as above.
+    const client = this.connect(url, 'subscriber', { autoResubscribe: false });
+    client.on('ready', () => {
+      const channels = [...this.handlers.keys()];
+      if (channels.length === 0) return;
+      client.subscribe(...channels).catch((error: unknown) => {
+        this.logger.warn(`Redis re-subscription failed: ${message(error)}`);
+      });
+    });
+    client.on('message', (channel: string, payload: string) => {
+      for (const handler of this.handlers.get(channel) ?? []) {
+        try {
+          handler(payload);
+        } catch (error) {
+          this.logger.warn(`handler for ${channel} failed: ${message(error)}`);
+        }
+      }
+    });
+    return client;
+  }
+
+  private connect(url: string, role: string, options: { autoResubscribe?: boolean } = {}): Redis {
+    const client = new Redis(url, {
+      // Fail publishes fast while Redis is away instead of queueing them for minutes; polling covers the gap.
+      maxRetriesPerRequest: 2,
+      connectionName: `iiniit-${role}`,
+      // ioredis arms this timer on every disconnect, even of a socket that is already gone, and it would
+      // hold the process (a CLI run, a test worker) open for the default 2 s.
+      disconnectTimeout: 200,
+      ...options,
+    });
+    // Without a listener an 'error' event would crash the process; reconnecting is ioredis's job.
+    let reported = false;
+    client.on('error', (error: Error) => {
+      if (!reported) this.logger.warn(`Redis ${role} connection error: ${error.message}`);
+      reported = true;
+    });
+    client.on('ready', () => {
+      reported = false;
+    });
+    return client;
+  }
+}
+
+/** The kind is the message prefix up to the first colon; ids may contain anything. */
+function checkKind(kind: string): void {
+  if (!/^[a-z_]{1,32}$/.test(kind)) throw new Error(`invalid invalidation kind: ${kind}`);
+}
+
+/** QUIT when connected (clean close); otherwise drop the socket so no reconnect timer keeps Node alive. */
+async function close(client: Redis): Promise<void> {
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, QUIT_TIMEOUT_MS);
+  });
+  await Promise.race([
+    client.quit().then(
+      () => undefined,
+      () => undefined,
+    ),
+    timeout,
+  ]);
+  clearTimeout(timer);
+  client.disconnect();
+}

@@ -1,0 +1,60 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { AuthenticatorRegistry, type Authenticator } from '../platform/auth/authenticators';
+import type { Principal } from '../platform/auth/principal';
+import { ApiError } from '../platform/errors/api-error';
+import { InvalidToken } from '../platform/errors/oauth-errors';
+import { readCookie } from '../platform/http/cookies';
+import { KNOWN_SCOPES } from '../tokens/scopes';
+import { SessionsService } from './sessions.service';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const ALL_SCOPES: ReadonlySet<string> = new Set(KNOWN_SCOPES);
+
+export class CsrfRejected extends ApiError {
+  constructor() {
+    super(403, 'csrf_failed', 'missing or invalid CSRF token (send the X-CSRF-Token header)');
+  }
+}
+
+/**
+ * The signed-in browser session as a credential for developer self-service (/v1/clients, /v1/api-keys).
+ * Cookies are sent by browsers on their own, so every unsafe method must also carry the CSRF token in
+ * the X-CSRF-Token header, which another origin cannot read or set.
+ */
+@Injectable()
+export class SessionAuthenticator implements Authenticator, OnModuleInit {
+  readonly kind = 'session' as const;
+
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly registry: AuthenticatorRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register(this);
+  }
+
+  present(request: FastifyRequest): boolean {
+    return readCookie(request, this.sessions.cookieName) !== undefined;
+  }
+
+  async authenticate(request: FastifyRequest): Promise<Principal> {
+    const session = await this.sessions.current(request);
+    if (!session) throw new InvalidToken('the session has expired; sign in again');
+    if (
+      !SAFE_METHODS.has(request.method) &&
+      !this.sessions.verifyCsrf(request, session, request.headers['x-csrf-token'])
+    ) {
+      throw new CsrfRejected();
+    }
+    return {
+      kind: 'user',
+      subject: session.userId,
+      userId: session.userId,
+      scopes: ALL_SCOPES,
+      via: 'session',
+      sessionId: session.idHash,
+    };
+  }
+}

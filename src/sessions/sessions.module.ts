@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { UsersModule } from '../users/users.module';
+import { Session } from './session.entity';
+import { SessionAuthenticator } from './session.authenticator';
+import { SessionController } from './session.controller';
+import { SessionsService } from './sessions.service';
+
+/** Browser sessions: the sessions table, CSRF tokens, the session credential and sign-in history. */
+@Module({
+  imports: [TypeOrmModule.forFeature([Session]), UsersModule],
+  controllers: [SessionController],
+  providers: [SessionsService, SessionAuthenticator],
+  exports: [SessionsService],
+})
+export class SessionsModule {}

@@ -1,0 +1,113 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { createHmac } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LessThan, Repository } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { constantTimeEqual, randomToken, SecretHasher } from '../platform/crypto/crypto.service';
+import { clearCookie, readCookie, setCookie } from '../platform/http/cookies';
+import { Session } from './session.entity';
+
+export interface ActiveSession {
+  idHash: string;
+  userId: string;
+  /** The cookie value: binds the CSRF token to this session. */
+  token: string;
+}
+
+/**
+ * Server-side sessions. The cookie carries 256 random bits; the table keeps their HMAC, so a database
+ * leak yields no usable session. CSRF tokens are derived (HMAC of the session token), so there is
+ * nothing more to store, and a token from one session is useless in another.
+ */
+@Injectable()
+export class SessionsService {
+  readonly cookieName: string;
+  readonly csrfCookieName: string;
+  private readonly secure: boolean;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectRepository(Session) private readonly sessions: Repository<Session>,
+    private readonly hasher: SecretHasher,
+  ) {
+    this.secure = config.issuer.startsWith('https://');
+    // The __Host- prefix pins the cookie to this host, path / and Secure (RFC 6265bis §4.1.3.2).
+    this.cookieName = this.secure ? '__Host-iiniit_session' : 'iiniit_session';
+    this.csrfCookieName = this.secure ? '__Host-iiniit_csrf' : 'iiniit_csrf';
+  }
+
+  /** Starts a fresh session (a new id at every sign-in: no session fixation) and sets the cookie. */
+  async start(reply: FastifyReply, request: FastifyRequest, userId: string): Promise<ActiveSession> {
+    const previous = readCookie(request, this.cookieName);
+    if (previous) await this.sessions.delete({ idHash: this.hasher.hash(previous) });
+    const session = await this.create(userId, { ip: request.ip, userAgent: request.headers['user-agent'] });
+    setCookie(reply, this.cookieName, session.token, { secure: this.secure, maxAge: this.config.sessionTtl });
+    return session;
+  }
+
+  async create(userId: string, meta: { ip?: string; userAgent?: string } = {}): Promise<ActiveSession> {
+    const token = randomToken();
+    const idHash = this.hasher.hash(token);
+    await this.sessions.insert({
+      idHash,
+      userId,
+      ip: meta.ip?.slice(0, 64) ?? null,
+      userAgent: meta.userAgent?.slice(0, 300) || null,
+      expiresAt: new Date(Date.now() + this.config.sessionTtl * 1000),
+    });
+    return { idHash, userId, token };
+  }
+
+  async current(request: FastifyRequest): Promise<ActiveSession | null> {
+    const token = readCookie(request, this.cookieName);
+    if (!token || token.length > 100) return null;
+    const idHash = this.hasher.hash(token);
+    const session = await this.sessions.findOneBy({ idHash });
+    if (!session) return null;
+    if (session.expiresAt.getTime() <= Date.now()) {
+      await this.sessions.delete({ idHash });
+      return null;
+    }
+    return { idHash, userId: session.userId, token };
+  }
+
+  async end(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const token = readCookie(request, this.cookieName);
+    if (token) await this.sessions.delete({ idHash: this.hasher.hash(token) });
+    clearCookie(reply, this.cookieName, this.secure);
+  }
+
+  async endAllForUser(userId: string): Promise<void> {
+    await this.sessions.delete({ userId });
+  }
+
+  async purgeExpired(): Promise<void> {
+    await this.sessions.delete({ expiresAt: LessThan(new Date()) });
+  }
+
+  /**
+   * The CSRF token for this browser: bound to the session when signed in, else to a random pre-session
+   * cookie (login and sign-up forms). Creates the pre-session cookie when missing.
+   */
+  csrfFor(request: FastifyRequest, reply: FastifyReply, session: ActiveSession | null): string {
+    if (session) return this.csrfToken(session.token);
+    let binding = readCookie(request, this.csrfCookieName);
+    if (!binding || binding.length > 100) {
+      binding = randomToken();
+      setCookie(reply, this.csrfCookieName, binding, { secure: this.secure, maxAge: 3600 });
+    }
+    return this.csrfToken(binding);
+  }
+
+  /** Checks a submitted CSRF token against the session, or the pre-session cookie when signed out. */
+  verifyCsrf(request: FastifyRequest, session: ActiveSession | null, submitted: unknown): boolean {
+    if (typeof submitted !== 'string' || submitted.length === 0 || submitted.length > 100) return false;
+    const binding = session ? session.token : readCookie(request, this.csrfCookieName);
+    return !!binding && constantTimeEqual(this.csrfToken(binding), submitted);
+  }
+
+  csrfToken(binding: string): string {
+    return createHmac('sha256', this.config.secrets.pepper).update(`csrf:${binding}`).digest('base64url');
+  }
+}

@@ -1,0 +1,62 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LessThan, Repository } from 'typeorm';
+import { randomToken, SecretHasher } from '../../platform/crypto/crypto.service';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { claimOnce } from '../../database/claim-once';
+import { AuthorizationCode } from './authorization-code.entity';
+
+export interface NewCode {
+  clientId: string;
+  userId: string;
+  grantId: string;
+  redirectUri: string;
+  redirectUriSent: boolean;
+  scopes: string[];
+  codeChallenge: string | null;
+}
+
+export type Redemption =
+  | { outcome: 'ok'; code: AuthorizationCode }
+  | { outcome: 'unknown' }
+  /** Presented again after use (RFC 6749 §4.1.2): the caller must revoke the grant. */
+  | { outcome: 'replayed'; grantId: string };
+
+@Injectable()
+export class AuthorizationCodesService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectRepository(AuthorizationCode) private readonly codes: Repository<AuthorizationCode>,
+    private readonly hasher: SecretHasher,
+  ) {}
+
+  /** 256 random bits, stored only as a hash, valid AUTHORIZATION_CODE_TTL seconds (default 60). */
+  async issue(input: NewCode): Promise<string> {
+    const code = randomToken();
+    await this.codes.insert({
+      ...input,
+      codeHash: this.hasher.hash(code),
+      expiresAt: new Date(Date.now() + this.config.authorizationCodeTtl * 1000),
+    });
+    return code;
+  }
+
+  /** Reads without consuming, so a code presented by the wrong client is not burnt by it. */
+  async find(code: string): Promise<AuthorizationCode | null> {
+    if (code.length > 200) return null;
+    return this.codes.findOneBy({ codeHash: this.hasher.hash(code) });
+  }
+
+  /**
+   * Marks the code used with one conditional UPDATE: of any number of concurrent redemptions exactly
+   * one sees a row come back; every other one is a replay.
+   */
+  async consume(code: AuthorizationCode): Promise<boolean> {
+    return claimOnce(this.codes, 'consumedAt', { codeHash: code.codeHash });
+  }
+
+  async purgeExpired(): Promise<void> {
+    // Keep used codes a while past expiry so a late replay is still recognised and revokes the grant.
+    await this.codes.delete({ expiresAt: LessThan(new Date(Date.now() - 3600_000)) });
+  }
+}

@@ -1,0 +1,68 @@
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { Public } from '../../platform/auth/decorators';
+import { KNOWN_SCOPES } from '../scopes';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { apiAudience } from '../jwt/access-tokens.service';
+import { TokenEndpoint } from '../token/token-endpoint.service';
+
+/** RFC 8414 authorization server metadata (also served as the OIDC discovery document) and RFC 9728. */
+@Controller('.well-known')
+@Public()
+export class MetadataController {
+  private readonly metadata: Record<string, unknown>;
+  private readonly resource: Record<string, unknown>;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    endpoint: TokenEndpoint,
+  ) {
+    const iss = config.issuer;
+    const clientAuth = ['client_secret_basic', 'client_secret_post', 'none'];
+    this.metadata = {
+      issuer: iss,
+      authorization_endpoint: `${iss}/oauth2/authorize`,
+      token_endpoint: `${iss}/oauth2/token`,
+      jwks_uri: `${iss}/.well-known/jwks.json`,
+      introspection_endpoint: `${iss}/oauth2/introspect`,
+      revocation_endpoint: `${iss}/oauth2/revoke`,
+      scopes_supported: KNOWN_SCOPES,
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      grant_types_supported: endpoint.grantTypes,
+      token_endpoint_auth_methods_supported: clientAuth,
+      introspection_endpoint_auth_methods_supported: clientAuth.filter((m) => m !== 'none'),
+      revocation_endpoint_auth_methods_supported: clientAuth,
+      code_challenge_methods_supported: ['S256'],
+      // RFC 9207: the authorization response carries `iss`, so clients can detect mix-up attacks.
+      authorization_response_iss_parameter_supported: true,
+      // RFC 9068 access tokens.
+      access_token_signing_alg_values_supported: ['ES256'],
+      service_documentation: `${iss}/docs`,
+    };
+    this.resource = {
+      resource: apiAudience(config),
+      authorization_servers: [iss],
+      scopes_supported: KNOWN_SCOPES,
+      bearer_methods_supported: ['header'],
+      resource_documentation: `${iss}/docs`,
+    };
+  }
+
+  @Get('oauth-authorization-server')
+  @Header('Cache-Control', 'public, max-age=300')
+  authorizationServer(): Record<string, unknown> {
+    return this.metadata;
+  }
+
+  @Get('openid-configuration')
+  @Header('Cache-Control', 'public, max-age=300')
+  openidConfiguration(): Record<string, unknown> {
+    return this.metadata;
+  }
+
+  @Get('oauth-protected-resource')
+  @Header('Cache-Control', 'public, max-age=300')
+  protectedResource(): Record<string, unknown> {
+    return this.resource;
+  }
+}

@@ -1,0 +1,93 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AuthenticatedClient } from '../../clients/client-authenticator';
+import { ClientsService } from '../../clients/clients.service';
+import { formatScope } from '../scopes';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { GrantsService } from '../authorizations/grants.service';
+import { AccessTokensService, apiAudience, type VerifiedAccessToken } from '../jwt/access-tokens.service';
+import { RevocationService } from '../revocation/revocation.service';
+import type { RefreshToken } from '../refresh-tokens/refresh-token.entity';
+import { RefreshTokensService } from '../refresh-tokens/refresh-tokens.service';
+
+export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
+
+const INACTIVE: IntrospectionResponse = { active: false };
+
+/** A JWT has three base64url segments; anything else can only be a refresh token. */
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/**
+ * Looks a presented token up as an access token (JWT) or a refresh token (opaque), ignoring
+ * token_type_hint where it is wrong (RFC 7662 §2.1 and RFC 7009 §2.1 make it only a hint).
+ */
+export type FoundToken =
+  | { type: 'access_token'; token: VerifiedAccessToken }
+  | { type: 'refresh_token'; token: RefreshToken }
+  | undefined;
+
+@Injectable()
+export class IntrospectionService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly accessTokens: AccessTokensService,
+    private readonly refreshTokens: RefreshTokensService,
+    private readonly revocation: RevocationService,
+    private readonly grants: GrantsService,
+    private readonly clients: ClientsService,
+  ) {}
+
+  async find(raw: string): Promise<FoundToken> {
+    if (JWT_SHAPE.test(raw)) {
+      const token = await this.accessTokens.verify(raw).catch(() => undefined);
+      return token ? { type: 'access_token', token } : undefined;
+    }
+    const token = await this.refreshTokens.find(raw);
+    return token ? { type: 'refresh_token', token } : undefined;
+  }
+
+  /**
+   * RFC 7662 §2.2. Who may see what: a client sees its own tokens; an internal service (a confidential
+   * client allowed client_credentials, i.e. a resource server) also sees access tokens issued to others.
+   * Everything else — unknown, expired, revoked, rotated, malformed, not visible — is `{active:false}`.
+   */
+  async introspect(raw: string, caller: AuthenticatedClient): Promise<IntrospectionResponse> {
+    const found = await this.find(raw);
+    if (!found) return INACTIVE;
+    const now = Math.floor(Date.now() / 1000);
+    const common = { iss: this.config.issuer, aud: apiAudience(this.config) };
+    if (found.type === 'access_token') {
+      const t = found.token;
+      const resourceServer =
+        caller.client.grantTypes.includes('client_credentials') && caller.client.type === 'confidential';
+      if (t.clientId !== caller.client.clientId && !resourceServer) return INACTIVE;
+      if (this.revocation.isRevoked(t.jti, t.grantId) || t.exp <= now) return INACTIVE;
+      // Same rule as the resource API (BearerAuthenticator): a deleted client's tokens are dead.
+      if (!(await this.clients.findActive(t.clientId))) return INACTIVE;
+      return {
+        active: true,
+        token_type: 'Bearer',
+        scope: formatScope(t.scopes),
+        client_id: t.clientId,
+        sub: t.sub,
+        exp: t.exp,
+        iat: t.iat,
+        jti: t.jti,
+        ...common,
+      };
+    }
+    const t = found.token;
+    if (t.clientId !== caller.client.clientId) return INACTIVE;
+    if (t.rotatedAt || t.expiresAt.getTime() <= Date.now() || !(await this.grants.isActive(t.grantId)))
+      return INACTIVE;
+    return {
+      active: true,
+      token_type: 'refresh_token',
+      scope: formatScope(t.scopes),
+      client_id: t.clientId,
+      sub: t.userId,
+      exp: Math.floor(t.expiresAt.getTime() / 1000),
+      iat: Math.floor(t.createdAt.getTime() / 1000),
+      ...common,
+    };
+  }
+}

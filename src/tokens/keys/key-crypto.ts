@@ -1,0 +1,134 @@
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
+import { ConfigError } from '../../config/app-config';
+import { JWT_ALGORITHM } from '../jwt/jwt.constants';
+
+/** The public members of an EC P-256 key as published in the JWKS (RFC 7518 §6.2.1) — never `d`. */
+export interface PublicJwk {
+  kty: 'EC';
+  crv: 'P-256';
+  x: string;
+  y: string;
+  kid: string;
+  alg: typeof JWT_ALGORITHM;
+  use: 'sig';
+}
+
+export interface GeneratedKey {
+  kid: string;
+  publicJwk: PublicJwk;
+  publicKey: KeyObject;
+  privateKey: KeyObject;
+  /** PKCS#8 PEM of the private key: what gets encrypted at rest. */
+  privatePem: string;
+}
+
+/** Raised when a stored private key cannot be decrypted: the operator changed APP_SECRET. */
+export class SigningKeyDecryptionError extends ConfigError {
+  constructor() {
+    // main.ts prints a ConfigError as one line: "config: APP_SECRET does not match ...".
+    super('APP_SECRET', 'does not match the one the signing keys were encrypted with');
+  }
+}
+
+interface EcJwk {
+  kty: string;
+  crv: string;
+  x: string;
+  y: string;
+}
+
+function ecJwk(key: KeyObject): EcJwk {
+  const jwk = key.export({ format: 'jwk' });
+  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.x || !jwk.y) {
+    throw new Error('signing keys must be EC P-256');
+  }
+  return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y };
+}
+
+/**
+ * RFC 7638 §3: the thumbprint is SHA-256 over the required members only, in lexicographic order, with
+ * no whitespace — for EC that is exactly {"crv","kty","x","y"} (§3.2). Used as `kid`, so a kid names
+ * one key forever and two instances generating keys can never collide.
+ */
+export function jwkThumbprint(jwk: EcJwk): string {
+  const canonical = JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y });
+  return createHash('sha256').update(canonical).digest('base64url');
+}
+
+export function publicJwkOf(publicKey: KeyObject): PublicJwk {
+  const jwk = ecJwk(publicKey);
+  return {
+    kty: 'EC',
+    crv: 'P-256',
+    x: jwk.x,
+    y: jwk.y,
+    kid: jwkThumbprint(jwk),
+    alg: JWT_ALGORITHM,
+    use: 'sig',
+  };
+}
+
+export function generateSigningKey(): GeneratedKey {
+  // RFC 7518 §3.4: ES256 is ECDSA over P-256 with SHA-256.
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const publicJwk = publicJwkOf(publicKey);
+  return {
+    kid: publicJwk.kid,
+    publicJwk,
+    publicKey,
+    privateKey,
+    privatePem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+  };
+}
+
+const FORMAT = 'v1';
+const IV_BYTES = 12; // NIST SP 800-38D §8.2: 96-bit IVs for GCM, random per encryption.
+const TAG_BYTES = 16;
+
+/** The kid is authenticated data: a ciphertext copied onto another row does not decrypt. */
+function aad(kid: string): Buffer {
+  return Buffer.from(`iiniit-signing-key:${kid}`);
+}
+
+/** AES-256-GCM; stored as `v1.<iv>.<tag>.<ciphertext>`, each part base64url. */
+export function encryptPrivateKey(privatePem: string, keyEncryptionKey: Buffer, kid: string): string {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', keyEncryptionKey, iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(aad(kid));
+  const ciphertext = Buffer.concat([cipher.update(privatePem, 'utf8'), cipher.final()]);
+  const tag = cipher.getAuthTag();
+  return [FORMAT, ...[iv, tag, ciphertext].map((part) => part.toString('base64url'))].join('.');
+}
+
+/**
+ * Inverse of encryptPrivateKey. Any failure — another APP_SECRET, a corrupted or swapped row — is the same
+ * SigningKeyDecryptionError: GCM authentication cannot tell them apart, and the fix is the operator's.
+ */
+export function decryptPrivateKey(stored: string, keyEncryptionKey: Buffer, kid: string): KeyObject {
+  const parts = stored.split('.');
+  if (parts.length !== 4 || parts[0] !== FORMAT) throw new SigningKeyDecryptionError();
+  const [iv, tag, ciphertext] = parts.slice(1).map((p) => Buffer.from(p, 'base64url'));
+  if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new SigningKeyDecryptionError();
+  let privateKey: KeyObject;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', keyEncryptionKey, iv, { authTagLength: TAG_BYTES });
+    decipher.setAAD(aad(kid));
+    decipher.setAuthTag(tag);
+    const pem = Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
+    privateKey = createPrivateKey(pem);
+  } catch {
+    throw new SigningKeyDecryptionError();
+  }
+  // The private half must belong to the published public half, or we would sign with a key nobody can verify.
+  if (jwkThumbprint(ecJwk(createPublicKey(privateKey))) !== kid) throw new SigningKeyDecryptionError();
+  return privateKey;
+}

@@ -1,0 +1,189 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, MoreThan, Repository } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { Grant } from '../authorizations/grant.entity';
+import { RevokedToken } from './revoked-token.entity';
+import { ChangeFeed } from '../../platform/cache/change-feed.service';
+import { CLOCK, type Clock } from '../jwt/clock';
+import { JWT_TIMINGS, REVOCATIONS_CHANNEL, type JwtTimings } from '../jwt/jwt.constants';
+
+/** A change-feed message: `exp` (epoch seconds) is when the entry may be forgotten. */
+export interface RevocationMessage {
+  type: 'jti' | 'grant';
+  id: string;
+  exp: number;
+}
+
+/** The jti we mint is base64url; revoked_tokens.jti is varchar(64). */
+const JTI = /^[A-Za-z0-9_-]{1,64}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Polls re-read a little before the previous poll: a revocation whose transaction began before the last
+ * poll (so its now() is earlier) but committed after it would otherwise be skipped.
+ */
+const POLL_OVERLAP_MS = 10_000;
+
+/** Entries outlive their token by more than the verifier's 5 s clock tolerance (RFC 7519 §4.1.4 leeway). */
+const RETENTION_MARGIN_MS = 60_000;
+
+export function parseRevocationMessage(raw: string): RevocationMessage | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { type, id, exp } = value as Record<string, unknown>;
+  if (typeof exp !== 'number' || !Number.isFinite(exp) || typeof id !== 'string') return undefined;
+  if (type === 'jti' && JTI.test(id)) return { type, id, exp };
+  if (type === 'grant' && UUID.test(id)) return { type, id: id.toLowerCase(), exp };
+  return undefined;
+}
+
+/**
+ * Revocation of self-contained JWT access tokens before their `exp` (RFC 7009 §2 asks that a revoked token
+ * stop working; a JWT cannot be recalled, so resource servers must consult a deny list).
+ *
+ * The hot path (`isRevoked`, every bearer request) is two in-memory map lookups. The lists are small:
+ * a revoked jti is kept only until the token would have expired, a revoked grant only for ACCESS_TOKEN_TTL
+ * after revocation (every access token of that grant has expired by then; refresh tokens and codes are
+ * checked against the grants table by their own services). Instances learn of revocations through the
+ * Redis change feed within milliseconds, and by polling the database every 30 s as a safety net.
+ */
+@Injectable()
+export class RevocationService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(RevocationService.name);
+  /** jti → epoch ms after which the token is expired anyway. */
+  private readonly jtis = new Map<string, number>();
+  /** grant id → epoch ms after which no access token of the grant can still be valid. */
+  private readonly grants = new Map<string, number>();
+  private timer?: NodeJS.Timeout;
+  /** Database time of the previous poll. */
+  private lastPoll?: Date;
+  private polling?: Promise<void>;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(JWT_TIMINGS) private readonly timings: JwtTimings,
+    @InjectRepository(RevokedToken) private readonly revokedTokens: Repository<RevokedToken>,
+    @InjectRepository(Grant) private readonly grantRepository: Repository<Grant>,
+    private readonly feed: ChangeFeed,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    // Subscribe before the initial load, so a revocation made in between is not lost.
+    await this.feed.subscribe(REVOCATIONS_CHANNEL, (raw) => {
+      const message = parseRevocationMessage(raw);
+      if (message) this.remember(message);
+    });
+    await this.poll();
+    this.timer = setInterval(() => void this.tick(), this.timings.revocationPollMs);
+    // Never keep the process (or a test runner) alive for a safety-net poll.
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Hot path: synchronous, no I/O. */
+  isRevoked(jti: string, grantId?: string): boolean {
+    return this.jtis.has(jti) || (grantId !== undefined && this.grants.has(grantId.toLowerCase()));
+  }
+
+  /** RFC 7009: one access token. Kept in the deny list until `expiresAt`, when the token is dead anyway. */
+  async revokeAccessToken(jti: string, expiresAt: Date): Promise<void> {
+    // Not a jti we could have minted: no valid token carries it, so there is nothing to revoke.
+    if (!JTI.test(jti)) return;
+    await this.revokedTokens
+      .createQueryBuilder()
+      .insert()
+      .into(RevokedToken)
+      .values({ jti, expiresAt })
+      .orIgnore()
+      .execute();
+    const message: RevocationMessage = { type: 'jti', id: jti, exp: Math.ceil(expiresAt.getTime() / 1000) };
+    this.remember(message);
+    await this.feed.publish(REVOCATIONS_CHANNEL, JSON.stringify(message));
+  }
+
+  /** Revokes a user×client authorization: every access token carrying its grant_id stops working. */
+  async revokeGrant(grantId: string): Promise<void> {
+    if (!UUID.test(grantId)) return;
+    const id = grantId.toLowerCase();
+    await this.grantRepository.update({ id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+    const until = this.clock.now().getTime() + this.config.accessTokenTtl * 1000;
+    const message: RevocationMessage = { type: 'grant', id, exp: Math.ceil(until / 1000) };
+    this.remember(message);
+    await this.feed.publish(REVOCATIONS_CHANNEL, JSON.stringify(message));
+  }
+
+  private remember(message: RevocationMessage): void {
+    const until = message.exp * 1000;
+    const target = message.type === 'jti' ? this.jtis : this.grants;
+    target.set(message.id, Math.max(until, target.get(message.id) ?? 0));
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      await this.poll();
+    } catch (error) {
+      this.logger.warn(`revocation poll failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /** Loads revocations since the last poll (at start: all that still matter), then forgets expired ones. */
+  private async poll(): Promise<void> {
+    // Overlapping polls would only repeat work; the interval is far longer than a poll.
+    this.polling ??= this.pollOnce().finally(() => (this.polling = undefined));
+    return this.polling;
+  }
+
+  private async pollOnce(): Promise<void> {
+    const rows = await this.revokedTokens.query<{ now: Date }[]>('SELECT now() AS now');
+    const dbNow = new Date(rows[0].now);
+    const ttlMs = this.config.accessTokenTtl * 1000;
+    // At start: every grant revoked within ACCESS_TOKEN_TTL; later: those since the previous poll.
+    const grantsSince = this.lastPoll
+      ? new Date(this.lastPoll.getTime() - POLL_OVERLAP_MS)
+      : new Date(dbNow.getTime() - ttlMs);
+    const grants = await this.grantRepository.find({
+      select: { id: true, revokedAt: true },
+      where: { revokedAt: MoreThan(grantsSince) },
+    });
+    for (const grant of grants) {
+      if (!grant.revokedAt) continue;
+      this.remember({
+        type: 'grant',
+        id: grant.id,
+        exp: Math.ceil((grant.revokedAt.getTime() + ttlMs) / 1000),
+      });
+    }
+    const tokens = await this.revokedTokens.find({
+      select: { jti: true, expiresAt: true },
+      where: this.lastPoll
+        ? {
+            revokedAt: MoreThan(new Date(this.lastPoll.getTime() - POLL_OVERLAP_MS)),
+            expiresAt: MoreThan(dbNow),
+          }
+        : { expiresAt: MoreThan(dbNow) },
+    });
+    for (const token of tokens) {
+      this.remember({ type: 'jti', id: token.jti, exp: Math.ceil(token.expiresAt.getTime() / 1000) });
+    }
+    this.lastPoll = dbNow;
+    this.sweep();
+  }
+
+  /** Forgets entries whose tokens have all expired: the lists stay as small as the live revocations. */
+  private sweep(): void {
+    const now = this.clock.now().getTime() - RETENTION_MARGIN_MS;
+    for (const [jti, until] of this.jtis) if (until <= now) this.jtis.delete(jti);
+    for (const [grant, until] of this.grants) if (until <= now) this.grants.delete(grant);
+  }
+}

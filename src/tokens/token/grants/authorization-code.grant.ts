@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import { InvalidGrant, InvalidRequest } from '../../../platform/errors/oauth-errors';
+import { AuthorizationCodesService } from '../../codes/authorization-codes.service';
+import { GrantsService } from '../../authorizations/grants.service';
+import { verifyS256 } from '../../codes/pkce';
+import { TokenIssuer } from '../token-issuer.service';
+import type { GrantTypeHandler, TokenRequest, TokenResponse } from './grant-type';
+
+/** RFC 6749 §4.1.3 + RFC 7636 §4.5: exchange an authorization code (and its PKCE verifier) for tokens. */
+@Injectable()
+export class AuthorizationCodeGrant implements GrantTypeHandler {
+  readonly grantType = 'authorization_code' as const;
+
+  constructor(
+    private readonly codes: AuthorizationCodesService,
+    private readonly grants: GrantsService,
+    private readonly issuer: TokenIssuer,
+  ) {}
+
+  async handle({ params, client, meta }: TokenRequest): Promise<TokenResponse> {
+    if (!params.code) throw new InvalidRequest('code is required');
+    const code = await this.codes.find(params.code);
+    if (!code) throw new InvalidGrant('the authorization code is invalid or expired');
+    // A code presented twice: it may have leaked. Revoke everything issued from it (RFC 6749 §4.1.2).
+    if (code.consumedAt) {
+      await this.grants.revoke(code.grantId, 'authorization_code.reuse_detected', meta);
+      throw new InvalidGrant('the authorization code was already used; tokens issued from it are revoked');
+    }
+    if (code.clientId !== client.clientId)
+      throw new InvalidGrant('the authorization code was issued to another client');
+    if (code.expiresAt.getTime() <= Date.now())
+      throw new InvalidGrant('the authorization code is invalid or expired');
+    // RFC 6749 §4.1.3: redirect_uri must be identical when the authorization request included it.
+    if (code.redirectUriSent || params.redirect_uri !== undefined) {
+      if (params.redirect_uri !== code.redirectUri)
+        throw new InvalidGrant('redirect_uri does not match the authorization request');
+    }
+    if (code.codeChallenge) {
+      if (!params.code_verifier) throw new InvalidGrant('code_verifier is required (PKCE)');
+      if (!verifyS256(params.code_verifier, code.codeChallenge))
+        throw new InvalidGrant('code_verifier does not match the code_challenge');
+    } else if (params.code_verifier !== undefined) {
+      // RFC 9700 §2.1.1: a verifier for a code issued without a challenge signals a PKCE downgrade attack.
+      throw new InvalidGrant('code_verifier sent for an authorization request without code_challenge');
+    }
+    if (!(await this.codes.consume(code))) {
+      await this.grants.revoke(code.grantId, 'authorization_code.reuse_detected', meta);
+      throw new InvalidGrant('the authorization code was already used; tokens issued from it are revoked');
+    }
+    if (!(await this.grants.isActive(code.grantId))) throw new InvalidGrant('the authorization was revoked');
+
+    const refresh = client.grantTypes.includes('refresh_token')
+      ? { userId: code.userId, grantId: code.grantId, scopes: code.scopes }
+      : undefined;
+    return this.issuer.issue({
+      grantType: this.grantType,
+      meta,
+      userId: code.userId,
+      subject: code.userId,
+      clientId: client.clientId,
+      scopes: code.scopes,
+      grantId: code.grantId,
+      refresh,
+    });
+  }
+}

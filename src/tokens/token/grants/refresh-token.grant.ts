@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import { InvalidGrant, InvalidRequest, InvalidScope } from '../../../platform/errors/oauth-errors';
+import { parseScope } from '../../scopes';
+import { GrantsService } from '../../authorizations/grants.service';
+import { RefreshTokensService } from '../../refresh-tokens/refresh-tokens.service';
+import { TokenIssuer } from '../token-issuer.service';
+import type { GrantTypeHandler, TokenRequest, TokenResponse } from './grant-type';
+
+/**
+ * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): every use returns a new refresh token; presenting a
+ * rotated one again means it was stolen or replayed, so the whole grant family is revoked.
+ */
+@Injectable()
+export class RefreshTokenGrant implements GrantTypeHandler {
+  readonly grantType = 'refresh_token' as const;
+
+  constructor(
+    private readonly refreshTokens: RefreshTokensService,
+    private readonly grants: GrantsService,
+    private readonly issuer: TokenIssuer,
+  ) {}
+
+  async handle({ params, client, meta }: TokenRequest): Promise<TokenResponse> {
+    if (!params.refresh_token) throw new InvalidRequest('refresh_token is required');
+    const token = await this.refreshTokens.find(params.refresh_token);
+    if (!token || token.clientId !== client.clientId) throw new InvalidGrant('the refresh token is invalid');
+    if (token.rotatedAt) {
+      await this.grants.revoke(token.grantId, 'refresh_token.reuse_detected', meta);
+      throw new InvalidGrant('the refresh token was already used; the authorization is revoked');
+    }
+    if (token.expiresAt.getTime() <= Date.now()) throw new InvalidGrant('the refresh token has expired');
+    if (!(await this.grants.isActive(token.grantId))) throw new InvalidGrant('the authorization was revoked');
+
+    // RFC 6749 §6: the new scope may narrow the original grant, never widen it.
+    const requested = parseScope(params.scope);
+    if (requested === undefined) throw new InvalidScope('scope is malformed');
+    const wider = requested.filter((s) => !token.scopes.includes(s));
+    if (wider.length) throw new InvalidScope(`scope exceeds the original grant: ${wider.join(' ')}`);
+    const scopes = requested.length ? requested : token.scopes;
+
+    if (!(await this.refreshTokens.markRotated(token))) {
+      await this.grants.revoke(token.grantId, 'refresh_token.reuse_detected', meta);
+      throw new InvalidGrant('the refresh token was already used; the authorization is revoked');
+    }
+    return this.issuer.issue({
+      grantType: this.grantType,
+      meta,
+      userId: token.userId,
+      subject: token.userId,
+      clientId: client.clientId,
+      scopes,
+      grantId: token.grantId,
+      // The new refresh token keeps the grant's full scope; only this access token is narrowed.
+      refresh: { userId: token.userId, grantId: token.grantId, scopes: token.scopes },
+    });
+  }
+}

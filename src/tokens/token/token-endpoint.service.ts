@@ -1,0 +1,53 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ClientAuthenticator } from '../../clients/client-authenticator';
+import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../../platform/errors/oauth-errors';
+import { oauthParams } from '../../platform/http/oauth-params';
+import { requestMeta } from '../../platform/http/request-meta';
+import { ClientRateLimits } from '../../platform/rate-limit/client-limits';
+import { GRANT_TYPE_HANDLERS, type GrantTypeHandler, type TokenResponse } from './grants/grant-type';
+
+/** RFC 6749 §5.1: token responses must not be cached. */
+export function noStore(reply: FastifyReply): void {
+  reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+}
+
+/**
+ * The token endpoint's logic (RFC 6749 §3.2): authenticate the client, check it may use the grant,
+ * dispatch to the grant's handler. Served at /oauth2/token, and at POST /oauth2/authorize when the body
+ * carries grant_type (the published API doc's curl example posts the code exchange there).
+ */
+@Injectable()
+export class TokenEndpoint {
+  private readonly handlers: Map<string, GrantTypeHandler>;
+
+  constructor(
+    private readonly clientAuthenticator: ClientAuthenticator,
+    @Inject(GRANT_TYPE_HANDLERS) handlers: GrantTypeHandler[],
+    private readonly limits: ClientRateLimits,
+  ) {
+    this.handlers = new Map(handlers.map((h) => [h.grantType, h]));
+  }
+
+  get grantTypes(): string[] {
+    return [...this.handlers.keys()];
+  }
+
+  async handle(request: FastifyRequest, reply: FastifyReply): Promise<TokenResponse> {
+    noStore(reply);
+    const params = oauthParams(request.body);
+    // Issue 7: per-client_id limit (and per-IP after failed client authentications) before any work.
+    await this.limits.admit(request, reply, params);
+    const grantType = params.grant_type;
+    if (!grantType) throw new InvalidRequest('grant_type is required');
+    const handler = this.handlers.get(grantType);
+    if (!handler) throw new UnsupportedGrantType(`unsupported grant_type: ${grantType.slice(0, 50)}`);
+    const authenticated = await this.limits.authenticate(request, params, () =>
+      this.clientAuthenticator.authenticate(request, params),
+    );
+    if (!authenticated.client.grantTypes.includes(grantType)) {
+      throw new UnauthorizedClient(`this client is not allowed the ${grantType} grant`);
+    }
+    return handler.handle({ ...authenticated, params, meta: requestMeta(request) });
+  }
+}
