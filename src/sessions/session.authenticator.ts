@@ -18,6 +18,17 @@ export class CsrfRejected extends ApiError {
 }
 
 /**
+ * The CSRF token a request carries: the X-CSRF-Token header (scripts calling the JSON API) or, for HTML
+ * forms, which cannot set headers, the `csrf_token` field of the form body.
+ */
+export function submittedCsrf(request: FastifyRequest): unknown {
+  const header = request.headers['x-csrf-token'];
+  if (header !== undefined) return header;
+  const body = request.body;
+  return body && typeof body === 'object' ? (body as Record<string, unknown>).csrf_token : undefined;
+}
+
+/**
  * The signed-in browser session as a credential for developer self-service (/v1/clients, /v1/api-keys).
  * Cookies are sent by browsers on their own, so every unsafe method must also carry the CSRF token in
  * the X-CSRF-Token header, which another origin cannot read or set.
@@ -44,7 +55,7 @@ export class SessionAuthenticator implements Authenticator, OnModuleInit {
     if (!session) throw new InvalidToken('the session has expired; sign in again');
     if (
       !SAFE_METHODS.has(request.method) &&
-      !this.sessions.verifyCsrf(request, session, request.headers['x-csrf-token'])
+      !this.sessions.verifyCsrf(request, session, submittedCsrf(request))
     ) {
       throw new CsrfRejected();
     }
