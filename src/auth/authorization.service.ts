@@ -4,7 +4,7 @@ import { ApiError } from '../platform/errors/api-error';
 import { isKnownScope, parseScope } from '../tokens/scopes';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { AuthorizationCodesService } from '../tokens/codes/authorization-codes.service';
-import { GrantsService } from '../tokens/authorizations/grants.service';
+import { AuthorizationsService } from '../tokens/authorizations/authorizations.service';
 import { isValidPkceValue } from '../tokens/codes/pkce';
 import { AuthorizationPageError, AuthorizationRedirect } from './auth.errors';
 
@@ -39,7 +39,7 @@ export class AuthorizationService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clients: ClientsService,
     private readonly codes: AuthorizationCodesService,
-    private readonly grants: GrantsService,
+    private readonly grants: AuthorizationsService,
   ) {}
 
   /**
