@@ -6,7 +6,7 @@ import type { Principal } from '../../platform/auth/principal';
 import { requestMeta } from '../../platform/http/request-meta';
 import { AuthorizationsService } from './authorizations.service';
 
-export interface AuthorizationResponse {
+interface AuthorizationResponse {
   id: string;
   client_id: string;
   client_name: string;

@@ -7,7 +7,7 @@ import type { RequestMeta } from '../../platform/http/request-meta';
 import { RevocationService } from '../revocation/revocation.service';
 import { Authorization } from './authorization.entity';
 
-export interface AuthorizationView {
+interface AuthorizationView {
   id: string;
   userId: string;
   clientId: string;

@@ -20,7 +20,7 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
  * Looks a presented token up as an access token (JWT) or a refresh token (opaque), ignoring
  * token_type_hint where it is wrong (RFC 7662 §2.1 and RFC 7009 §2.1 make it only a hint).
  */
-export type FoundToken =
+type FoundToken =
   | { type: 'access_token'; token: VerifiedAccessToken }
   | { type: 'refresh_token'; token: RefreshToken }
   | undefined;

@@ -13,7 +13,7 @@ import { JWT_TIMINGS, REVOCATIONS_CHANNEL, type JwtTimings } from '../jwt/jwt.co
  * user×client authorization by the id its tokens carry as `grant_id`; the word stays because instances of
  * different versions share the channel.
  */
-export interface RevocationMessage {
+interface RevocationMessage {
   type: 'jti' | 'grant';
   id: string;
   exp: number;
