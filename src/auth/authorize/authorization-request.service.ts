@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClientsService } from '../../clients/clients.service';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { GrantsService } from '../../tokens/authorizations/grants.service';
+import { AuthorizationsService } from '../../tokens/authorizations/authorizations.service';
 import { AuthorizationCodesService } from '../../tokens/codes/authorization-codes.service';
 import { AuthorizationPageError, AuthorizationRedirect, InvalidAuthorizationRequest } from '../auth.errors';
 import {
@@ -31,7 +31,7 @@ export class AuthorizationRequestService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     clients: ClientsService,
     private readonly codes: AuthorizationCodesService,
-    private readonly grants: GrantsService,
+    private readonly authorizations: AuthorizationsService,
   ) {
     this.env = { clients, config };
   }
@@ -64,8 +64,8 @@ export class AuthorizationRequestService {
   /** Consent is skipped when a confidential app already holds these scopes; public apps are always asked. */
   async needsConsent(request: AuthorizationRequest, userId: string): Promise<boolean> {
     if (request.client.type === 'public') return true;
-    const grant = await this.grants.findActive(userId, request.client.clientId);
-    return !grant || request.scopes.some((s) => !grant.scopes.includes(s));
+    const authorization = await this.authorizations.findActive(userId, request.client.clientId);
+    return !authorization || request.scopes.some((s) => !authorization.scopes.includes(s));
   }
 
   /** Records consent, mints the code and returns the redirect (RFC 6749 §4.1.2, RFC 9207 `iss`). */
@@ -74,11 +74,11 @@ export class AuthorizationRequestService {
     userId: string,
     method: string,
   ): Promise<AuthorizationRedirect> {
-    const grant = await this.grants.approve(userId, request.client.clientId, request.scopes);
+    const authorization = await this.authorizations.approve(userId, request.client.clientId, request.scopes);
     const code = await this.codes.issue({
       clientId: request.client.clientId,
       userId,
-      grantId: grant.id,
+      grantId: authorization.id,
       redirectUri: request.redirectUri,
       redirectUriSent: request.redirectUriSent,
       scopes: request.scopes,

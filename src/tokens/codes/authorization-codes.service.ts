@@ -6,7 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { claimOnce } from '../../database/claim-once';
 import { AuthorizationCode } from './authorization-code.entity';
 
-export interface NewCode {
+interface NewCode {
   clientId: string;
   userId: string;
   grantId: string;
@@ -15,12 +15,6 @@ export interface NewCode {
   scopes: string[];
   codeChallenge: string | null;
 }
-
-export type Redemption =
-  | { outcome: 'ok'; code: AuthorizationCode }
-  | { outcome: 'unknown' }
-  /** Presented again after use (RFC 6749 §4.1.2): the caller must revoke the grant. */
-  | { outcome: 'replayed'; grantId: string };
 
 @Injectable()
 export class AuthorizationCodesService {

@@ -22,7 +22,7 @@ export interface PublicJwk {
   use: 'sig';
 }
 
-export interface GeneratedKey {
+interface GeneratedKey {
   kid: string;
   publicJwk: PublicJwk;
   publicKey: KeyObject;

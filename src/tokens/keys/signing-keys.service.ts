@@ -22,13 +22,13 @@ import {
 } from './key-crypto';
 
 /** The key that signs right now. */
-export interface ActiveSigningKey {
+interface ActiveSigningKey {
   kid: string;
   privateKey: KeyObject;
 }
 
 /** A key a token may have been signed with. */
-export interface VerificationKey {
+interface VerificationKey {
   kid: string;
   status: SigningKeyStatus;
   publicKey: KeyObject;
@@ -39,7 +39,7 @@ export interface JwkSet {
   keys: PublicJwk[];
 }
 
-export interface RotationResult {
+interface RotationResult {
   /** True when the key that signs changed. */
   rotated: boolean;
   activeKid: string;
