@@ -77,7 +77,12 @@ export class IntrospectionService {
     }
     const t = found.token;
     if (t.clientId !== caller.client.clientId) return INACTIVE;
-    if (t.rotatedAt || t.expiresAt.getTime() <= Date.now() || !(await this.grants.isActive(t.grantId)))
+    if (
+      t.rotatedAt ||
+      t.revokedAt ||
+      t.expiresAt.getTime() <= Date.now() ||
+      !(await this.grants.isActive(t.grantId))
+    )
       return INACTIVE;
     return {
       active: true,
