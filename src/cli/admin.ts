@@ -30,19 +30,23 @@ async function ownerId(app: INestApplicationContext, email: string | undefined):
 const COMMANDS: Record<string, { usage: string; run: Command }> = {
   'client:create': {
     usage:
-      'client:create --name N --type confidential|public --redirect-uri U [--redirect-uri U2] --scope "read:user read:projects" [--grant-type G ...] [--owner EMAIL]',
+      'client:create --name N --type confidential|public --redirect-uri U [--redirect-uri U2] --scope "read:user read:projects" [--grant-type G ...] [--owner EMAIL]   (a client_credentials-only client may take manage:clients manage:users manage:api-keys)',
     run: async (app, flags) => {
-      const type = required(flags, 'type');
+      const grantTypes = all(flags, 'grant-type');
+      // A service (only client_credentials) is confidential by nature: --type and --name may be left out.
+      const service = grantTypes.length > 0 && grantTypes.every((g) => g === 'client_credentials');
+      const type = service ? (optional(flags, 'type') ?? 'confidential') : required(flags, 'type');
       if (type !== 'confidential' && type !== 'public')
         throw new UsageError('--type must be confidential or public');
-      const grantTypes = all(flags, 'grant-type');
       const { client, clientSecret } = await app.get(ClientsService).register({
-        name: required(flags, 'name'),
+        name: service ? (optional(flags, 'name') ?? 'Management client') : required(flags, 'name'),
         type,
         redirectUris: all(flags, 'redirect-uri'),
         scopes: (optional(flags, 'scope') ?? '').split(' ').filter(Boolean),
         grantTypes: grantTypes.length ? grantTypes : undefined,
         ownerId: await ownerId(app, optional(flags, 'owner')),
+        // The operator's own tool: the only place besides the management API that may grant manage:*.
+        operator: true,
       });
       return {
         client_id: client.clientId,
