@@ -1,19 +1,13 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-/**
- * Minimal RFC 6265 cookie handling. Written here instead of @fastify/cookie, whose ESM-only `cookie`
- * dependency is loaded by a dynamic import that Jest cannot run: we need only name=value parsing and a
- * fixed, safe attribute set, and our cookie values are base64url (no encoding questions).
- */
+/** @fastify/cookie parses the Cookie header once per request (onRequest) and writes Set-Cookie on send. */
+export async function registerCookies(fastify: FastifyInstance): Promise<void> {
+  await fastify.register(fastifyCookie);
+}
+
 export function readCookie(request: FastifyRequest, name: string): string | undefined {
-  const header = request.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
+  return request.cookies[name];
 }
 
 export interface CookieOptions {
@@ -25,23 +19,20 @@ export interface CookieOptions {
 
 const SAFE_VALUE = /^[A-Za-z0-9._~-]*$/;
 
+/** Always HttpOnly with an explicit Path and SameSite; Secure on an https issuer (so `__Host-` names hold). */
 export function setCookie(reply: FastifyReply, name: string, value: string, options: CookieOptions): void {
-  // Values are ours (base64url ids); refuse anything that could smuggle attributes or CR/LF.
+  // Values are ours (base64url ids): anything else is a bug, never encoded and sent.
   if (!SAFE_VALUE.test(value)) throw new Error('unsafe cookie value');
-  const parts = [
-    `${name}=${value}`,
-    `Path=${options.path ?? '/'}`,
-    'HttpOnly',
-    `SameSite=${options.sameSite ?? 'Lax'}`,
-  ];
-  if (options.secure) parts.push('Secure');
-  if (options.maxAge !== undefined) parts.push(`Max-Age=${Math.floor(options.maxAge)}`);
-  const existing = reply.getHeader('set-cookie');
-  const list =
-    existing === undefined ? [] : Array.isArray(existing) ? existing.map(String) : [String(existing)];
-  reply.header('set-cookie', [...list, parts.join('; ')]);
+  reply.setCookie(name, value, {
+    path: options.path ?? '/',
+    httpOnly: true,
+    sameSite: options.sameSite === 'Strict' ? 'strict' : 'lax',
+    secure: options.secure,
+    ...(options.maxAge !== undefined ? { maxAge: Math.floor(options.maxAge) } : {}),
+  });
 }
 
+/** Max-Age=0 with the same attributes (@fastify/cookie's clearCookie would add an Expires date too). */
 export function clearCookie(reply: FastifyReply, name: string, secure: boolean): void {
   setCookie(reply, name, '', { secure, maxAge: 0 });
 }
