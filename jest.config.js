@@ -11,11 +11,8 @@ const swc = [
     module: { type: 'commonjs' },
   },
 ];
-// jose 6 and a few other dependencies ship ESM only: let swc compile them to CommonJS (@fastify/cookie too:
-// its `await import('cookie')` needs --experimental-vm-modules in Jest unless it becomes a require).
-const transformIgnorePatterns = [
-  '/node_modules/(?!(jose|@electric-sql|cookie|@fastify/cookie|content-disposition|openid-client|oauth4webapi)/)',
-];
+// jose 6 and a few other dependencies ship ESM only: let swc compile them to CommonJS.
+const transformIgnorePatterns = ['/node_modules/(?!(jose|@electric-sql|cookie|content-disposition|openid-client|oauth4webapi)/)'];
 const transform = { '^.+\\.(t|j|mj|cj)s$': swc };
 
 module.exports = {

