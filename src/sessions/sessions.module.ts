@@ -1,16 +1,17 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { credentialStrategyProvider } from '../platform/auth/credential-strategy';
 import { UsersModule } from '../users/users.module';
 import { Session } from './session.entity';
-import { SessionAuthenticator } from './session.authenticator';
 import { SessionController } from './session.controller';
+import { SessionStrategy } from './session.strategy';
 import { SessionsService } from './sessions.service';
 
 /** Browser sessions: the sessions table, CSRF tokens, the session credential and sign-in history. */
 @Module({
   imports: [TypeOrmModule.forFeature([Session]), UsersModule],
   controllers: [SessionController],
-  providers: [SessionsService, SessionAuthenticator],
+  providers: [SessionsService, SessionStrategy, credentialStrategyProvider('session', SessionStrategy)],
   exports: [SessionsService],
 })
 export class SessionsModule {}
