@@ -106,20 +106,18 @@ export class AuthGuard implements CanActivate {
   }
 
   /** Runs the strategy; a rejected credential (401) counts against the caller's IP, a server failure does not. */
-  private async authenticate(
-    strategy: CredentialStrategy,
-    request: AuthenticatedRequest,
-  ): Promise<Principal> {
-    let principal: Principal | false;
-    try {
-      principal = await runStrategy<Principal>(strategy, request);
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401) await this.limits?.failed(request);
-      throw error;
-    }
-    if (principal) return principal;
-    // A strategy's own "fail" (e.g. an empty header): the same invalid_token as any bad credential.
-    await this.limits?.failed(request);
-    throw new InvalidToken();
+  private authenticate(strategy: CredentialStrategy, request: AuthenticatedRequest): Promise<Principal> {
+    return runStrategy<Principal>(strategy, request).then(
+      async (principal) => {
+        if (principal) return principal;
+        // A strategy's own "fail": the same invalid_token as any bad credential.
+        await this.limits?.failed(request);
+        throw new InvalidToken();
+      },
+      async (error: unknown) => {
+        if (error instanceof ApiError && error.status === 401) await this.limits?.failed(request);
+        throw error;
+      },
+    );
   }
 }
