@@ -1,15 +1,16 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ApiKeyAuthenticator } from './api-key.authenticator';
+import { credentialStrategyProvider } from '../platform/auth/credential-strategy';
+import { ApiKeyStrategy } from './api-key.strategy';
 import { ApiKey } from './api-key.entity';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 
-/** Issue, list, roll, revoke and verify API keys; registers the `api_key` credential with the guard. */
+/** Issue, list, roll, revoke and verify API keys; the `api_key` credential strategy for the guard. */
 @Module({
   imports: [TypeOrmModule.forFeature([ApiKey])],
   controllers: [ApiKeysController],
-  providers: [ApiKeysService, ApiKeyAuthenticator],
+  providers: [ApiKeysService, ApiKeyStrategy, credentialStrategyProvider('api_key', ApiKeyStrategy)],
   exports: [ApiKeysService],
 })
 export class ApiKeysModule {}

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ClientAuthenticator } from './client-authenticator';
+import { ClientStrategy } from './client.strategy';
 import { ClientsController } from './clients.controller';
 import { ClientsService } from './clients.service';
 import { OAuthClient } from './oauth-client.entity';
@@ -8,7 +8,7 @@ import { OAuthClient } from './oauth-client.entity';
 @Module({
   imports: [TypeOrmModule.forFeature([OAuthClient])],
   controllers: [ClientsController],
-  providers: [ClientsService, ClientAuthenticator],
-  exports: [ClientsService, ClientAuthenticator],
+  providers: [ClientsService, ClientStrategy],
+  exports: [ClientsService, ClientStrategy],
 })
 export class ClientsModule {}

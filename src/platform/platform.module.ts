@@ -1,7 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AuthGuard } from './auth/auth.guard';
-import { AuthenticatorRegistry } from './auth/authenticators';
 import { ChangeFeed } from './cache/change-feed.service';
 import { SecretHasher } from './crypto/crypto.service';
 import { ErrorFilter } from './errors/error.filter';
@@ -11,12 +10,11 @@ import { AssetsController } from './web/assets.controller';
 @Module({
   controllers: [AssetsController],
   providers: [
-    AuthenticatorRegistry,
     SecretHasher,
     ChangeFeed,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: ErrorFilter },
   ],
-  exports: [AuthenticatorRegistry, SecretHasher, ChangeFeed],
+  exports: [SecretHasher, ChangeFeed],
 })
 export class PlatformModule {}

@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { credentialStrategyProvider } from '../platform/auth/credential-strategy';
 import { UsersModule } from '../users/users.module';
 import { Session } from './session.entity';
-import { SessionAuthenticator } from './session.authenticator';
 import { SessionController } from './session.controller';
+import { SessionStrategy } from './session.strategy';
 import { SessionsService } from './sessions.service';
 import { SignInHistory } from './sign-in-history.service';
 
@@ -11,7 +12,12 @@ import { SignInHistory } from './sign-in-history.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Session]), UsersModule],
   controllers: [SessionController],
-  providers: [SessionsService, SessionAuthenticator, SignInHistory],
+  providers: [
+    SessionsService,
+    SessionStrategy,
+    credentialStrategyProvider('session', SessionStrategy),
+    SignInHistory,
+  ],
   exports: [SessionsService, SignInHistory],
 })
 export class SessionsModule {}

@@ -73,7 +73,7 @@ export async function bootJwtApp(options: BootOptions = {}): Promise<TestApp> {
 
 /**
  * The client_ids these specs mint tokens for straight from AccessTokensService. A token only works while its
- * client exists and is not deleted (BearerAuthenticator), so they are registered once per database.
+ * client exists and is not deleted (JwtStrategy), so they are registered once per database.
  */
 export const FIXTURE_CLIENT_IDS = ['test-client', 'svc', 'svc-client'] as const;
 

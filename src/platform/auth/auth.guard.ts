@@ -1,12 +1,13 @@
 import { CanActivate, ExecutionContext, Injectable, Optional } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { ModuleRef, Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { ApiError } from '../errors/api-error';
-import { InsufficientScope, InvalidRequest, MissingCredential } from '../errors/oauth-errors';
+import { InsufficientScope, InvalidRequest, InvalidToken, MissingCredential } from '../errors/oauth-errors';
 import { ApiRateLimits } from '../rate-limit/api-limits';
-import { AuthenticatorRegistry } from './authenticators';
+import { credentialStrategyToken, type CredentialStrategy } from './credential-strategy';
 import { ACCEPTED_CREDENTIALS, AuthenticatedRequest, IS_PUBLIC, REQUIRED_SCOPES } from './decorators';
-import type { CredentialKind } from './principal';
+import type { CredentialKind, Principal } from './principal';
+import { runStrategy } from './run-strategy';
 
 const RESOURCE_CREDENTIALS: CredentialKind[] = ['bearer', 'api_key'];
 
@@ -18,7 +19,9 @@ interface RoutePolicy {
 }
 
 /**
- * Deny by default: every route needs a credential unless marked @Public().
+ * Deny by default: every route needs a credential unless marked @Public(). Each accepted credential kind
+ * is a passport strategy of the module that owns the credential (JwtStrategy, ApiKeyStrategy,
+ * SessionStrategy); the guard runs the one the request presents, without passport sessions.
  * RFC 6750 §3: no credential → 401 with a bare challenge; bad credential → invalid_token;
  * missing scope → 403 insufficient_scope.
  */
@@ -26,11 +29,27 @@ interface RoutePolicy {
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly registry: AuthenticatorRegistry,
-    // Issue 7. Optional: contexts without HTTP traffic (the admin CLI) compose PlatformModule without the
+    private readonly moduleRef: ModuleRef,
+    // Optional: contexts without HTTP traffic (the admin CLI) compose PlatformModule without the
     // global RateLimitModule; the application (AppModule) always has it.
     @Optional() private readonly limits?: ApiRateLimits,
   ) {}
+
+  /** Resolved once per kind; null when no module of this application provides the credential. */
+  private readonly strategies = new Map<CredentialKind, CredentialStrategy | null>();
+
+  private strategyFor(kind: CredentialKind): CredentialStrategy | null {
+    let strategy = this.strategies.get(kind);
+    if (strategy === undefined) {
+      try {
+        strategy = this.moduleRef.get<CredentialStrategy>(credentialStrategyToken(kind), { strict: false });
+      } catch {
+        strategy = null;
+      }
+      this.strategies.set(kind, strategy);
+    }
+    return strategy;
+  }
 
   /** Per controller class, then per handler: an inherited method may sit under other class metadata. */
   private readonly policies = new WeakMap<object, WeakMap<object, RoutePolicy>>();
@@ -60,29 +79,45 @@ export class AuthGuard implements CanActivate {
     if (policy.isPublic) return true;
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    // Issue 7: an address that sent too many missing/invalid credentials waits before any verification.
+    // An address that sent too many missing/invalid credentials waits before any verification.
     this.limits?.checkFailures(request);
-    const presented = policy.accepted
-      .map((kind) => this.registry.get(kind))
-      .filter((a) => a !== undefined && a.present(request));
-    if (presented.length === 0) {
+    // Decided from headers and cookies only, before any verification work.
+    let presented: CredentialStrategy | undefined;
+    for (const kind of policy.accepted) {
+      const strategy = this.strategyFor(kind);
+      if (!strategy?.present(request)) continue;
+      // One request, one credential: two would make "who is calling" ambiguous.
+      if (presented) throw new InvalidRequest('send exactly one credential, not several');
+      presented = strategy;
+    }
+    if (!presented) {
       await this.limits?.failed(request);
       throw new MissingCredential();
     }
-    // One request, one credential: two would make "who is calling" ambiguous.
-    if (presented.length > 1) throw new InvalidRequest('send exactly one credential, not several');
 
-    const principal = await presented[0]!.authenticate(request).catch(async (error: unknown) => {
-      // Issue 7: rejected credentials count per IP; server-side failures (5xx) do not.
-      if (error instanceof ApiError && error.status === 401) await this.limits?.failed(request);
-      throw error;
-    });
-    // Issue 7: per-credential limit, once the credential is known to be real (one counter operation).
+    const principal = await this.authenticate(presented, request);
+    // Per-credential limit, once the credential is known to be real (one counter operation).
     await this.limits?.admit(principal, context.switchToHttp().getResponse<FastifyReply>());
     const needed = policy.scopes;
     const missing = needed.filter((scope) => !principal.scopes.has(scope));
     if (missing.length > 0) throw new InsufficientScope(needed);
     request.principal = principal;
     return true;
+  }
+
+  /** Runs the strategy; a rejected credential (401) counts against the caller's IP, a server failure does not. */
+  private authenticate(strategy: CredentialStrategy, request: AuthenticatedRequest): Promise<Principal> {
+    return runStrategy<Principal>(strategy, request).then(
+      async (principal) => {
+        if (principal) return principal;
+        // A strategy's own "fail": the same invalid_token as any bad credential.
+        await this.limits?.failed(request);
+        throw new InvalidToken();
+      },
+      async (error: unknown) => {
+        if (error instanceof ApiError && error.status === 401) await this.limits?.failed(request);
+        throw error;
+      },
+    );
   }
 }

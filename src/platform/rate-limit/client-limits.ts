@@ -7,7 +7,7 @@ import { RateLimiter } from './rate-limiter.service';
 
 /**
  * The client_id a request presents, before it is authenticated: from HTTP Basic (RFC 6749 §2.3.1,
- * form-encoded before base64) or the body. Only a rate-limit key — ClientAuthenticator decides who it is.
+ * form-encoded before base64) or the body. Only a rate-limit key — ClientStrategy decides who it is.
  */
 export function presentedClientId(
   request: FastifyRequest,

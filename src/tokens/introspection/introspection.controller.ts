@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ClientAuthenticator } from '../../clients/client-authenticator';
+import { ClientStrategy } from '../../clients/client.strategy';
 import { Public } from '../../platform/auth/decorators';
 import { InvalidClient, InvalidRequest } from '../../platform/errors/oauth-errors';
 import { oauthParams } from '../../platform/http/oauth-params';
@@ -12,15 +12,15 @@ import { noStore } from '../token/token-endpoint.service';
 @Public() // Client authentication is these endpoints' own.
 export class IntrospectionController {
   constructor(
-    private readonly clientAuthenticator: ClientAuthenticator,
+    private readonly clientStrategy: ClientStrategy,
     private readonly introspection: IntrospectionService,
     private readonly limits: ClientRateLimits,
   ) {}
 
-  /** Issue 7: per-client_id limits; a failed client authentication counts harder. */
+  /** Per-client_id limits; a failed client authentication counts harder. */
   private async authenticate(req: FastifyRequest, reply: FastifyReply, params: Record<string, string>) {
     await this.limits.admit(req, reply, params);
-    return this.limits.authenticate(req, params, () => this.clientAuthenticator.authenticate(req, params));
+    return this.limits.authenticate(req, params, () => this.clientStrategy.authenticateClient(req, params));
   }
 
   /** RFC 7662: the caller must authenticate as a confidential client. */

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { AuthenticatedClient } from '../../clients/client-authenticator';
+import type { AuthenticatedClient } from '../../clients/client.strategy';
 import { ClientsService } from '../../clients/clients.service';
 import { formatScope } from '../scopes';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
@@ -61,7 +61,7 @@ export class IntrospectionService {
         caller.client.grantTypes.includes('client_credentials') && caller.client.type === 'confidential';
       if (t.clientId !== caller.client.clientId && !resourceServer) return INACTIVE;
       if (this.revocation.isRevoked(t.jti, t.grantId) || t.exp <= now) return INACTIVE;
-      // Same rule as the resource API (BearerAuthenticator): a deleted client's tokens are dead.
+      // Same rule as the resource API (JwtStrategy): a deleted client's tokens are dead.
       if (!(await this.clients.findActive(t.clientId))) return INACTIVE;
       return {
         active: true,

@@ -135,7 +135,7 @@ export class AccessTokensService {
   }
 
   /**
-   * Validates per RFC 9068 §4 and RFC 8725. Does not consult revocation: callers (BearerAuthenticator,
+   * Validates per RFC 9068 §4 and RFC 8725. Does not consult revocation: callers (JwtStrategy,
    * introspection) ask RevocationService on every use, cached or not.
    */
   /** RFC 9068 §2.1 header, base64url-encoded once per key (one or two keys are live at a time). */

@@ -1,15 +1,16 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { ClientsModule } from '../../clients/clients.module';
+import { credentialStrategyProvider } from '../../platform/auth/credential-strategy';
 import { KeysModule } from '../keys/keys.module';
 import { DenyListModule } from '../revocation/deny-list.module';
 import { AccessTokensService } from './access-tokens.service';
-import { BearerAuthenticator } from './bearer.authenticator';
+import { JwtStrategy } from './jwt.strategy';
 import { TokenClockModule } from './token-clock.module';
 
 /**
- * JWT access tokens (RFC 9068): issuing and verifying them, and the bearer-token authenticator for the
- * global guard. Re-exports the signing keys, the deny list and the clock that every token user needs.
+ * JWT access tokens (RFC 9068): issuing and verifying them, and the bearer-token strategy (JwtStrategy) the
+ * global guard runs. Re-exports the signing keys, the deny list and the clock that every token user needs.
  * JwtModule gets no key: each call passes the current key, so rotation needs no module re-configuration.
  */
 @Module({
@@ -18,10 +19,10 @@ import { TokenClockModule } from './token-clock.module';
     TokenClockModule,
     KeysModule,
     DenyListModule,
-    // A deleted (revoked) client's tokens stop at once: BearerAuthenticator asks ClientsService (cached).
+    // A deleted (revoked) client's tokens stop at once: JwtStrategy asks ClientsService (cached).
     ClientsModule,
   ],
-  providers: [AccessTokensService, BearerAuthenticator],
+  providers: [AccessTokensService, JwtStrategy, credentialStrategyProvider('bearer', JwtStrategy)],
   exports: [AccessTokensService, KeysModule, DenyListModule, TokenClockModule],
 })
 export class JwtTokensModule {}

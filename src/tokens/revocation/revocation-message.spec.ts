@@ -1,4 +1,4 @@
-import { bearerToken } from '../jwt/bearer.authenticator';
+import { bearerToken } from '../jwt/jwt.strategy';
 import { parseRevocationMessage } from './revocation.service';
 
 describe('revocation change-feed messages', () => {

@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ClientAuthenticator } from '../../clients/client-authenticator';
+import { ClientStrategy } from '../../clients/client.strategy';
 import { Public } from '../../platform/auth/decorators';
 import { InvalidRequest, OAuthError } from '../../platform/errors/oauth-errors';
 import { oauthParams } from '../../platform/http/oauth-params';
@@ -20,7 +20,7 @@ class TokenNotYours extends OAuthError {
 @Public() // Client authentication is this endpoint's own.
 export class RevocationController {
   constructor(
-    private readonly clientAuthenticator: ClientAuthenticator,
+    private readonly clientStrategy: ClientStrategy,
     private readonly introspection: IntrospectionService,
     private readonly revocation: RevocationService,
     private readonly authorizations: AuthorizationsService,
@@ -30,7 +30,7 @@ export class RevocationController {
   /** Per-client_id limits; a failed client authentication counts harder. */
   private async authenticate(req: FastifyRequest, reply: FastifyReply, params: Record<string, string>) {
     await this.limits.admit(req, reply, params);
-    return this.limits.authenticate(req, params, () => this.clientAuthenticator.authenticate(req, params));
+    return this.limits.authenticate(req, params, () => this.clientStrategy.authenticateClient(req, params));
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ClientAuthenticator } from '../../clients/client-authenticator';
+import { ClientStrategy } from '../../clients/client.strategy';
 import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../../platform/errors/oauth-errors';
 import { oauthParams } from '../../platform/http/oauth-params';
 import { requestMeta } from '../../platform/http/request-meta';
@@ -22,7 +22,7 @@ export class TokenEndpoint {
   private readonly handlers: Map<string, GrantTypeHandler>;
 
   constructor(
-    private readonly clientAuthenticator: ClientAuthenticator,
+    private readonly clientStrategy: ClientStrategy,
     @Inject(GRANT_TYPE_HANDLERS) handlers: GrantTypeHandler[],
     private readonly limits: ClientRateLimits,
   ) {
@@ -36,14 +36,14 @@ export class TokenEndpoint {
   async handle(request: FastifyRequest, reply: FastifyReply): Promise<TokenResponse> {
     noStore(reply);
     const params = oauthParams(request.body);
-    // Issue 7: per-client_id limit (and per-IP after failed client authentications) before any work.
+    // Per-client_id limit (and per-IP after failed client authentications) before any work.
     await this.limits.admit(request, reply, params);
     const grantType = params.grant_type;
     if (!grantType) throw new InvalidRequest('grant_type is required');
     const handler = this.handlers.get(grantType);
     if (!handler) throw new UnsupportedGrantType(`unsupported grant_type: ${grantType.slice(0, 50)}`);
     const authenticated = await this.limits.authenticate(request, params, () =>
-      this.clientAuthenticator.authenticate(request, params),
+      this.clientStrategy.authenticateClient(request, params),
     );
     if (!authenticated.client.grantTypes.includes(grantType)) {
       throw new UnauthorizedClient(`this client is not allowed the ${grantType} grant`);

@@ -1,4 +1,4 @@
-import type { AuthenticatedClient } from '../../../clients/client-authenticator';
+import type { AuthenticatedClient } from '../../../clients/client.strategy';
 import type { GrantType } from '../../../clients/clients.service';
 import type { RequestMeta } from '../../../platform/http/request-meta';
 

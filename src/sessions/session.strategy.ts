@@ -1,6 +1,8 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { AuthenticatorRegistry, type Authenticator } from '../platform/auth/authenticators';
+import { Strategy as CustomStrategy } from 'passport-custom';
+import type { CredentialStrategy } from '../platform/auth/credential-strategy';
 import type { Principal } from '../platform/auth/principal';
 import { ApiError } from '../platform/errors/api-error';
 import { InvalidToken } from '../platform/errors/oauth-errors';
@@ -31,26 +33,23 @@ export function submittedCsrf(request: FastifyRequest): unknown {
 /**
  * The signed-in browser session as a credential for developer self-service (/v1/clients, /v1/api-keys).
  * Cookies are sent by browsers on their own, so every unsafe method must also carry the CSRF token in
- * the X-CSRF-Token header, which another origin cannot read or set.
+ * the X-CSRF-Token header (or, for HTML forms, the csrf_token field), which another origin cannot read or
+ * set. No passport session: the sessions table is SessionsService's, and every request is checked afresh.
  */
 @Injectable()
-export class SessionAuthenticator implements Authenticator, OnModuleInit {
-  readonly kind = 'session' as const;
-
-  constructor(
-    private readonly sessions: SessionsService,
-    private readonly registry: AuthenticatorRegistry,
-  ) {}
-
-  onModuleInit(): void {
-    this.registry.register(this);
+export class SessionStrategy
+  extends PassportStrategy(CustomStrategy, 'session')
+  implements CredentialStrategy
+{
+  constructor(private readonly sessions: SessionsService) {
+    super();
   }
 
   present(request: FastifyRequest): boolean {
     return readCookie(request, this.sessions.cookieName) !== undefined;
   }
 
-  async authenticate(request: FastifyRequest): Promise<Principal> {
+  async validate(request: FastifyRequest): Promise<Principal> {
     const session = await this.sessions.current(request);
     if (!session) throw new InvalidToken('the session has expired; sign in again');
     if (

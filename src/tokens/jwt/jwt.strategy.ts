@@ -1,11 +1,13 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { AuthenticatorRegistry, type Authenticator } from '../../platform/auth/authenticators';
-import type { Principal } from '../../platform/auth/principal';
+import { Strategy as CustomStrategy } from 'passport-custom';
 import { ClientsService } from '../../clients/clients.service';
+import type { CredentialStrategy } from '../../platform/auth/credential-strategy';
+import type { Principal } from '../../platform/auth/principal';
 import { InvalidToken } from '../../platform/errors/oauth-errors';
-import { AccessTokensService } from './access-tokens.service';
 import { RevocationService } from '../revocation/revocation.service';
+import { AccessTokensService } from './access-tokens.service';
 
 /** RFC 7235 §2.1: the auth-scheme is a case-insensitive token, followed by whitespace (or nothing). */
 const BEARER_SCHEME = /^bearer(?:$|[ \t])/i;
@@ -28,25 +30,22 @@ export function bearerToken(header: string): string | undefined {
 
 /**
  * RFC 6750 bearer tokens (JWT access tokens, RFC 9068) in the Authorization header — the only place we take
- * them: §2.2 form bodies and §2.3 query strings leak into logs and are not supported.
+ * them: §2.2 form bodies and §2.3 query strings leak into logs and are not supported. That is why this is a
+ * passport-custom strategy and not passport-http-bearer, which also reads `access_token` from the body and
+ * the query string and splits the header on single spaces instead of parsing b64token.
  *
  * A malformed Authorization header with the Bearer scheme is answered with 401 invalid_token, not 400
  * invalid_request: RFC 6750 §3.1 defines invalid_token as "expired, revoked, malformed, or invalid for other
  * reasons", and a client's one sensible reaction to either — get a new token — is what 401 tells it.
  */
 @Injectable()
-export class BearerAuthenticator implements Authenticator, OnModuleInit {
-  readonly kind = 'bearer' as const;
-
+export class JwtStrategy extends PassportStrategy(CustomStrategy, 'bearer') implements CredentialStrategy {
   constructor(
-    private readonly registry: AuthenticatorRegistry,
     private readonly accessTokens: AccessTokensService,
     private readonly revocation: RevocationService,
     private readonly clients: ClientsService,
-  ) {}
-
-  onModuleInit(): void {
-    this.registry.register(this);
+  ) {
+    super();
   }
 
   present(request: FastifyRequest): boolean {
@@ -54,7 +53,7 @@ export class BearerAuthenticator implements Authenticator, OnModuleInit {
     return header !== undefined && BEARER_SCHEME.test(header);
   }
 
-  async authenticate(request: FastifyRequest): Promise<Principal> {
+  async validate(request: FastifyRequest): Promise<Principal> {
     const header = authorizationHeader(request);
     const token = header === undefined ? undefined : bearerToken(header);
     if (!token) throw new InvalidToken();
