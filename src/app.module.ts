@@ -12,6 +12,9 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DemoDataModule } from './demo/demo-data.module';
 import { HealthModule } from './health/health.module';
+import { JanitorModule } from './janitor/janitor.module';
+import { LifecycleModule } from './platform/lifecycle/shutdown-state';
+import { MetricsModule } from './platform/metrics/metrics.module';
 import { ProjectsModule } from './projects/projects.module';
 import { TokensModule } from './tokens/tokens.module';
 import { UsersModule } from './users/users.module';
@@ -26,6 +29,8 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(config),
         PlatformModule,
+        LifecycleModule,
+        MetricsModule,
         RateLimitModule, // Issue 7: rate limits + sign-in lockout storage (global)
         AuditModule,
         HealthModule,
@@ -38,6 +43,7 @@ export class AppModule {
         ProjectsModule,
         ConsoleModule,
         DemoDataModule,
+        JanitorModule,
       ],
     };
   }

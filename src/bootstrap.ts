@@ -13,6 +13,7 @@ import {
   requestIdFor,
 } from './platform/http/logging';
 import { registerSecurityHeaders } from './platform/http/security-headers';
+import { registerHttpMetrics } from './platform/metrics/http-metrics';
 import { clientErrorHandler } from './platform/rate-limit/client-errors';
 import { registerCors } from './platform/http/cors';
 import type { AppConfig } from './config/app-config';
@@ -23,7 +24,7 @@ export const BODY_LIMIT = 64 * 1024;
 /** Builds the whole application; main.ts listens on it, e2e tests call it too (the same code path). */
 export async function createApp(
   config: AppConfig,
-  options: { quiet?: boolean } = {},
+  options: { quiet?: boolean; shutdownHooks?: boolean } = {},
 ): Promise<NestFastifyApplication> {
   const logger = createLogger(config);
   const adapter = new FastifyAdapter({
@@ -49,7 +50,8 @@ export async function createApp(
     logger: options.quiet ? false : undefined,
   });
   app.useLogger(new PinoNestLogger(logger));
-  app.enableShutdownHooks();
+  // main.ts drains on SIGTERM itself (platform/lifecycle/graceful-shutdown.ts).
+  if (options.shutdownHooks !== false) app.enableShutdownHooks();
 
   // The per-request hooks are synchronous callbacks: no promise per hook per request.
   const fastify = app.getHttpAdapter().getInstance();
@@ -65,6 +67,7 @@ export async function createApp(
   // JSON API default CSP; the HTML pages and the docs set their own per response.
   registerSecurityHeaders(fastify, config);
   registerRequestLogging(fastify, logger);
+  registerHttpMetrics(fastify);
 
   app.useGlobalPipes(new AppValidationPipe());
   // Swagger UI at /docs, the OpenAPI JSON at /docs/json (public; it sets its own CSP on those routes).

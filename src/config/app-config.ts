@@ -63,6 +63,31 @@ export interface AppConfig {
   loginLockout: LoginLockoutPolicy;
   /** Issue 7: exact origins allowed to call the resource API and /oauth2/token|revoke from a browser. */
   corsOrigins: string[];
+  /** Operations: graceful shutdown, the data-lifecycle janitor and the Prometheus endpoint. */
+  operations: OperationsConfig;
+}
+
+export interface OperationsConfig {
+  /** Seconds in-flight requests get to finish after SIGTERM before their connections are closed. */
+  shutdownTimeout: number;
+  /** Seconds between SIGTERM (readiness turns 503) and closing the listener, for load balancers to notice. */
+  shutdownDelay: number;
+  janitor: {
+    enabled: boolean;
+    /** Seconds between runs. */
+    intervalSeconds: number;
+    /** Rows per DELETE statement. */
+    batchSize: number;
+    /** Seconds a rotated or expired refresh token is kept (reuse detection still sees it meanwhile). */
+    refreshTokenRetentionSeconds: number;
+    auditRetentionDays: number;
+  };
+  metrics: {
+    /** Set: GET /metrics on its own listener on this port. */
+    port?: number;
+    /** Set (and no port): GET /metrics on the main port behind `Authorization: Bearer <token>`. */
+    token?: string;
+  };
 }
 
 /** At most `limit` hits per `windowSeconds` (fixed window); `limit` 0 means the limit is off. */
@@ -294,6 +319,28 @@ export function loadConfig(env: Env = process.env): AppConfig {
       windowSeconds: int(env, 'LOGIN_LOCKOUT_WINDOW', 3600, 60, 30 * day),
     },
     corsOrigins: origins(env, 'CORS_ORIGINS'),
+    operations: operations(env, day),
+  };
+}
+
+function operations(env: Env, day: number): OperationsConfig {
+  const metricsToken = str(env, 'METRICS_TOKEN');
+  // A scrape token is a bearer secret: short ones are guessable over the public port.
+  if (metricsToken !== undefined && metricsToken.length < 16)
+    throw new ConfigError('METRICS_TOKEN', `must be at least 16 characters, got ${metricsToken.length}`);
+  const metricsPort =
+    str(env, 'METRICS_PORT') === undefined ? undefined : int(env, 'METRICS_PORT', 0, 1, 65535);
+  return {
+    shutdownTimeout: int(env, 'SHUTDOWN_TIMEOUT', 10, 0, 600),
+    shutdownDelay: int(env, 'SHUTDOWN_DELAY', 0, 0, 600),
+    janitor: {
+      enabled: bool(env, 'JANITOR_ENABLED', true),
+      intervalSeconds: int(env, 'JANITOR_INTERVAL', 600, 1, day),
+      batchSize: int(env, 'JANITOR_BATCH_SIZE', 1000, 1, 100_000),
+      refreshTokenRetentionSeconds: int(env, 'REFRESH_TOKEN_RETENTION', 7 * day, 0, 365 * day),
+      auditRetentionDays: int(env, 'AUDIT_RETENTION_DAYS', 400, 1, 36500),
+    },
+    metrics: { port: metricsPort, token: metricsToken },
   };
 }
 

@@ -40,6 +40,6 @@ const GRANT_HANDLERS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredent
     // The registry: adding a grant is one file plus one entry in GRANT_HANDLERS.
     { provide: GRANT_TYPE_HANDLERS, useFactory: (...h: unknown[]) => h, inject: GRANT_HANDLERS },
   ],
-  exports: [AuthorizationCodesService, GrantsService, TokenEndpoint, JwtTokensModule],
+  exports: [AuthorizationCodesService, RefreshTokensService, GrantsService, TokenEndpoint, JwtTokensModule],
 })
 export class TokensModule {}

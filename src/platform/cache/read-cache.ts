@@ -1,3 +1,5 @@
+import { cacheCounters } from '../metrics/metrics';
+
 export interface ReadCacheOptions<V> {
   /** How long an entry is served from memory. Bounds staleness only for writes that bypass invalidation. */
   ttlMs: number;
@@ -11,6 +13,8 @@ export interface ReadCacheOptions<V> {
   weigh?: (value: V) => number;
   /** Injected in tests; `Date.now` otherwise. */
   now?: () => number;
+  /** The `cache` label of its hit/miss metric (a fixed name, never a key). */
+  name?: string;
 }
 
 interface Entry<V> {
@@ -45,6 +49,7 @@ export class ReadCache<V> {
   private readonly maxWeight: number;
   private readonly weigh?: (value: V) => number;
   private readonly now: () => number;
+  private readonly lookups: { hit(): void; miss(): void };
 
   constructor(options: ReadCacheOptions<V>) {
     if (!(options.maxEntries >= 1)) throw new RangeError('maxEntries must be at least 1');
@@ -54,6 +59,7 @@ export class ReadCache<V> {
     this.weigh = options.weigh;
     // Looked up per call, so a test's Date.now spy applies.
     this.now = options.now ?? (() => Date.now());
+    this.lookups = cacheCounters(options.name ?? 'unnamed');
   }
 
   /** Read before loading from the database; hand it to `set` afterwards. */
@@ -110,7 +116,12 @@ export class ReadCache<V> {
    */
   getOrLoad(key: string, load: () => Promise<V | null>, group?: string): V | Promise<V | null> {
     const hit = this.get(key);
-    return hit !== undefined ? hit : this.load(key, load, group);
+    if (hit !== undefined) {
+      this.lookups.hit();
+      return hit;
+    }
+    this.lookups.miss();
+    return this.load(key, load, group);
   }
 
   private async load(key: string, load: () => Promise<V | null>, group?: string): Promise<V | null> {

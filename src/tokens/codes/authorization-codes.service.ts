@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { randomToken, SecretHasher } from '../../platform/crypto/crypto.service';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { claimOnce } from '../../database/claim-once';
 import { AuthorizationCode } from './authorization-code.entity';
+import { deleteBatch } from '../../database/batch-delete';
 
 export interface NewCode {
   clientId: string;
@@ -55,8 +56,9 @@ export class AuthorizationCodesService {
     return claimOnce(this.codes, 'consumedAt', { codeHash: code.codeHash });
   }
 
-  async purgeExpired(): Promise<void> {
+  /** One bounded batch (the janitor repeats it); returns the rows deleted. */
+  async purgeExpired(batch = 1000): Promise<number> {
     // Keep used codes a while past expiry so a late replay is still recognised and revokes the grant.
-    await this.codes.delete({ expiresAt: LessThan(new Date(Date.now() - 3600_000)) });
+    return deleteBatch(this.codes, `"expires_at" < now() - interval '1 hour'`, [], batch);
   }
 }

@@ -4,6 +4,8 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Unique
 @Entity({ name: 'refresh_tokens' })
 @Unique('UQ_refresh_tokens_hash', ['tokenHash'])
 @Index('IDX_refresh_tokens_grant', ['grantId'])
+@Index('IDX_refresh_tokens_expires', ['expiresAt'])
+@Index('IDX_refresh_tokens_rotated', ['rotatedAt'])
 export class RefreshToken {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'PK_refresh_tokens' })
   id: string;

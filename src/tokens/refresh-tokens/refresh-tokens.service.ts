@@ -5,6 +5,7 @@ import { randomToken, SecretHasher } from '../../platform/crypto/crypto.service'
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { claimOnce } from '../../database/claim-once';
 import { RefreshToken } from './refresh-token.entity';
+import { deleteBatch } from '../../database/batch-delete';
 
 /** Prefix makes leaked refresh tokens recognisable to secret scanners. */
 const PREFIX = 'iirt_';
@@ -35,6 +36,20 @@ export class RefreshTokensService {
   async find(token: string): Promise<RefreshToken | null> {
     if (!token.startsWith(PREFIX) || token.length > 200) return null;
     return this.tokens.findOneBy({ tokenHash: this.hasher.hash(token) });
+  }
+
+  /**
+   * One bounded batch of refresh tokens rotated or expired more than `retentionSeconds` ago (the
+   * janitor repeats it); returns the rows deleted. Until then a rotated token stays, so presenting it
+   * again is still recognised as reuse (RFC 9700 §4.14.2) and revokes its authorization.
+   */
+  async purgeExpired(batch = 1000, retentionSeconds = 7 * 86400): Promise<number> {
+    return deleteBatch(
+      this.tokens,
+      `"rotated_at" < now() - $1 * interval '1 second' OR "expires_at" < now() - $1 * interval '1 second'`,
+      [retentionSeconds],
+      batch,
+    );
   }
 
   /** One conditional UPDATE: exactly one of any concurrent rotations of the same token wins. */
