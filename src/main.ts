@@ -13,7 +13,7 @@ async function serve(config: AppConfig, started: number): Promise<void> {
   // Signals are ours (installGracefulShutdown), not Nest's: the HTTP server must drain before the
   // pools close, and Nest's own hooks close them first.
   const app = await createApp(config, { shutdownHooks: false });
-  const who = cluster.isWorker ? `worker ${cluster.worker?.id}` : 'iiniit Identity';
+  const who = cluster.isWorker ? `worker ${cluster.worker?.id} (pid ${process.pid})` : 'iiniit Identity';
   installGracefulShutdown(app, config, (message) => console.log(`${who}: ${message}`));
   await app.listen({ port: config.port, host: config.host });
   const ms = Math.round(performance.now() - started);

@@ -12,6 +12,10 @@ export interface RunningServer {
   stdout(): string;
   /** SIGTERM, then waits for the process to exit. */
   stop(): Promise<void>;
+  /** The server process (the cluster primary with WORKERS > 1). */
+  pid: number;
+  /** Resolves with the exit code (null when a signal ended it) once the process has exited. */
+  exited: Promise<number | null>;
 }
 
 /**
@@ -40,6 +44,7 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
   });
   let stdout = '';
   let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -63,5 +68,5 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
       reject(new Error(`server exited (${code}):\n${stdout}\n${stderr}`));
     });
   });
-  return { url, stdout: () => stdout, stop };
+  return { url, stdout: () => stdout, stop, pid: child.pid!, exited };
 }

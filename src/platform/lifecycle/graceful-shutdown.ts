@@ -1,6 +1,10 @@
+import * as net from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from '../../config/app-config';
 import { ShutdownState } from './shutdown-state';
+
+/** Time for connections accepted just before the listener closed to deliver their request. */
+const ACCEPT_SETTLE_MS = 250;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -19,8 +23,15 @@ export async function drain(app: NestFastifyApplication, config: AppConfig): Pro
   app.get(ShutdownState).draining = true;
   if (shutdownDelay > 0) await sleep(shutdownDelay * 1000);
   const fastify = app.getHttpAdapter().getInstance();
-  const deadline = setTimeout(() => fastify.server.closeAllConnections(), shutdownTimeout * 1000);
+  const server = fastify.server;
+  const deadline = setTimeout(() => server.closeAllConnections(), shutdownTimeout * 1000);
   try {
+    // Stop accepting first, without http.Server#close's closeIdleConnections(): a connection accepted
+    // a moment ago whose request has not been parsed yet counts as idle there and would be reset.
+    if (server.listening) net.Server.prototype.close.call(server);
+    await sleep(ACCEPT_SETTLE_MS);
+    // Then Fastify's close: requests on kept-alive connections get 503 + Connection: close, idle
+    // connections close, accepted requests run to completion.
     await fastify.close();
   } finally {
     clearTimeout(deadline);
