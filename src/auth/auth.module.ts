@@ -4,11 +4,12 @@ import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
 import { AuthorizationService } from './authorization.service';
 import { InteractiveController } from './interactive.controller';
+import { OidcInteraction } from './oidc/interaction';
 import { SessionsModule } from '../sessions/sessions.module';
 
 @Module({
   imports: [SessionsModule, UsersModule, ClientsModule, TokensModule],
   controllers: [InteractiveController],
-  providers: [AuthorizationService],
+  providers: [AuthorizationService, OidcInteraction],
 })
 export class AuthModule {}

@@ -7,6 +7,13 @@ import { AuthorizationCodesService } from '../tokens/codes/authorization-codes.s
 import { GrantsService } from '../tokens/authorizations/grants.service';
 import { isValidPkceValue } from '../tokens/codes/pkce';
 import { AuthorizationPageError, AuthorizationRedirect } from './auth.errors';
+import type { AuthContext } from '../tokens/oidc/auth-context';
+import {
+  checkOidcParameters,
+  isOidcRequestError,
+  OIDC_AUTHORIZATION_PARAMS,
+  type OidcRequest,
+} from './oidc/oidc-request';
 
 /** RFC 6749 §4.1.1 parameters we read (others are ignored). */
 export const AUTHORIZATION_PARAMS = [
@@ -31,6 +38,8 @@ export interface AuthorizationRequest {
   codeChallenge?: string;
   /** The parameters as received (only the ones above): for the login return path and the consent form. */
   params: Record<string, string>;
+  /** OpenID Connect Core §3.1.2.1 parameters (nonce, prompt, max_age, hints). */
+  oidc: OidcRequest;
 }
 
 @Injectable()
@@ -48,7 +57,8 @@ export class AuthorizationService {
    */
   async validate(all: Record<string, string>, method: string): Promise<AuthorizationRequest> {
     const params: Record<string, string> = {};
-    for (const name of AUTHORIZATION_PARAMS) if (all[name] !== undefined) params[name] = all[name];
+    for (const name of [...AUTHORIZATION_PARAMS, ...OIDC_AUTHORIZATION_PARAMS])
+      if (all[name] !== undefined) params[name] = all[name];
 
     if (!params.client_id)
       throw new AuthorizationPageError(
@@ -122,6 +132,9 @@ export class AuthorizationService {
         fail('invalid_request', 'PKCE is required by this server: send code_challenge (S256)');
     }
 
+    const oidc = checkOidcParameters(params, scopes);
+    if (isOidcRequestError(oidc)) fail(oidc.error, oidc.description);
+
     return {
       client,
       redirectUri,
@@ -130,6 +143,7 @@ export class AuthorizationService {
       state,
       codeChallenge: challenge,
       params,
+      oidc: oidc as OidcRequest,
     };
   }
 
@@ -145,6 +159,8 @@ export class AuthorizationService {
     request: AuthorizationRequest,
     userId: string,
     method: string,
+    /** The session's sign-in, for the id_token (OIDC Core §2 auth_time, amr, sid). */
+    auth?: AuthContext,
   ): Promise<AuthorizationRedirect> {
     const grant = await this.grants.approve(userId, request.client.clientId, request.scopes);
     const code = await this.codes.issue({
@@ -155,6 +171,8 @@ export class AuthorizationService {
       redirectUriSent: request.redirectUriSent,
       scopes: request.scopes,
       codeChallenge: request.codeChallenge ?? null,
+      nonce: request.oidc.nonce,
+      auth,
     });
     const location = this.location(request.redirectUri, {
       code,
@@ -172,6 +190,16 @@ export class AuthorizationService {
       'the user denied the request',
       request.state,
     );
+  }
+
+  /** An error for a valid request, redirected to its client (e.g. OIDC login_required for prompt=none). */
+  fail(
+    request: AuthorizationRequest,
+    method: string,
+    code: string,
+    description: string,
+  ): AuthorizationRedirect {
+    return this.redirectError(request.redirectUri, method, code, description, request.state);
   }
 
   /** Canonical URL of the authorization request, for the login page's return path. */

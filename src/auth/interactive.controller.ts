@@ -15,6 +15,7 @@ import { accountKey, LoginThrottle } from './login-throttle';
 import { consentPage, loginPage, signupPage } from './pages';
 import { safeReturnTo } from './return-to';
 import { SessionsService, type ActiveSession } from '../sessions/sessions.service';
+import { authContextOfSession, OidcInteraction } from './oidc/interaction';
 
 function sendRedirect(reply: FastifyReply, redirect: AuthorizationRedirect): FastifyReply {
   return reply.status(redirect.status).headers(redirect.headers).send();
@@ -71,6 +72,7 @@ export class InteractiveController {
     private readonly tokenEndpoint: TokenEndpoint,
     private readonly audit: AuditService,
     private readonly limiter: RateLimiter,
+    private readonly oidc: OidcInteraction,
   ) {
     this.loginThrottle = new LoginThrottle(limiter);
   }
@@ -241,7 +243,12 @@ export class InteractiveController {
       );
     }
     if (form.decision === 'approve') {
-      const redirect = await this.authorization.approve(request, session.userId, 'POST');
+      const redirect = await this.authorization.approve(
+        request,
+        session.userId,
+        'POST',
+        authContextOfSession(session),
+      );
       await this.audit.record({
         type: 'consent.granted',
         userId: session.userId,
@@ -264,12 +271,29 @@ export class InteractiveController {
     const method = req.method === 'GET' ? 'GET' : 'POST';
     const request = await this.authorization.validate(params, method);
     const session = await this.sessions.current(req);
-    if (!session)
-      return this.showLogin(req, reply, this.authorization.returnPath(request.params), request.client.name);
-    if (await this.authorization.needsConsent(request, session.userId)) {
-      return this.showConsent(req, reply, session, request);
+    // OIDC Core §3.1.2.1: prompt, max_age and id_token_hint decide between login, consent and a code.
+    const next = await this.oidc.next({
+      params: request.params,
+      oidc: request.oidc,
+      clientId: request.client.clientId,
+      session,
+      needsConsent: (userId) => this.authorization.needsConsent(request, userId),
+    });
+    if (next.step === 'error')
+      return sendRedirect(reply, this.authorization.fail(request, method, next.error, next.description));
+    if (next.step === 'login' || !session) {
+      const params = next.step === 'login' ? next.params : request.params;
+      const hint = next.step === 'login' ? next.loginHint : undefined;
+      return this.showLogin(req, reply, this.authorization.returnPath(params), request.client.name, hint);
     }
-    return sendRedirect(reply, await this.authorization.approve(request, session.userId, method));
+    if (next.step === 'consent') return this.showConsent(req, reply, session, request);
+    const approved = await this.authorization.approve(
+      request,
+      session.userId,
+      method,
+      authContextOfSession(session),
+    );
+    return sendRedirect(reply, approved);
   }
 
   private async showConsent(
@@ -294,8 +318,10 @@ export class InteractiveController {
     reply: FastifyReply,
     returnTo: string,
     appName?: string,
+    email?: string,
   ): FastifyReply {
-    return sendPage(reply, loginPage({ csrf: this.sessions.csrfFor(req, reply, null), returnTo, appName }));
+    const csrf = this.sessions.csrfFor(req, reply, null);
+    return sendPage(reply, loginPage({ csrf, returnTo, appName, email }));
   }
 
   /** Issue 7: the login page again, 429, with Retry-After and RateLimit-* headers. */

@@ -30,7 +30,7 @@ async function ownerId(app: INestApplicationContext, email: string | undefined):
 const COMMANDS: Record<string, { usage: string; run: Command }> = {
   'client:create': {
     usage:
-      'client:create --name N --type confidential|public --redirect-uri U [--redirect-uri U2] --scope "read:user read:projects" [--grant-type G ...] [--owner EMAIL]',
+      'client:create --name N --type confidential|public --redirect-uri U [--redirect-uri U2] --scope "read:user read:projects" [--grant-type G ...] [--owner EMAIL] [--post-logout-redirect-uri U ...] [--id-token-alg ES256|RS256]',
     run: async (app, flags) => {
       const type = required(flags, 'type');
       if (type !== 'confidential' && type !== 'public')
@@ -42,6 +42,8 @@ const COMMANDS: Record<string, { usage: string; run: Command }> = {
         redirectUris: all(flags, 'redirect-uri'),
         scopes: (optional(flags, 'scope') ?? '').split(' ').filter(Boolean),
         grantTypes: grantTypes.length ? grantTypes : undefined,
+        postLogoutRedirectUris: all(flags, 'post-logout-redirect-uri'),
+        idTokenSignedResponseAlg: optional(flags, 'id-token-alg'),
         ownerId: await ownerId(app, optional(flags, 'owner')),
       });
       return {
@@ -52,6 +54,8 @@ const COMMANDS: Record<string, { usage: string; run: Command }> = {
         redirect_uris: client.redirectUris,
         grant_types: client.grantTypes,
         scopes: client.scopes,
+        post_logout_redirect_uris: client.postLogoutRedirectUris,
+        id_token_signed_response_alg: client.idTokenSignedResponseAlg,
       };
     },
   },

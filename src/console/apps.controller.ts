@@ -21,7 +21,14 @@ import {
   type AppFormValues,
 } from './views/apps.view';
 
-const APP_FIELDS = ['name', 'type', 'redirect_uris', 'scopes'];
+const APP_FIELDS = [
+  'name',
+  'type',
+  'redirect_uris',
+  'scopes',
+  'post_logout_redirect_uris',
+  'id_token_signed_response_alg',
+];
 
 const NOTICES: Record<string, string> = {
   created: 'App created.',
@@ -36,6 +43,8 @@ function values(form: ConsoleForm): AppFormValues {
     type: form.text('type'),
     redirectUris: form.lines('redirect_uris').join('\n'),
     scopes: form.list('scopes'),
+    postLogoutRedirectUris: form.lines('post_logout_redirect_uris').join('\n'),
+    idTokenAlg: form.text('id_token_signed_response_alg') || 'ES256',
   };
 }
 
@@ -70,7 +79,14 @@ export class ConsoleAppsController {
   @Get('new')
   async newForm(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
     const ctx = await this.auth.require(req, reply);
-    const blank = { name: '', type: 'confidential', redirectUris: '', scopes: ['read:user'] };
+    const blank = {
+      name: '',
+      type: 'confidential',
+      redirectUris: '',
+      scopes: ['read:user'],
+      postLogoutRedirectUris: '',
+      idTokenAlg: 'ES256',
+    };
     return sendPage(reply, newAppPage(ctx, blank));
   }
 
@@ -86,6 +102,8 @@ export class ConsoleAppsController {
         type: v.type as ClientView['type'],
         redirectUris: form.lines('redirect_uris'),
         scopes: v.scopes,
+        postLogoutRedirectUris: form.lines('post_logout_redirect_uris'),
+        idTokenSignedResponseAlg: v.idTokenAlg,
         ownerId: ctx.user.id,
       });
       const secret = clientSecret
@@ -139,6 +157,8 @@ export class ConsoleAppsController {
         name: v.name,
         redirectUris: form.lines('redirect_uris'),
         scopes: v.scopes,
+        postLogoutRedirectUris: form.lines('post_logout_redirect_uris'),
+        idTokenSignedResponseAlg: v.idTokenAlg,
       });
     } catch (error) {
       const errors = fieldErrors(error, APP_FIELDS);

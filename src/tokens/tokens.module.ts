@@ -14,6 +14,7 @@ import { IntrospectionController } from './introspection/introspection.controlle
 import { IntrospectionService } from './introspection/introspection.service';
 import { JwtTokensModule } from './jwt/jwt-tokens.module';
 import { MetadataController } from './discovery/metadata.controller';
+import { OidcModule } from './oidc/oidc.module';
 import { RefreshToken } from './refresh-tokens/refresh-token.entity';
 import { RefreshTokensService } from './refresh-tokens/refresh-tokens.service';
 import { TokenEndpoint } from './token/token-endpoint.service';
@@ -27,6 +28,7 @@ const GRANT_HANDLERS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredent
     TypeOrmModule.forFeature([AuthorizationCode, Grant, RefreshToken]),
     JwtTokensModule,
     ClientsModule,
+    OidcModule,
   ],
   controllers: [TokenController, IntrospectionController, MetadataController, AuthorizationsController],
   providers: [
@@ -40,6 +42,6 @@ const GRANT_HANDLERS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredent
     // The registry: adding a grant is one file plus one entry in GRANT_HANDLERS.
     { provide: GRANT_TYPE_HANDLERS, useFactory: (...h: unknown[]) => h, inject: GRANT_HANDLERS },
   ],
-  exports: [AuthorizationCodesService, GrantsService, TokenEndpoint, JwtTokensModule],
+  exports: [AuthorizationCodesService, GrantsService, TokenEndpoint, JwtTokensModule, OidcModule],
 })
 export class TokensModule {}

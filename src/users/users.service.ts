@@ -20,6 +20,8 @@ export interface UserView {
   email: string;
   displayName: string;
   createdAt: Date;
+  /** OIDC Core §5.1 `updated_at`: the last change to the profile. */
+  updatedAt: Date;
 }
 
 /** Fields a user may change about themselves (the password has its own path and is not in the view). */
@@ -43,7 +45,13 @@ export interface NewUser {
 }
 
 function view(user: User): UserView {
-  return { id: user.id, email: user.email, displayName: user.displayName, createdAt: user.createdAt };
+  return {
+    id: user.id,
+    email: user.email,
+    displayName: user.displayName,
+    createdAt: user.createdAt,
+    updatedAt: user.updatedAt,
+  };
 }
 
 function checkEmail(raw: string): string {

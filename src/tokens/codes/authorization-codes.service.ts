@@ -5,6 +5,7 @@ import { randomToken, SecretHasher } from '../../platform/crypto/crypto.service'
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { claimOnce } from '../../database/claim-once';
 import { AuthorizationCode } from './authorization-code.entity';
+import { storedAuthContext, type AuthContext } from '../oidc/auth-context';
 
 export interface NewCode {
   clientId: string;
@@ -14,6 +15,10 @@ export interface NewCode {
   redirectUriSent: boolean;
   scopes: string[];
   codeChallenge: string | null;
+  /** OIDC Core §3.1.2.1 nonce, echoed in the id_token. */
+  nonce?: string;
+  /** The session's authentication, stated in the id_token issued for this code. */
+  auth?: AuthContext;
 }
 
 export type Redemption =
@@ -31,10 +36,12 @@ export class AuthorizationCodesService {
   ) {}
 
   /** 256 random bits, stored only as a hash, valid AUTHORIZATION_CODE_TTL seconds (default 60). */
-  async issue(input: NewCode): Promise<string> {
+  async issue({ nonce, auth, ...input }: NewCode): Promise<string> {
     const code = randomToken();
     await this.codes.insert({
       ...input,
+      nonce: nonce ?? null,
+      ...storedAuthContext(auth),
       codeHash: this.hasher.hash(code),
       expiresAt: new Date(Date.now() + this.config.authorizationCodeTtl * 1000),
     });

@@ -32,4 +32,20 @@ export class RefreshToken {
   /** Set when exchanged for a new one; presenting it again is reuse and revokes the grant. */
   @Column({ name: 'rotated_at', type: 'timestamptz', nullable: true })
   rotatedAt: Date | null;
+
+  /**
+   * The original authentication (OIDC Core §12.2: a refreshed id_token keeps the original auth_time),
+   * copied from the code to every rotation. Null for tokens issued without a browser sign-in context.
+   */
+  @Column({ name: 'auth_time', type: 'timestamptz', nullable: true })
+  authTime: Date | null;
+
+  @Column({ type: 'uuid', nullable: true })
+  sid: string | null;
+
+  @Column({ type: 'text', array: true, nullable: true })
+  amr: string[] | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  acr: string | null;
 }

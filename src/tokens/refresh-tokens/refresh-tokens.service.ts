@@ -5,6 +5,7 @@ import { randomToken, SecretHasher } from '../../platform/crypto/crypto.service'
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { claimOnce } from '../../database/claim-once';
 import { RefreshToken } from './refresh-token.entity';
+import { storedAuthContext, type AuthContext } from '../oidc/auth-context';
 
 /** Prefix makes leaked refresh tokens recognisable to secret scanners. */
 const PREFIX = 'iirt_';
@@ -17,15 +18,21 @@ export class RefreshTokensService {
     private readonly hasher: SecretHasher,
   ) {}
 
-  async issue(input: {
+  async issue({
+    auth,
+    ...input
+  }: {
     grantId: string;
     clientId: string;
     userId: string;
     scopes: string[];
+    /** The original sign-in, carried through every rotation for refreshed id_tokens (OIDC Core §12.2). */
+    auth?: AuthContext;
   }): Promise<string> {
     const token = PREFIX + randomToken();
     await this.tokens.insert({
       ...input,
+      ...storedAuthContext(auth),
       tokenHash: this.hasher.hash(token),
       expiresAt: new Date(Date.now() + this.config.refreshTokenTtl * 1000),
     });

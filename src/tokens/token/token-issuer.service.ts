@@ -6,6 +6,9 @@ import { formatScope } from '../scopes';
 import type { TokenResponse } from './grants/grant-type';
 import { AccessTokensService } from '../jwt/access-tokens.service';
 import { RefreshTokensService } from '../refresh-tokens/refresh-tokens.service';
+import type { SigningAlg } from '../keys/key-crypto';
+import type { AuthContext } from '../oidc/auth-context';
+import { IdTokenService } from '../oidc/id-token.service';
 
 /** Mints the token response shared by every user-facing grant: a JWT access token and, optionally, a refresh token. */
 @Injectable()
@@ -14,6 +17,7 @@ export class TokenIssuer {
     private readonly accessTokens: AccessTokensService,
     private readonly refreshTokens: RefreshTokensService,
     private readonly audit: AuditService,
+    private readonly idTokens: IdTokenService,
   ) {}
 
   async issue(input: {
@@ -26,7 +30,9 @@ export class TokenIssuer {
     scopes: string[];
     grantId?: string;
     /** Refresh tokens belong to a user's grant; client_credentials never gets one (RFC 6749 §4.4.3). */
-    refresh?: { userId: string; grantId: string; scopes: string[] };
+    refresh?: { userId: string; grantId: string; scopes: string[]; auth?: AuthContext };
+    /** OIDC Core §3.1.3.3: an id_token for the user, when `openid` was granted. */
+    idToken?: { alg: SigningAlg; nonce?: string; auth?: AuthContext };
   }): Promise<TokenResponse> {
     const [access, refreshToken] = await Promise.all([
       this.accessTokens.issue({
@@ -37,6 +43,14 @@ export class TokenIssuer {
       }),
       input.refresh ? this.refreshTokens.issue({ ...input.refresh, clientId: input.clientId }) : undefined,
     ]);
+    const idToken = input.idToken
+      ? await this.idTokens.issue({
+          ...input.idToken,
+          subject: input.subject,
+          clientId: input.clientId,
+          accessToken: access.token,
+        })
+      : undefined;
     // Grant type and client only: never token material in the audit log.
     this.audit.recordSoon({
       type: 'token.issued',
@@ -47,6 +61,7 @@ export class TokenIssuer {
         grant_type: input.grantType,
         scope: formatScope(input.scopes),
         refresh_token: !!refreshToken,
+        ...(idToken ? { id_token: true } : {}),
       },
     });
     return {
@@ -55,6 +70,7 @@ export class TokenIssuer {
       expires_in: access.expiresIn,
       ...(refreshToken ? { refresh_token: refreshToken } : {}),
       scope: formatScope(input.scopes),
+      ...(idToken ? { id_token: idToken } : {}),
     };
   }
 }

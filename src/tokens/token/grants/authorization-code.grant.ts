@@ -3,6 +3,8 @@ import { InvalidGrant, InvalidRequest } from '../../../platform/errors/oauth-err
 import { AuthorizationCodesService } from '../../codes/authorization-codes.service';
 import { GrantsService } from '../../authorizations/grants.service';
 import { verifyS256 } from '../../codes/pkce';
+import { authContextOf } from '../../oidc/auth-context';
+import { idTokenFor, mayReceiveRefreshToken } from '../../oidc/offline-access';
 import { TokenIssuer } from '../token-issuer.service';
 import type { GrantTypeHandler, TokenRequest, TokenResponse } from './grant-type';
 
@@ -49,8 +51,9 @@ export class AuthorizationCodeGrant implements GrantTypeHandler {
     }
     if (!(await this.grants.isActive(code.grantId))) throw new InvalidGrant('the authorization was revoked');
 
-    const refresh = client.grantTypes.includes('refresh_token')
-      ? { userId: code.userId, grantId: code.grantId, scopes: code.scopes }
+    const auth = authContextOf(code);
+    const refresh = mayReceiveRefreshToken(client, code.scopes)
+      ? { userId: code.userId, grantId: code.grantId, scopes: code.scopes, auth }
       : undefined;
     return this.issuer.issue({
       grantType: this.grantType,
@@ -61,6 +64,7 @@ export class AuthorizationCodeGrant implements GrantTypeHandler {
       scopes: code.scopes,
       grantId: code.grantId,
       refresh,
+      idToken: idTokenFor(client, code.scopes, { nonce: code.nonce ?? undefined, auth }),
     });
   }
 }

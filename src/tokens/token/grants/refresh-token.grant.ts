@@ -5,6 +5,8 @@ import { GrantsService } from '../../authorizations/grants.service';
 import { RefreshTokensService } from '../../refresh-tokens/refresh-tokens.service';
 import { TokenIssuer } from '../token-issuer.service';
 import type { GrantTypeHandler, TokenRequest, TokenResponse } from './grant-type';
+import { authContextOf } from '../../oidc/auth-context';
+import { idTokenFor } from '../../oidc/offline-access';
 
 /**
  * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): every use returns a new refresh token; presenting a
@@ -42,6 +44,7 @@ export class RefreshTokenGrant implements GrantTypeHandler {
       await this.grants.revoke(token.grantId, 'refresh_token.reuse_detected', meta);
       throw new InvalidGrant('the refresh token was already used; the authorization is revoked');
     }
+    const auth = authContextOf(token);
     return this.issuer.issue({
       grantType: this.grantType,
       meta,
@@ -51,7 +54,9 @@ export class RefreshTokenGrant implements GrantTypeHandler {
       scopes,
       grantId: token.grantId,
       // The new refresh token keeps the grant's full scope; only this access token is narrowed.
-      refresh: { userId: token.userId, grantId: token.grantId, scopes: token.scopes },
+      refresh: { userId: token.userId, grantId: token.grantId, scopes: token.scopes, auth },
+      // OIDC Core §12.2: same sub and the original auth_time; no nonce (there was no new request).
+      idToken: idTokenFor(client, scopes, { auth }),
     });
   }
 }
