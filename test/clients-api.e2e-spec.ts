@@ -191,6 +191,57 @@ describe('/v1/clients (developer self-service, signed-in session + CSRF)', () =>
     expect(res.json.fields[0].field).toBe('redirect_uris');
   });
 
+  // RFC 6749 §3.1: no parameter more than once in the authorization response, which appends these.
+  it.each(['code', 'state', 'iss', 'error', 'error_description', 'error_uri'])(
+    'refuses a redirect URI whose query already carries %s, on create and on update',
+    async (name) => {
+      const uri = `https://app.example.com/cb?tenant=7&${name}=x`;
+      const res = await create(alice, {
+        name: 'Bad',
+        type: 'confidential',
+        redirect_uris: [REDIRECT_URI, uri],
+        scopes: ['read:user'],
+      });
+      expect(res.status).toBe(400);
+      expect(res.json.error).toBe('invalid_request');
+      expect(res.json.fields).toEqual([
+        {
+          field: 'redirect_uris',
+          messages: [expect.stringContaining(`must not carry the query parameter "${name}"`)],
+        },
+      ]);
+
+      const created = await create(alice, {
+        name: 'Good',
+        type: 'confidential',
+        redirect_uris: [REDIRECT_URI],
+        scopes: ['read:user'],
+      });
+      expect(created.status).toBe(201);
+      const patched = await http(`${t.url}/v1/clients/${created.json.id}`, {
+        method: 'PATCH',
+        body: { redirect_uris: [uri] },
+        headers: alice.headers,
+      });
+      expect(patched.status).toBe(400);
+      expect(patched.json.fields[0].field).toBe('redirect_uris');
+      const unchanged = await http(`${t.url}/v1/clients/${created.json.id}`, { headers: alice.headers });
+      expect(unchanged.json.redirect_uris).toEqual([REDIRECT_URI]);
+    },
+  );
+
+  it('accepts a redirect URI with a query of its own (and names that merely resemble response parameters)', async () => {
+    const uri = 'https://app.example.com/cb?tenant=7&codes=1&error_page=2';
+    const res = await create(alice, {
+      name: 'Query',
+      type: 'confidential',
+      redirect_uris: [uri],
+      scopes: ['read:user'],
+    });
+    expect(res.status).toBe(201);
+    expect(res.json.redirect_uris).toEqual([uri]);
+  });
+
   it('validates the body (unknown scope, unknown field, bad type, bad id)', async () => {
     expect(
       (

@@ -1,5 +1,5 @@
 import { AccessTokensService } from '../src/tokens/jwt/access-tokens.service';
-import { GrantsService } from '../src/tokens/authorizations/grants.service';
+import { AuthorizationsService } from '../src/tokens/authorizations/authorizations.service';
 import { createClient } from './factories/clients';
 import { createProject } from './factories/projects';
 import { createUser } from './factories/users';
@@ -20,7 +20,7 @@ describe('resource API with bearer tokens', () => {
   /** A real user token minted by the issuer the token endpoint uses, under a real grant. */
   async function userToken(userId: string, scopes: string[]): Promise<Record<string, string>> {
     const client = await createClient(t.app);
-    const grant = await t.app.get(GrantsService).approve(userId, client.clientId, scopes);
+    const grant = await t.app.get(AuthorizationsService).approve(userId, client.clientId, scopes);
     const { token } = await t.app
       .get(AccessTokensService)
       .issue({ subject: userId, clientId: client.clientId, scopes, grantId: grant.id });

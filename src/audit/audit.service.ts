@@ -21,7 +21,7 @@ export type AuditEventType =
   | 'api_key.revoked'
   | 'signing_key.rotated';
 
-export interface AuditInput {
+interface AuditInput {
   type: AuditEventType;
   userId?: string | null;
   clientId?: string | null;
@@ -30,12 +30,12 @@ export interface AuditInput {
   details?: Record<string, unknown>;
 }
 
-export const GENESIS_HASH = '0'.repeat(64);
+const GENESIS_HASH = '0'.repeat(64);
 /** One advisory lock serialises appends, so every row links to exactly one predecessor. */
 const CHAIN_LOCK = 0x11a0d17;
 
 /** The hash covers every column but itself, in a fixed order (a canonical form independent of the driver). */
-export function eventHash(e: Omit<AuditEvent, 'hash'>): string {
+function eventHash(e: Omit<AuditEvent, 'hash'>): string {
   const canonical = JSON.stringify([
     e.seq,
     e.occurredAt.toISOString(),

@@ -34,3 +34,16 @@ export class AuthorizationRedirect extends ApiError {
     });
   }
 }
+
+/**
+ * An authorization request refused after its client and redirect_uri were validated: the service turns
+ * it into an AuthorizationRedirect to that redirect_uri (RFC 6749 §4.1.2.1). Never reaches the filter.
+ */
+export class InvalidAuthorizationRequest extends Error {
+  constructor(
+    readonly code: string,
+    readonly description: string,
+  ) {
+    super(description);
+  }
+}

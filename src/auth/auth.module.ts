@@ -1,15 +1,30 @@
 import { Module } from '@nestjs/common';
 import { ClientsModule } from '../clients/clients.module';
+import { SessionsModule } from '../sessions/sessions.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
-import { AuthorizationService } from './authorization.service';
-import { InteractiveController } from './interactive.controller';
-import { OidcInteraction } from './oidc/interaction';
-import { SessionsModule } from '../sessions/sessions.module';
+import { AuthorizationRequestService } from './authorize/authorization-request.service';
+import { AuthorizeController } from './authorize/authorize.controller';
+import { AuthorizeFlow } from './authorize/authorize.flow';
+import { OidcInteraction } from './authorize/oidc-interaction';
+import { ConsentController } from './consent/consent.controller';
+import { ConsentService } from './consent/consent.service';
+import { LoginController } from './login/login.controller';
+import { LoginService } from './login/login.service';
+import { SignupController } from './signup/signup.controller';
+import { SignupService } from './signup/signup.service';
 
+/** The interactive half of the code flow: the authorization endpoint, sign-in, sign-up, consent. */
 @Module({
   imports: [SessionsModule, UsersModule, ClientsModule, TokensModule],
-  controllers: [InteractiveController],
-  providers: [AuthorizationService, OidcInteraction],
+  controllers: [AuthorizeController, LoginController, SignupController, ConsentController],
+  providers: [
+    AuthorizationRequestService,
+    AuthorizeFlow,
+    OidcInteraction,
+    LoginService,
+    SignupService,
+    ConsentService,
+  ],
 })
 export class AuthModule {}

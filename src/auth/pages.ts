@@ -147,3 +147,10 @@ export function consentPage(v: ConsentView): Html {
       </form>`,
   );
 }
+
+/** "45 seconds", "2 minutes": how long a rate-limited visitor waits. */
+export function waitText(retryAfterSeconds: number): string {
+  const s = retryAfterSeconds;
+  if (s < 90) return `${s} second${s === 1 ? '' : 's'}`;
+  return `${Math.ceil(s / 60)} minutes`;
+}

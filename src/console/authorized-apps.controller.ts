@@ -5,7 +5,7 @@ import { Public } from '../platform/auth/decorators';
 import { NotFound } from '../platform/errors/api-error';
 import { requestMeta } from '../platform/http/request-meta';
 import { sendPage } from '../platform/web/html';
-import { GrantsService } from '../tokens/authorizations/grants.service';
+import { AuthorizationsService } from '../tokens/authorizations/authorizations.service';
 import { ConsoleAuth, seeOther } from './console-auth';
 import { ConsoleNotFound } from './console.errors';
 import { isUuid, queryParam } from '../platform/forms/form';
@@ -21,7 +21,7 @@ const NOTICES: Record<string, string> = {
 export class ConsoleAuthorizedAppsController {
   constructor(
     private readonly auth: ConsoleAuth,
-    private readonly grants: GrantsService,
+    private readonly grants: AuthorizationsService,
     private readonly clients: ClientsService,
   ) {}
 

@@ -4,7 +4,7 @@ import { ApiKeysService } from '../api-keys/api-keys.service';
 import { ClientsService } from '../clients/clients.service';
 import { Public } from '../platform/auth/decorators';
 import { sendPage } from '../platform/web/html';
-import { GrantsService } from '../tokens/authorizations/grants.service';
+import { AuthorizationsService } from '../tokens/authorizations/authorizations.service';
 import { ConsoleAuth } from './console-auth';
 import { SecurityActivity } from './security-activity.service';
 import { homePage } from './views/home.view';
@@ -18,7 +18,7 @@ export class ConsoleHomeController {
     private readonly auth: ConsoleAuth,
     private readonly clients: ClientsService,
     private readonly keys: ApiKeysService,
-    private readonly grants: GrantsService,
+    private readonly grants: AuthorizationsService,
     private readonly activity: SecurityActivity,
   ) {}
 

@@ -13,7 +13,7 @@ import { MIGRATIONS } from './migrations';
  * TypeORM CLI, a test's app.close()) stops PGlite after the pool has closed, so nothing writes to a
  * closed database and the data-dir lock is always released.
  */
-export class OwningDataSource extends DataSource {
+class OwningDataSource extends DataSource {
   embedded?: EmbeddedPostgres;
 
   override async destroy(): Promise<void> {

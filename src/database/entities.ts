@@ -4,7 +4,7 @@ import { Session } from '../sessions/session.entity';
 import { OAuthClient } from '../clients/oauth-client.entity';
 import { Project } from '../projects/project.entity';
 import { AuthorizationCode } from '../tokens/codes/authorization-code.entity';
-import { Grant } from '../tokens/authorizations/grant.entity';
+import { Authorization } from '../tokens/authorizations/authorization.entity';
 import { RefreshToken } from '../tokens/refresh-tokens/refresh-token.entity';
 import { RevokedToken } from '../tokens/revocation/revoked-token.entity';
 import { SigningKey } from '../tokens/keys/signing-key.entity';
@@ -15,7 +15,7 @@ export const ENTITIES = [
   User,
   OAuthClient,
   Session,
-  Grant,
+  Authorization,
   AuthorizationCode,
   RefreshToken,
   SigningKey,

@@ -24,13 +24,13 @@ export interface ProjectView {
  */
 export type ProjectAccess = { kind: 'owner'; userId: string } | { kind: 'all' };
 
-export interface NewProject {
+interface NewProject {
   ownerId: string;
   name: string;
   description?: string;
 }
 
-export type ProjectPatch = Partial<Pick<NewProject, 'name' | 'description'>>;
+type ProjectPatch = Partial<Pick<NewProject, 'name' | 'description'>>;
 
 export interface ProjectPage {
   items: ProjectView[];
@@ -43,14 +43,14 @@ const NAME_MAX = 100;
 const DESCRIPTION_MAX = 2000;
 
 /** Change-feed kind `projects:<owner id>`: some project of that owner was created, changed or deleted. */
-export const PROJECTS_KIND = 'projects';
-export const PAGE_CACHE_TTL_MS = 30_000;
-export const PAGE_CACHE_SIZE = 10_000;
+const PROJECTS_KIND = 'projects';
+const PAGE_CACHE_TTL_MS = 30_000;
+const PAGE_CACHE_SIZE = 10_000;
 /**
  * Pages hold up to 100 projects of up to ~2,100 characters each, so a count bound alone could pin
  * gigabytes; the cache also keeps the (approximate) bytes of all cached pages under this budget.
  */
-export const PAGE_CACHE_BYTES = 64 * 1024 * 1024;
+const PAGE_CACHE_BYTES = 64 * 1024 * 1024;
 const ALL_GROUP = 'all';
 
 /** A cached page's group: every page one write can change is dropped together. */

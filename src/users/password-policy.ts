@@ -2,8 +2,8 @@
  * Password policy after NIST SP 800-63B §5.1.1.2: length over composition rules, and a block list of
  * passwords attackers try first. Upper bound keeps argon2 work per request bounded.
  */
-export const PASSWORD_MIN = 8;
-export const PASSWORD_MAX = 256;
+const PASSWORD_MIN = 8;
+const PASSWORD_MAX = 256;
 
 const COMMON = new Set(
   `password password1 password12 password123 password1234 passw0rd p@ssword p@ssw0rd 12345678 123456789

@@ -6,7 +6,7 @@ import { Forbidden, NotFound } from '../platform/errors/api-error';
 import { UsersService, type UserView } from './users.service';
 
 /** Response shape of GET /v1/user (explicit mapping: no entity leaves a controller). */
-export interface UserResponse {
+interface UserResponse {
   id: string;
   email: string;
   name: string;
@@ -14,7 +14,7 @@ export interface UserResponse {
 }
 
 /** Built once per cached user view (UsersService serves the same object until a change drops it). */
-export const toUserResponse = derived((user: UserView): UserResponse => ({
+const toUserResponse = derived((user: UserView): UserResponse => ({
   id: user.id,
   email: user.email,
   name: user.displayName,

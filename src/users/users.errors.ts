@@ -1,4 +1,4 @@
-import { ApiError, Conflict, ValidationFailed } from '../platform/errors/api-error';
+import { Conflict, ValidationFailed } from '../platform/errors/api-error';
 
 export class EmailTaken extends Conflict {
   constructor() {
@@ -21,12 +21,5 @@ export class InvalidEmail extends ValidationFailed {
 export class InvalidDisplayName extends ValidationFailed {
   constructor() {
     super([{ field: 'name', messages: ['must be 1 to 100 characters'] }]);
-  }
-}
-
-/** Same error for unknown email and wrong password: sign-in never reveals which accounts exist. */
-export class InvalidCredentials extends ApiError {
-  constructor() {
-    super(401, 'invalid_credentials', 'email or password is incorrect');
   }
 }

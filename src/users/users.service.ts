@@ -25,7 +25,7 @@ export interface UserView {
 }
 
 /** Fields a user may change about themselves (the password has its own path and is not in the view). */
-export interface UserProfilePatch {
+interface UserProfilePatch {
   email?: string;
   displayName?: string;
 }
@@ -36,9 +36,9 @@ export interface UserProfilePatch {
  */
 export const USER_KIND = 'user';
 export const USER_CACHE_TTL_MS = 30_000;
-export const USER_CACHE_SIZE = 10_000;
+const USER_CACHE_SIZE = 10_000;
 
-export interface NewUser {
+interface NewUser {
   email: string;
   password: string;
   displayName?: string;

@@ -1,6 +1,6 @@
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
 import { ClientsService } from '../../src/clients/clients.service';
-import { GrantsService } from '../../src/tokens/authorizations/grants.service';
+import { AuthorizationsService } from '../../src/tokens/authorizations/authorizations.service';
 import { createApiKey } from '../factories/api-keys';
 import { createClient } from '../factories/clients';
 import { signInAs, type SignedIn } from '../factories/sessions';
@@ -150,7 +150,9 @@ describe('developer console: routes, headers, CSRF and validation', () => {
       const { client, clientSecret } = await createClient(t.app, { ownerId: user.id });
       const key = await createApiKey(t.app, user.id);
       const thirdParty = await createClient(t.app);
-      const grant = await t.app.get(GrantsService).approve(user.id, thirdParty.clientId, ['read:user']);
+      const grant = await t.app
+        .get(AuthorizationsService)
+        .approve(user.id, thirdParty.clientId, ['read:user']);
       const forms: [string, Record<string, string | string[]>][] = [
         [
           '/console/apps',
@@ -188,7 +190,7 @@ describe('developer console: routes, headers, CSRF and validation', () => {
       expect(await t.app.get(ClientsService).verifySecret(client.clientId, clientSecret!)).toBe(true);
       const keys = await t.app.get(ApiKeysService).list(user.id);
       expect(keys.map((k) => [k.id, k.expiresAt])).toEqual([[key.id, null]]);
-      expect(await t.app.get(GrantsService).isActive(grant.id)).toBe(true);
+      expect(await t.app.get(AuthorizationsService).isActive(grant.id)).toBe(true);
 
       // The token the page puts in its forms works.
       const page = await get('/console/api-keys/new', session);

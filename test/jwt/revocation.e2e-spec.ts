@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { Grant } from '../../src/tokens/authorizations/grant.entity';
+import { Authorization } from '../../src/tokens/authorizations/authorization.entity';
+import { AuthorizationsService } from '../../src/tokens/authorizations/authorizations.service';
 import { AccessTokensService } from '../../src/tokens/jwt/access-tokens.service';
 import { REVOCATIONS_CHANNEL } from '../../src/tokens/jwt/jwt.constants';
 import { RevocationService } from '../../src/tokens/revocation/revocation.service';
@@ -15,7 +16,7 @@ const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 async function newGrant(t: TestApp, userId: string): Promise<string> {
   const grant = await t.app
     .get(DataSource)
-    .getRepository(Grant)
+    .getRepository(Authorization)
     .save({ userId, clientId: 'test-client', scopes: ['read:user'] });
   return grant.id;
 }
@@ -68,18 +69,19 @@ describe('revocation of JWT access tokens before exp', () => {
       const unrelated = await service.issue(request);
       expect(await status(t, first.token)).toBe(200);
 
-      await t.app.get(RevocationService).revokeGrant(grantId);
+      await t.app.get(AuthorizationsService).revoke(grantId);
       expect(await status(t, first.token)).toBe(401);
       expect(await status(t, second.token)).toBe(401);
       expect(await status(t, unrelated.token)).toBe(200);
-      const grant = await t.app.get(DataSource).getRepository(Grant).findOneBy({ id: grantId });
+      const grant = await t.app.get(DataSource).getRepository(Authorization).findOneBy({ id: grantId });
       expect(grant?.revokedAt).toBeInstanceOf(Date);
       expect(t.app.get(RevocationService).isRevoked('unrelated-jti', grantId.toUpperCase())).toBe(true);
     });
 
     it('ignores ids that no token of ours can carry instead of failing', async () => {
       const revocation = t.app.get(RevocationService);
-      await expect(revocation.revokeGrant('not-a-uuid')).resolves.toBeUndefined();
+      await expect(t.app.get(AuthorizationsService).revoke('not-a-uuid')).resolves.toBeUndefined();
+      await expect(revocation.denyAuthorization('not-a-uuid')).resolves.toBeUndefined();
       await expect(revocation.revokeAccessToken('x'.repeat(65), new Date())).resolves.toBeUndefined();
     });
 
@@ -94,7 +96,7 @@ describe('revocation of JWT access tokens before exp', () => {
         grantId,
       });
       await t.app.get(RevocationService).revokeAccessToken(byJti.jti, byJti.expiresAt);
-      await t.app.get(RevocationService).revokeGrant(grantId);
+      await t.app.get(AuthorizationsService).revoke(grantId);
 
       const later = await bootJwtApp();
       try {
@@ -178,7 +180,7 @@ describe('revocation of JWT access tokens before exp', () => {
         .issue({ subject: userId, clientId: 'test-client', scopes: ['read:user'], grantId });
       expect(await status(b, issued.token)).toBe(200);
       const started = performance.now();
-      await a.app.get(RevocationService).revokeGrant(grantId);
+      await a.app.get(AuthorizationsService).revoke(grantId);
       const ms = await waitFor(async () => (await status(b, issued.token)) === 401, 1000, 1);
       console.log(
         `revocation propagated in ${Math.round(performance.now() - started)} ms (grant, A → B, over HTTP; ${ms} ms after the call returned)`,

@@ -19,7 +19,7 @@ afterAll(() => {
 });
 
 /**
- * Issue 7: property-based fuzzing of every public endpoint with hostile input. Properties, per request:
+ * Property-based fuzzing of every public endpoint with hostile input. Properties, per request:
  * no 5xx, no hang (5 s), no header injected from input, and every 4xx explains itself — JSON
  * `{ error: string }`, or an HTML page on the interactive routes.
  *
@@ -294,11 +294,25 @@ function arbitraries(f: Fixtures) {
         >,
     );
 
+  // Deep nesting (thousands of levels in a few kilobytes): recursive transformation and validation would
+  // overflow the stack. Arrays, objects, a mix, and hidden in a field a DTO knows.
+  const deepJson = fc
+    .tuple(fc.integer({ min: 500, max: 5000 }), fc.constantFrom('array', 'object', 'mixed', 'field'))
+    .map(([depth, shape]) => {
+      const [open, inner, close] = {
+        array: ['[', '', ']'],
+        object: ['{"a":', '1', '}'],
+        mixed: ['[{"x":', 'null', '}]'],
+        field: ['{"name":[', '"n"', ']}'],
+      }[shape];
+      return open.repeat(depth) + inner + close.repeat(depth);
+    });
   const json = fc.oneof(
     fc.dictionary(key, fc.oneof(value, fc.jsonValue())).map((o) => JSON.stringify(o)),
     fc.jsonValue().map((v) => JSON.stringify(v)),
     fc.constant('{"a":'.repeat(200)),
     fc.constant(`{"__proto__":{"admin":true},"constructor":{"prototype":{"x":1}}}`),
+    deepJson,
   );
   const form = pairs.map((p) => new URLSearchParams(p).toString());
   const junk = fc.string({ unit: 'binary', maxLength: 200 });
@@ -539,7 +553,31 @@ function arbitraries(f: Fixtures) {
       fc.dictionary(fc.constantFrom('name', 'scopes', 'expires_at', 'x'), anyJson),
     ),
   );
-  return fc.oneof(unstructured, structuredRequests);
+  // Deep nesting with valid credentials, so it reaches the JSON routes' pipes rather than stopping at the guard.
+  const deepRequests = fc
+    .tuple(
+      fc.constantFrom<[string, string, Record<string, string>]>(
+        ['POST', '/v1/projects', bearer],
+        ['POST', '/v1/projects', { 'x-api-key': f.apiKey }],
+        ['PATCH', `/v1/projects/${f.projectId}`, bearer],
+        ['POST', '/v1/clients', session],
+        ['POST', '/v1/api-keys', session],
+        ['POST', '/oauth2/token', {}],
+      ),
+      deepJson,
+    )
+    .map(([[method, path, headers], body]): FuzzRequest => ({
+      method,
+      path,
+      query: '',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body,
+    }));
+  return fc.oneof(
+    { weight: 10, arbitrary: unstructured },
+    { weight: 10, arbitrary: structuredRequests },
+    { weight: 1, arbitrary: deepRequests },
+  );
 }
 
 describe('fuzzing every public endpoint (fast-check)', () => {

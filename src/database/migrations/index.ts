@@ -1,7 +1,14 @@
 import { Init1764529200000 } from './1764529200000-init';
 import { OAuth1764532800000 } from './1764532800000-oauth';
 import { Audit1764536400000 } from './1764536400000-audit';
+import { Authorizations1764540000000 } from './1764540000000-authorizations';
 import { Oidc1764950000000 } from './1764950000000-oidc';
 
 /** Applied in order; new migrations are appended (TypeORM also sorts by the timestamp in the name). */
-export const MIGRATIONS = [Init1764529200000, OAuth1764532800000, Audit1764536400000, Oidc1764950000000];
+export const MIGRATIONS = [
+  Init1764529200000,
+  OAuth1764532800000,
+  Audit1764536400000,
+  Authorizations1764540000000,
+  Oidc1764950000000,
+];

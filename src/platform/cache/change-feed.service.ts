@@ -44,6 +44,8 @@ export class ChangeFeed implements OnModuleDestroy {
   private readonly handlers = new Map<string, Handler[]>();
   private readonly invalidationHandlers = new Map<string, InvalidationHandler[]>();
   private cacheSubscription?: Promise<void>;
+  /** Epoch ms until which start-up waits for Redis: one bounded wait for all channels, not one per channel. */
+  private subscribeDeadline?: number;
   private workerLink?: WorkerInvalidationLink;
   private readonly pendingPublishes = new Set<Promise<void>>();
   private closed = false;
@@ -64,12 +66,17 @@ export class ChangeFeed implements OnModuleDestroy {
     }
     this.handlers.set(channel, [handler]);
     const subscriber = (this.subscriber ??= this.connectSubscriber(this.config.redisUrl));
+    // Modules subscribe one after another at start-up; with Redis unreachable each would otherwise add
+    // its own full wait.
+    const deadline = (this.subscribeDeadline ??= Date.now() + SUBSCRIBE_TIMEOUT_MS);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<string>((resolve) => {
-      timer = setTimeout(() => resolve('timed out'), SUBSCRIBE_TIMEOUT_MS);
+      timer = setTimeout(() => resolve('timed out'), Math.max(0, deadline - Date.now()));
     });
     const problem = await Promise.race([this.subscribeWhenReady(subscriber, channel), timedOut]);
     clearTimeout(timer);
+    // Redis answered: a later subscription gets a full wait of its own again.
+    if (!problem) this.subscribeDeadline = undefined;
     if (problem) {
       // The 'ready' listener subscribes every registered channel whenever the connection (re)opens.
       this.logger.warn(

@@ -19,7 +19,7 @@ export class ApiError extends Error {
   }
 }
 
-export interface FieldError {
+interface FieldError {
   field: string;
   messages: string[];
 }
@@ -27,12 +27,6 @@ export interface FieldError {
 export class ValidationFailed extends ApiError {
   constructor(readonly fields: FieldError[]) {
     super(400, 'invalid_request', `invalid fields: ${fields.map((f) => f.field).join(', ')}`, {}, { fields });
-  }
-}
-
-export class BadRequest extends ApiError {
-  constructor(description: string) {
-    super(400, 'invalid_request', description);
   }
 }
 
@@ -61,7 +55,7 @@ export class ServerError extends ApiError {
 }
 
 /**
- * Issue 7: a rate limit was hit. `headers` carry Retry-After (RFC 9110 §10.2.3) and the IETF draft's
+ * A rate limit was hit. `headers` carry Retry-After (RFC 9110 §10.2.3) and the IETF draft's
  * RateLimit-Limit / -Remaining / -Reset. The body is RFC 6749-shaped on the OAuth endpoints too (RFC 6749
  * defines no code for it; `too_many_requests` is the HTTP status's name).
  */

@@ -20,7 +20,7 @@ const CODES: Record<number, string> = {
 };
 
 /**
- * Issue 7 (found by fuzzing): PostgreSQL refuses some text the HTTP layer accepts — U+0000 in a text
+ * Found by fuzzing: PostgreSQL refuses some text the HTTP layer accepts — U+0000 in a text
  * parameter (22021) or in jsonb (22P05). That is bad input, not a server fault: 400, never 500.
  * Input validation should refuse NUL first; this keeps any path it misses from answering 500.
  */

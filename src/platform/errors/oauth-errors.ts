@@ -39,27 +39,9 @@ export class UnsupportedGrantType extends OAuthError {
   }
 }
 
-export class UnsupportedResponseType extends OAuthError {
-  constructor(description = 'only response_type=code is supported') {
-    super(400, 'unsupported_response_type', description);
-  }
-}
-
 export class InvalidScope extends OAuthError {
   constructor(description = 'the requested scope is invalid, unknown or exceeds what is allowed') {
     super(400, 'invalid_scope', description);
-  }
-}
-
-export class AccessDenied extends OAuthError {
-  constructor(description = 'the resource owner denied the request') {
-    super(403, 'access_denied', description);
-  }
-}
-
-export class TemporarilyUnavailable extends OAuthError {
-  constructor(description = 'the server is temporarily unavailable') {
-    super(503, 'temporarily_unavailable', description);
   }
 }
 

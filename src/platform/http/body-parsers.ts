@@ -23,6 +23,39 @@ const FORM_TOLERANT_PATHS = new Set([
 ]);
 
 /**
+ * Deepest array/object nesting a JSON body may have. Every DTO of the API is a few levels deep; the
+ * transformation and validation behind the parser recurse once per level, and a few kilobytes of `[[[[…`
+ * would overflow their stack (a 500 on every JSON route).
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * True when valid JSON `text` nests arrays/objects deeper than `max`. One pass over the characters,
+ * skipping strings, no recursion; a text too short to nest that deep is answered without reading it.
+ */
+export function jsonNestsDeeperThan(text: string, max: number): boolean {
+  // Nesting deeper than `max` needs more than `max` opening and as many closing brackets.
+  if (text.length <= 2 * max) return false;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: skip to its closing quote, stepping over escapes (`\"` does not end it).
+      for (i++; i < text.length; i++) {
+        const s = text.charCodeAt(i);
+        if (s === 0x5c) i++;
+        else if (s === 0x22) break;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/**
  * Registers the two body parsers (Nest's own are disabled with `bodyParser: false`), so JSON parse errors
  * become RFC 6749 `invalid_request` and mislabelled form bodies still work where the doc needs them.
  */
@@ -40,7 +73,15 @@ export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number)
     const text = body as string;
     if (text.trim() === '') return done(null, {});
     void secureJson(req, text, (error, parsed) => {
-      if (!error) return done(null, parsed);
+      if (!error) {
+        if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) {
+          return done(
+            new InvalidRequest(`the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`),
+            undefined,
+          );
+        }
+        return done(null, parsed);
+      }
       const path = req.url.split('?')[0];
       if (FORM_TOLERANT_PATHS.has(path) && /^[^{[\s"][^=]*=/.test(text.trim()))
         return done(null, parseForm(text.trim()));

@@ -17,10 +17,12 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
  * treated as omitted; unknown parameters are ignored (but must still be plain strings).
  * Array or object values (`scope[]=`, `redirect_uri[x]=`, JSON objects) are malformed input.
  */
-export function oauthParams(
-  source: unknown,
-  options: { allowControlCharacters?: boolean } = {},
-): Record<string, string> {
+export interface OAuthParamsOptions {
+  /** Accept C0 controls and DEL in values (never in names), for routes that only echo them encoded. */
+  allowControlCharacters?: boolean;
+}
+
+export function oauthParams(source: unknown, options: OAuthParamsOptions = {}): Record<string, string> {
   if (source === undefined || source === null || source === '') return {};
   if (typeof source !== 'object' || Array.isArray(source)) {
     throw new InvalidRequest('the request body must be application/x-www-form-urlencoded parameters');

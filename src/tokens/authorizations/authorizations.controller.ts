@@ -4,9 +4,9 @@ import { ClientsService } from '../../clients/clients.service';
 import { Accepts, CurrentPrincipal } from '../../platform/auth/decorators';
 import type { Principal } from '../../platform/auth/principal';
 import { requestMeta } from '../../platform/http/request-meta';
-import { GrantsService } from './grants.service';
+import { AuthorizationsService } from './authorizations.service';
 
-export interface AuthorizationResponse {
+interface AuthorizationResponse {
   id: string;
   client_id: string;
   client_name: string;
@@ -20,21 +20,21 @@ export interface AuthorizationResponse {
 @Accepts('session')
 export class AuthorizationsController {
   constructor(
-    private readonly grants: GrantsService,
+    private readonly authorizations: AuthorizationsService,
     private readonly clients: ClientsService,
   ) {}
 
   @Get()
   async list(@CurrentPrincipal() p: Principal): Promise<{ data: AuthorizationResponse[] }> {
-    const grants = await this.grants.listForUser(p.userId!);
+    const authorizations = await this.authorizations.listForUser(p.userId!);
     const data = await Promise.all(
-      grants.map(async (g) => ({
-        id: g.id,
-        client_id: g.clientId,
-        client_name: (await this.clients.findActive(g.clientId))?.name ?? '(deleted app)',
-        scopes: g.scopes,
-        created_at: g.createdAt.toISOString(),
-        updated_at: g.updatedAt.toISOString(),
+      authorizations.map(async (a) => ({
+        id: a.id,
+        client_id: a.clientId,
+        client_name: (await this.clients.findActive(a.clientId))?.name ?? '(deleted app)',
+        scopes: a.scopes,
+        created_at: a.createdAt.toISOString(),
+        updated_at: a.updatedAt.toISOString(),
       })),
     );
     return { data };
@@ -47,6 +47,6 @@ export class AuthorizationsController {
     @Param('id', new ParseUUIDPipe()) id: string,
     @Req() req: FastifyRequest,
   ): Promise<void> {
-    await this.grants.revokeForUser(p.userId!, id, requestMeta(req));
+    await this.authorizations.revokeForUser(p.userId!, id, requestMeta(req));
   }
 }

@@ -7,7 +7,7 @@ import { claimOnce } from '../../database/claim-once';
 import { AuthorizationCode } from './authorization-code.entity';
 import { storedAuthContext, type AuthContext } from '../oidc/auth-context';
 
-export interface NewCode {
+interface NewCode {
   clientId: string;
   userId: string;
   grantId: string;
@@ -20,12 +20,6 @@ export interface NewCode {
   /** The session's authentication, stated in the id_token issued for this code. */
   auth?: AuthContext;
 }
-
-export type Redemption =
-  | { outcome: 'ok'; code: AuthorizationCode }
-  | { outcome: 'unknown' }
-  /** Presented again after use (RFC 6749 §4.1.2): the caller must revoke the grant. */
-  | { outcome: 'replayed'; grantId: string };
 
 @Injectable()
 export class AuthorizationCodesService {

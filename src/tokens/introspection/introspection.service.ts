@@ -3,7 +3,7 @@ import type { AuthenticatedClient } from '../../clients/client-authenticator';
 import { ClientsService } from '../../clients/clients.service';
 import { formatScope } from '../scopes';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { GrantsService } from '../authorizations/grants.service';
+import { AuthorizationsService } from '../authorizations/authorizations.service';
 import { AccessTokensService, apiAudience, type VerifiedAccessToken } from '../jwt/access-tokens.service';
 import { RevocationService } from '../revocation/revocation.service';
 import type { RefreshToken } from '../refresh-tokens/refresh-token.entity';
@@ -20,7 +20,7 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
  * Looks a presented token up as an access token (JWT) or a refresh token (opaque), ignoring
  * token_type_hint where it is wrong (RFC 7662 §2.1 and RFC 7009 §2.1 make it only a hint).
  */
-export type FoundToken =
+type FoundToken =
   | { type: 'access_token'; token: VerifiedAccessToken }
   | { type: 'refresh_token'; token: RefreshToken }
   | undefined;
@@ -32,7 +32,7 @@ export class IntrospectionService {
     private readonly accessTokens: AccessTokensService,
     private readonly refreshTokens: RefreshTokensService,
     private readonly revocation: RevocationService,
-    private readonly grants: GrantsService,
+    private readonly authorizations: AuthorizationsService,
     private readonly clients: ClientsService,
   ) {}
 
@@ -77,7 +77,11 @@ export class IntrospectionService {
     }
     const t = found.token;
     if (t.clientId !== caller.client.clientId) return INACTIVE;
-    if (t.rotatedAt || t.expiresAt.getTime() <= Date.now() || !(await this.grants.isActive(t.grantId)))
+    if (
+      t.rotatedAt ||
+      t.expiresAt.getTime() <= Date.now() ||
+      !(await this.authorizations.isActive(t.grantId))
+    )
       return INACTIVE;
     return {
       active: true,

@@ -17,7 +17,7 @@ export function apiAudience(config: Pick<AppConfig, 'issuer'>): string {
 }
 
 /** RFC 9068 §3: the `typ` header of a JWT access token. */
-export const ACCESS_TOKEN_TYP = 'at+jwt';
+const ACCESS_TOKEN_TYP = 'at+jwt';
 
 /** RFC 7519 §4.1.4 allows "some small leeway" for clock skew between instances. */
 const CLOCK_TOLERANCE_SECONDS = 5;
@@ -34,7 +34,7 @@ export interface AccessTokenRequest {
   grantId?: string;
 }
 
-export interface IssuedAccessToken {
+interface IssuedAccessToken {
   token: string;
   jti: string;
   /** Seconds (RFC 6749 §5.1 expires_in). */

@@ -20,7 +20,7 @@ const FORBIDDEN_HEADERS = ['jwk', 'jku', 'x5u', 'x5c', 'crit'] as const;
 /** RFC 9068 §4: typ must be "at+jwt" or "application/at+jwt"; media types compare case-insensitively. */
 const ACCESS_TOKEN_TYPES = new Set(['at+jwt', 'application/at+jwt']);
 
-export interface AcceptedHeader {
+interface AcceptedHeader {
   kid: string;
 }
 

@@ -1,39 +1,27 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClientsModule } from '../../clients/clients.module';
-import { Grant } from '../authorizations/grant.entity';
-import { RevokedToken } from '../revocation/revoked-token.entity';
-import { SigningKey } from '../keys/signing-key.entity';
+import { KeysModule } from '../keys/keys.module';
+import { DenyListModule } from '../revocation/deny-list.module';
 import { AccessTokensService } from './access-tokens.service';
 import { BearerAuthenticator } from './bearer.authenticator';
-import { CLOCK, systemClock } from './clock';
-import { JwksController } from '../discovery/jwks.controller';
-import { DEFAULT_JWT_TIMINGS, JWT_TIMINGS } from './jwt.constants';
-import { RevocationService } from '../revocation/revocation.service';
-import { SigningKeysService } from '../keys/signing-keys.service';
+import { TokenClockModule } from './token-clock.module';
 
 /**
- * JWT access tokens (RFC 9068): signing keys and their rotation, the JWKS, issuing and verifying tokens,
- * revocation, and the bearer-token authenticator for the global guard.
+ * JWT access tokens (RFC 9068): issuing and verifying them, and the bearer-token authenticator for the
+ * global guard. Re-exports the signing keys, the deny list and the clock that every token user needs.
  * JwtModule gets no key: each call passes the current key, so rotation needs no module re-configuration.
  */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([SigningKey, RevokedToken, Grant]),
     JwtModule.register({}),
+    TokenClockModule,
+    KeysModule,
+    DenyListModule,
     // A deleted (revoked) client's tokens stop at once: BearerAuthenticator asks ClientsService (cached).
     ClientsModule,
   ],
-  controllers: [JwksController],
-  providers: [
-    { provide: CLOCK, useValue: systemClock },
-    { provide: JWT_TIMINGS, useValue: DEFAULT_JWT_TIMINGS },
-    SigningKeysService,
-    AccessTokensService,
-    RevocationService,
-    BearerAuthenticator,
-  ],
-  exports: [SigningKeysService, AccessTokensService, RevocationService, CLOCK],
+  providers: [AccessTokensService, BearerAuthenticator],
+  exports: [AccessTokensService, KeysModule, DenyListModule, TokenClockModule],
 })
 export class JwtTokensModule {}

@@ -45,7 +45,7 @@ export type PublicJwk = EcPublicJwk | RsaPublicJwk;
 /** RSA modulus for RS256 keys: 2048 bits (RFC 7518 §3.3 minimum, NIST SP 800-57 through 2030). */
 const RSA_MODULUS_BITS = 2048;
 
-export interface GeneratedKey<J extends PublicJwk = PublicJwk> {
+interface GeneratedKey<J extends PublicJwk = PublicJwk> {
   kid: string;
   publicJwk: J;
   publicKey: KeyObject;

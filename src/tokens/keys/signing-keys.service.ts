@@ -23,13 +23,13 @@ import {
 } from './key-crypto';
 
 /** The key that signs right now. */
-export interface ActiveSigningKey {
+interface ActiveSigningKey {
   kid: string;
   privateKey: KeyObject;
 }
 
 /** A key a token may have been signed with. */
-export interface VerificationKey {
+interface VerificationKey {
   kid: string;
   alg: SigningAlg;
   status: SigningKeyStatus;
@@ -41,7 +41,7 @@ export interface JwkSet {
   keys: PublicJwk[];
 }
 
-export interface RotationResult {
+interface RotationResult {
   /** True when the key that signs changed. */
   rotated: boolean;
   activeKid: string;

@@ -1,15 +1,19 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, MoreThan, Repository } from 'typeorm';
+import { MoreThan, Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { Grant } from '../authorizations/grant.entity';
+import { Authorization } from '../authorizations/authorization.entity';
 import { RevokedToken } from './revoked-token.entity';
 import { ChangeFeed } from '../../platform/cache/change-feed.service';
 import { CLOCK, type Clock } from '../jwt/clock';
 import { JWT_TIMINGS, REVOCATIONS_CHANNEL, type JwtTimings } from '../jwt/jwt.constants';
 
-/** A change-feed message: `exp` (epoch seconds) is when the entry may be forgotten. */
-export interface RevocationMessage {
+/**
+ * A change-feed message: `exp` (epoch seconds) is when the entry may be forgotten. `grant` names a revoked
+ * user×client authorization by the id its tokens carry as `grant_id`; the word stays because instances of
+ * different versions share the channel.
+ */
+interface RevocationMessage {
   type: 'jti' | 'grant';
   id: string;
   exp: number;
@@ -48,9 +52,9 @@ export function parseRevocationMessage(raw: string): RevocationMessage | undefin
  * stop working; a JWT cannot be recalled, so resource servers must consult a deny list).
  *
  * The hot path (`isRevoked`, every bearer request) is two in-memory map lookups. The lists are small:
- * a revoked jti is kept only until the token would have expired, a revoked grant only for ACCESS_TOKEN_TTL
- * after revocation (every access token of that grant has expired by then; refresh tokens and codes are
- * checked against the grants table by their own services). Instances learn of revocations through the
+ * a revoked jti is kept only until the token would have expired, a revoked authorization only for
+ * ACCESS_TOKEN_TTL after revocation (every access token carrying its grant_id has expired by then; refresh
+ * tokens and codes are checked against the authorization by their own services). Instances learn of revocations through the
  * Redis change feed within milliseconds, and by polling the database every 30 s as a safety net.
  */
 @Injectable()
@@ -58,8 +62,8 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(RevocationService.name);
   /** jti → epoch ms after which the token is expired anyway. */
   private readonly jtis = new Map<string, number>();
-  /** grant id → epoch ms after which no access token of the grant can still be valid. */
-  private readonly grants = new Map<string, number>();
+  /** authorization id (`grant_id`) → epoch ms after which no access token carrying it can still be valid. */
+  private readonly authorizations = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   /** Database time of the previous poll. */
   private lastPoll?: Date;
@@ -70,7 +74,8 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(JWT_TIMINGS) private readonly timings: JwtTimings,
     @InjectRepository(RevokedToken) private readonly revokedTokens: Repository<RevokedToken>,
-    @InjectRepository(Grant) private readonly grantRepository: Repository<Grant>,
+    // Read only, for the poll: AuthorizationsService is the table's only writer.
+    @InjectRepository(Authorization) private readonly authorizationRepository: Repository<Authorization>,
     private readonly feed: ChangeFeed,
   ) {}
 
@@ -93,7 +98,7 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy {
 
   /** Hot path: synchronous, no I/O. */
   isRevoked(jti: string, grantId?: string): boolean {
-    return this.jtis.has(jti) || (grantId !== undefined && this.grants.has(grantId.toLowerCase()));
+    return this.jtis.has(jti) || (grantId !== undefined && this.authorizations.has(grantId.toLowerCase()));
   }
 
   /** RFC 7009: one access token. Kept in the deny list until `expiresAt`, when the token is dead anyway. */
@@ -112,11 +117,13 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy {
     await this.feed.publish(REVOCATIONS_CHANNEL, JSON.stringify(message));
   }
 
-  /** Revokes a user×client authorization: every access token carrying its grant_id stops working. */
-  async revokeGrant(grantId: string): Promise<void> {
-    if (!UUID.test(grantId)) return;
-    const id = grantId.toLowerCase();
-    await this.grantRepository.update({ id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+  /**
+   * Denies every access token carrying this authorization's grant_id, here and (through the change feed)
+   * on every instance. Called by AuthorizationsService once it has marked the authorization revoked.
+   */
+  async denyAuthorization(authorizationId: string): Promise<void> {
+    if (!UUID.test(authorizationId)) return;
+    const id = authorizationId.toLowerCase();
     const until = this.clock.now().getTime() + this.config.accessTokenTtl * 1000;
     const message: RevocationMessage = { type: 'grant', id, exp: Math.ceil(until / 1000) };
     this.remember(message);
@@ -125,7 +132,7 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy {
 
   private remember(message: RevocationMessage): void {
     const until = message.exp * 1000;
-    const target = message.type === 'jti' ? this.jtis : this.grants;
+    const target = message.type === 'jti' ? this.jtis : this.authorizations;
     target.set(message.id, Math.max(until, target.get(message.id) ?? 0));
   }
 
@@ -148,20 +155,20 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy {
     const rows = await this.revokedTokens.query<{ now: Date }[]>('SELECT now() AS now');
     const dbNow = new Date(rows[0].now);
     const ttlMs = this.config.accessTokenTtl * 1000;
-    // At start: every grant revoked within ACCESS_TOKEN_TTL; later: those since the previous poll.
-    const grantsSince = this.lastPoll
+    // At start: every authorization revoked within ACCESS_TOKEN_TTL; later: those since the previous poll.
+    const revokedSince = this.lastPoll
       ? new Date(this.lastPoll.getTime() - POLL_OVERLAP_MS)
       : new Date(dbNow.getTime() - ttlMs);
-    const grants = await this.grantRepository.find({
+    const revoked = await this.authorizationRepository.find({
       select: { id: true, revokedAt: true },
-      where: { revokedAt: MoreThan(grantsSince) },
+      where: { revokedAt: MoreThan(revokedSince) },
     });
-    for (const grant of grants) {
-      if (!grant.revokedAt) continue;
+    for (const authorization of revoked) {
+      if (!authorization.revokedAt) continue;
       this.remember({
         type: 'grant',
-        id: grant.id,
-        exp: Math.ceil((grant.revokedAt.getTime() + ttlMs) / 1000),
+        id: authorization.id,
+        exp: Math.ceil((authorization.revokedAt.getTime() + ttlMs) / 1000),
       });
     }
     const tokens = await this.revokedTokens.find({
@@ -184,6 +191,6 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy {
   private sweep(): void {
     const now = this.clock.now().getTime() - RETENTION_MARGIN_MS;
     for (const [jti, until] of this.jtis) if (until <= now) this.jtis.delete(jti);
-    for (const [grant, until] of this.grants) if (until <= now) this.grants.delete(grant);
+    for (const [id, until] of this.authorizations) if (until <= now) this.authorizations.delete(id);
   }
 }

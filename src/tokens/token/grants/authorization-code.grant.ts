@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidGrant, InvalidRequest } from '../../../platform/errors/oauth-errors';
 import { AuthorizationCodesService } from '../../codes/authorization-codes.service';
-import { GrantsService } from '../../authorizations/grants.service';
+import { AuthorizationsService } from '../../authorizations/authorizations.service';
 import { verifyS256 } from '../../codes/pkce';
 import { authContextOf } from '../../oidc/auth-context';
 import { idTokenFor, mayReceiveRefreshToken } from '../../oidc/offline-access';
@@ -15,7 +15,7 @@ export class AuthorizationCodeGrant implements GrantTypeHandler {
 
   constructor(
     private readonly codes: AuthorizationCodesService,
-    private readonly grants: GrantsService,
+    private readonly authorizations: AuthorizationsService,
     private readonly issuer: TokenIssuer,
   ) {}
 
@@ -25,7 +25,7 @@ export class AuthorizationCodeGrant implements GrantTypeHandler {
     if (!code) throw new InvalidGrant('the authorization code is invalid or expired');
     // A code presented twice: it may have leaked. Revoke everything issued from it (RFC 6749 §4.1.2).
     if (code.consumedAt) {
-      await this.grants.revoke(code.grantId, 'authorization_code.reuse_detected', meta);
+      await this.authorizations.revoke(code.grantId, 'authorization_code.reuse_detected', meta);
       throw new InvalidGrant('the authorization code was already used; tokens issued from it are revoked');
     }
     if (code.clientId !== client.clientId)
@@ -46,10 +46,11 @@ export class AuthorizationCodeGrant implements GrantTypeHandler {
       throw new InvalidGrant('code_verifier sent for an authorization request without code_challenge');
     }
     if (!(await this.codes.consume(code))) {
-      await this.grants.revoke(code.grantId, 'authorization_code.reuse_detected', meta);
+      await this.authorizations.revoke(code.grantId, 'authorization_code.reuse_detected', meta);
       throw new InvalidGrant('the authorization code was already used; tokens issued from it are revoked');
     }
-    if (!(await this.grants.isActive(code.grantId))) throw new InvalidGrant('the authorization was revoked');
+    if (!(await this.authorizations.isActive(code.grantId)))
+      throw new InvalidGrant('the authorization was revoked');
 
     const auth = authContextOf(code);
     const refresh = mayReceiveRefreshToken(client, code.scopes)

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../../../platform/errors/oauth-errors';
 import { parseScope } from '../../scopes';
-import { GrantsService } from '../../authorizations/grants.service';
+import { AuthorizationsService } from '../../authorizations/authorizations.service';
 import { RefreshTokensService } from '../../refresh-tokens/refresh-tokens.service';
 import { TokenIssuer } from '../token-issuer.service';
 import type { GrantTypeHandler, TokenRequest, TokenResponse } from './grant-type';
@@ -18,7 +18,7 @@ export class RefreshTokenGrant implements GrantTypeHandler {
 
   constructor(
     private readonly refreshTokens: RefreshTokensService,
-    private readonly grants: GrantsService,
+    private readonly authorizations: AuthorizationsService,
     private readonly issuer: TokenIssuer,
   ) {}
 
@@ -27,11 +27,12 @@ export class RefreshTokenGrant implements GrantTypeHandler {
     const token = await this.refreshTokens.find(params.refresh_token);
     if (!token || token.clientId !== client.clientId) throw new InvalidGrant('the refresh token is invalid');
     if (token.rotatedAt) {
-      await this.grants.revoke(token.grantId, 'refresh_token.reuse_detected', meta);
+      await this.authorizations.revoke(token.grantId, 'refresh_token.reuse_detected', meta);
       throw new InvalidGrant('the refresh token was already used; the authorization is revoked');
     }
     if (token.expiresAt.getTime() <= Date.now()) throw new InvalidGrant('the refresh token has expired');
-    if (!(await this.grants.isActive(token.grantId))) throw new InvalidGrant('the authorization was revoked');
+    if (!(await this.authorizations.isActive(token.grantId)))
+      throw new InvalidGrant('the authorization was revoked');
 
     // RFC 6749 §6: the new scope may narrow the original grant, never widen it.
     const requested = parseScope(params.scope);
@@ -41,7 +42,7 @@ export class RefreshTokenGrant implements GrantTypeHandler {
     const scopes = requested.length ? requested : token.scopes;
 
     if (!(await this.refreshTokens.markRotated(token))) {
-      await this.grants.revoke(token.grantId, 'refresh_token.reuse_detected', meta);
+      await this.authorizations.revoke(token.grantId, 'refresh_token.reuse_detected', meta);
       throw new InvalidGrant('the refresh token was already used; the authorization is revoked');
     }
     const auth = authContextOf(token);

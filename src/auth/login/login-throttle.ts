@@ -1,4 +1,4 @@
-import type { RateLimiter } from '../platform/rate-limit/rate-limiter.service';
+import type { RateLimiter } from '../../platform/rate-limit/rate-limiter.service';
 
 /** One account key for "Alice@Example.com " and "alice@example.com". */
 export function accountKey(email: string): string {
@@ -15,7 +15,7 @@ export interface SignInOutcome<T> {
 }
 
 /**
- * Account lockout (issue 7): after LOGIN_LOCKOUT_THRESHOLD failed sign-ins for one email, each further
+ * Account lockout: after LOGIN_LOCKOUT_THRESHOLD failed sign-ins for one email, each further
  * attempt must wait 1 s, 2 s, 4 s, ... (capped at LOGIN_LOCKOUT_MAX_DELAY) before it is even checked.
  *
  * - Keyed by the lowercased email whether or not an account has it, and a refused attempt still runs the

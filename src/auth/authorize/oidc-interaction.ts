@@ -4,10 +4,11 @@ import { IdTokenService } from '../../tokens/oidc/id-token.service';
 import type { AuthContext } from '../../tokens/oidc/auth-context';
 import { acrFor } from '../../tokens/oidc/auth-context';
 import { afterReauthentication, type OidcRequest } from './oidc-request';
+import type { AuthorizationParams } from './authorization-request';
 
 /** What the authorization endpoint does next for a valid request. */
 export type Interaction =
-  | { step: 'login'; params: Record<string, string>; loginHint?: string }
+  | { step: 'login'; params: AuthorizationParams; loginHint?: string }
   | { step: 'consent' }
   | { step: 'approve' }
   /** prompt=none could not be satisfied silently: redirect this error to the client (§3.1.2.6). */
@@ -27,7 +28,7 @@ export class OidcInteraction {
   constructor(private readonly idTokens: IdTokenService) {}
 
   async next(input: {
-    params: Record<string, string>;
+    params: AuthorizationParams;
     oidc: OidcRequest;
     clientId: string;
     session: ActiveSession | null;
@@ -52,7 +53,7 @@ export class OidcInteraction {
       hintedSub = hint.sub;
     }
 
-    const login = (params: Record<string, string>): Interaction =>
+    const login = (params: AuthorizationParams): Interaction =>
       silent
         ? { step: 'error', error: 'login_required', description: 'the user must sign in' }
         : { step: 'login', params, ...(oidc.loginHint !== undefined ? { loginHint: oidc.loginHint } : {}) };

@@ -105,8 +105,8 @@ export function isOidcRequestError(value: OidcRequest | OidcRequestError): value
  * max_age: the same request without those two, so the fresh session satisfies it (the id_token's
  * auth_time tells the client when the sign-in happened).
  */
-export function afterReauthentication(params: Record<string, string>): Record<string, string> {
-  const next: Record<string, string> = { ...params };
+export function afterReauthentication<P extends { max_age?: string; prompt?: string }>(params: P): P {
+  const next: P = { ...params };
   delete next.max_age;
   if (next.prompt !== undefined) {
     const rest = next.prompt.split(' ').filter((v) => v && v !== 'login');

@@ -12,13 +12,14 @@ import { User } from '../../users/user.entity';
 
 /**
  * One user×client authorization: the remembered consent and the family every token issued under it
- * belongs to (`grant_id`). Revoking it kills codes, refresh tokens and access tokens alike.
+ * belongs to (its id travels in tokens as the `grant_id` claim). Revoking it kills codes, refresh tokens
+ * and access tokens alike. Written only by AuthorizationsService.
  */
-@Entity({ name: 'grants' })
-@Index('IDX_grants_user_client', ['userId', 'clientId'])
-@Index('IDX_grants_revoked_at', ['revokedAt'])
-export class Grant {
-  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'PK_grants' })
+@Entity({ name: 'authorizations' })
+@Index('IDX_authorizations_user_client', ['userId', 'clientId'])
+@Index('IDX_authorizations_revoked_at', ['revokedAt'])
+export class Authorization {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'PK_authorizations' })
   id: string;
 
   @Column({ name: 'user_id', type: 'uuid' })
@@ -26,7 +27,7 @@ export class Grant {
 
   /** Declared so the schema diff knows the foreign key; not loaded by default. */
   @ManyToOne(() => User, { onDelete: 'CASCADE', createForeignKeyConstraints: true })
-  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'FK_grants_user' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'FK_authorizations_user' })
   user?: User;
 
   @Column({ name: 'client_id', type: 'varchar', length: 64 })

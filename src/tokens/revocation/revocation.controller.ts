@@ -1,0 +1,58 @@
+import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ClientAuthenticator } from '../../clients/client-authenticator';
+import { Public } from '../../platform/auth/decorators';
+import { InvalidRequest, OAuthError } from '../../platform/errors/oauth-errors';
+import { oauthParams } from '../../platform/http/oauth-params';
+import { ClientRateLimits } from '../../platform/rate-limit/client-limits';
+import { AuthorizationsService } from '../authorizations/authorizations.service';
+import { IntrospectionService } from '../introspection/introspection.service';
+import { noStore } from '../token/token-endpoint.service';
+import { RevocationService } from './revocation.service';
+
+class TokenNotYours extends OAuthError {
+  constructor() {
+    super(400, 'unauthorized_client', 'the token was not issued to this client');
+  }
+}
+
+@Controller('oauth2')
+@Public() // Client authentication is this endpoint's own.
+export class RevocationController {
+  constructor(
+    private readonly clientAuthenticator: ClientAuthenticator,
+    private readonly introspection: IntrospectionService,
+    private readonly revocation: RevocationService,
+    private readonly authorizations: AuthorizationsService,
+    private readonly limits: ClientRateLimits,
+  ) {}
+
+  /** Per-client_id limits; a failed client authentication counts harder. */
+  private async authenticate(req: FastifyRequest, reply: FastifyReply, params: Record<string, string>) {
+    await this.limits.admit(req, reply, params);
+    return this.limits.authenticate(req, params, () => this.clientAuthenticator.authenticate(req, params));
+  }
+
+  /**
+   * RFC 7009: a client revokes its own tokens. A refresh token takes its whole authorization with it
+   * (and so the access tokens issued from it); an access token is revoked by its jti. Unknown → 200.
+   */
+  @Post('revoke')
+  @HttpCode(200)
+  async revoke(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    noStore(reply);
+    const params = oauthParams(req.body);
+    const caller = await this.authenticate(req, reply, params);
+    if (!params.token) throw new InvalidRequest('token is required');
+    const found = await this.introspection.find(params.token);
+    if (!found) return;
+    if (found.type === 'access_token') {
+      if (found.token.clientId !== caller.client.clientId) throw new TokenNotYours();
+      // Only this token: the app keeps its refresh token (RFC 7009 §2.1 leaves that to the server).
+      await this.revocation.revokeAccessToken(found.token.jti, new Date(found.token.exp * 1000));
+      return;
+    }
+    if (found.token.clientId !== caller.client.clientId) throw new TokenNotYours();
+    await this.authorizations.revoke(found.token.grantId);
+  }
+}

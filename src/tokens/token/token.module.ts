@@ -1,0 +1,38 @@
+import { Module } from '@nestjs/common';
+import { ClientsModule } from '../../clients/clients.module';
+import { AuthorizationsModule } from '../authorizations/authorizations.module';
+import { CodesModule } from '../codes/codes.module';
+import { JwtTokensModule } from '../jwt/jwt-tokens.module';
+import { RefreshTokensModule } from '../refresh-tokens/refresh-tokens.module';
+import { OidcModule } from '../oidc/oidc.module';
+import { AuthorizationCodeGrant } from './grants/authorization-code.grant';
+import { ClientCredentialsGrant } from './grants/client-credentials.grant';
+import { GRANT_TYPE_HANDLERS } from './grants/grant-type';
+import { RefreshTokenGrant } from './grants/refresh-token.grant';
+import { TokenEndpoint } from './token-endpoint.service';
+import { TokenIssuer } from './token-issuer.service';
+import { TokenController } from './token.controller';
+
+const GRANT_HANDLERS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGrant];
+
+/** RFC 6749 §3.2 token endpoint: client authentication, then one handler per grant type. */
+@Module({
+  imports: [
+    JwtTokensModule,
+    CodesModule,
+    RefreshTokensModule,
+    AuthorizationsModule,
+    ClientsModule,
+    OidcModule,
+  ],
+  controllers: [TokenController],
+  providers: [
+    TokenIssuer,
+    TokenEndpoint,
+    ...GRANT_HANDLERS,
+    // The registry: adding a grant type is one file plus one entry in GRANT_HANDLERS.
+    { provide: GRANT_TYPE_HANDLERS, useFactory: (...h: unknown[]) => h, inject: GRANT_HANDLERS },
+  ],
+  exports: [TokenEndpoint],
+})
+export class TokenModule {}
