@@ -59,7 +59,7 @@ function openIdFields(v: AppFormValues, errors: FieldErrors): Html {
       Add the <code>openid</code> scope (and <code>profile</code>, <code>email</code>) to get an id_token and
       use the userinfo endpoint.
     </p>
-    <label for="post_logout_redirect_uris">Post-logout redirect URIs</label>
+    <label for="post_logout_redirect_uris">Return addresses after sign-out</label>
     <p class="muted" id="post_logout_redirect_uris-hint">
       One per line. Where people may come back after signing out at <code>/oauth2/logout</code>, matched
       exactly.
