@@ -1,5 +1,8 @@
 import * as oidc from 'openid-client';
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
+import { DataSource } from 'typeorm';
+import { SigningKey } from '../../src/tokens/keys/signing-key.entity';
+import { SigningKeysService } from '../../src/tokens/keys/signing-keys.service';
 import { createClient } from '../factories/clients';
 import { createUser } from '../factories/users';
 import { bootApp, type TestApp } from '../support/app';
@@ -187,6 +190,23 @@ describe('OpenID Connect with openid-client as relying party', () => {
     expect(JSON.parse(Buffer.from(tokens.access_token.split('.')[0], 'base64url').toString()).alg).toBe(
       'ES256',
     );
+  });
+
+  it('RSA keys rotate with the EC keys: the old one stays published, new id_tokens use the new one', async () => {
+    const kidOf = (jwt: string): string =>
+      (JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url').toString()) as { kid: string }).kid;
+    const before = kidOf((await exchange(rs, await signIn(rs, new Browser(t.url)))).id_token!);
+    await t.app.get(SigningKeysService).rotateNow({ emergency: false });
+    const after = kidOf((await exchange(rs, await signIn(rs, new Browser(t.url)))).id_token!);
+    expect(after).not.toBe(before);
+    const kids = ((await http(`${t.url}/.well-known/jwks.json`)).json as JSONWebKeySet).keys.map(
+      (k) => k.kid,
+    );
+    expect(kids).toEqual(expect.arrayContaining([before, after]));
+    const rows = await t.app.get(DataSource).getRepository(SigningKey).findBy({ alg: 'RS256' });
+    expect(rows.filter((r) => r.status === 'active').map((r) => r.kid)).toEqual([after]);
+    expect(rows.find((r) => r.kid === before)?.status).toBe('retired');
+    expect(rows.filter((r) => r.status === 'next')).toHaveLength(1);
   });
 
   it('a nonce mismatch is caught by the client', async () => {

@@ -258,6 +258,23 @@ describe('OpenID Connect provider', () => {
       expect(redirectError(garbage)).toBe('invalid_request');
     });
 
+    it('prompt=login and max_age without a session: one sign-in, then the code (no loop)', async () => {
+      const cases: Record<string, string>[] = [
+        { prompt: 'login' },
+        { max_age: '0' },
+        { prompt: 'login consent' },
+      ];
+      for (const extra of cases) {
+        const browser = new Browser(t.url);
+        const login = await authorize(browser, { scope: 'openid', ...extra });
+        let next = await signInOnPage(browser, login, user.email, user.password);
+        if (next.status === 200 && next.text.includes('action="/auth/consent"'))
+          next = await browser.submit(next, { decision: 'approve' });
+        expect([302, 303]).toContain(next.status);
+        expect(new URL(next.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+      }
+    });
+
     it('the consent page lists the OpenID Connect scopes in plain words', async () => {
       const browser = new Browser(t.url);
       const pub = await createClient(t.app, {

@@ -58,7 +58,8 @@ export class OidcInteraction {
         ? { step: 'error', error: 'login_required', description: 'the user must sign in' }
         : { step: 'login', params, ...(oidc.loginHint !== undefined ? { loginHint: oidc.loginHint } : {}) };
 
-    if (!session) return login(input.params);
+    // Signing in now satisfies prompt=login and max_age: the request to return to leaves them out.
+    if (!session) return login(afterReauthentication(input.params));
     if (oidc.prompt.has('login')) return login(afterReauthentication(input.params));
     // §3.1.2.1 max_age: elapsed seconds since the last active authentication.
     if (oidc.maxAge !== undefined && now.getTime() - session.authTime.getTime() > oidc.maxAge * 1000)
@@ -69,12 +70,8 @@ export class OidcInteraction {
       return login(rest);
     }
 
-    if (oidc.prompt.has('consent')) {
-      return silent
-        ? { step: 'error', error: 'consent_required', description: 'the user must approve this app' }
-        : { step: 'consent' };
-    }
-    if (await input.needsConsent(session.userId)) {
+    // prompt=consent: ask even when the user already approved these scopes for this app.
+    if (oidc.prompt.has('consent') || (await input.needsConsent(session.userId))) {
       return silent
         ? { step: 'error', error: 'consent_required', description: 'the user must approve this app' }
         : { step: 'consent' };
