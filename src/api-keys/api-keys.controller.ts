@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiCreatedResponse,
@@ -10,8 +10,8 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { Accepts, CurrentPrincipal } from '../platform/auth/decorators';
+import { UuidParamPipe } from '../platform/forms/uuid-param.pipe';
 import type { Principal } from '../platform/auth/principal';
-import { ValidationFailed } from '../platform/errors/api-error';
 import {
   ApiKeyListResponse,
   CreateApiKeyDto,
@@ -24,10 +24,7 @@ import {
 import { ApiKeysService } from './api-keys.service';
 
 /** Path ids are UUIDs; anything else is a 400 in our error format, before any database work. */
-const uuid = new ParseUUIDPipe({
-  version: '4',
-  exceptionFactory: () => new ValidationFailed([{ field: 'id', messages: ['must be a UUID'] }]),
-});
+const uuid = new UuidParamPipe();
 
 const SESSION_ONLY =
   'Developer self-service: needs the signed-in console session (cookie) and, on POST and DELETE, the ' +

@@ -19,6 +19,13 @@ export type AuditEventType =
   | 'api_key.created'
   | 'api_key.rolled'
   | 'api_key.revoked'
+  | 'api_key.disabled'
+  | 'api_key.enabled'
+  | 'client.disabled'
+  | 'client.enabled'
+  | 'user.disabled'
+  | 'user.enabled'
+  | 'user.deleted'
   | 'signing_key.rotated';
 
 interface AuditInput {

@@ -1,10 +1,12 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { Accepts, CurrentPrincipal } from '../platform/auth/decorators';
+import { UuidParamPipe } from '../platform/forms/uuid-param.pipe';
 import type { Principal } from '../platform/auth/principal';
 import { CreateClientDto, toClientResponse, UpdateClientDto, type ClientResponse } from './clients.dto';
 import { ClientsService } from './clients.service';
 
-const uuid = new ParseUUIDPipe({ version: '4' });
+/** Path ids: a malformed one is a 400 in our error format, before any database work. */
+const uuid = new UuidParamPipe();
 
 /** Developer self-service for OAuth apps: the signed-in user's own clients only (session + CSRF). */
 @Controller('v1/clients')

@@ -1,14 +1,18 @@
-import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Controller, Get, Inject, Param, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ClientsService, type ClientView } from '../clients/clients.service';
-import { Public } from '../platform/auth/decorators';
-import { NotFound } from '../platform/errors/api-error';
-import { sendPage } from '../platform/web/html';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { ConsoleAuth, seeOther, type ConsoleContext } from './console-auth';
-import { ConsoleNotFound } from './console.errors';
+import { Accepts } from '../platform/auth/decorators';
+import { NotFound } from '../platform/errors/api-error';
 import { fieldErrors, type FieldErrors } from '../platform/forms/field-errors';
-import { isUuid, queryParam, type ConsoleForm } from '../platform/forms/form';
+import { FormBody, type SubmittedForm } from '../platform/forms/form-body';
+import { QueryText } from '../platform/forms/form';
+import { UuidParamPipe } from '../platform/forms/uuid-param.pipe';
+import { seeOther, sendPage } from '../platform/web/html';
+import { Page, SignInReturnsTo } from '../platform/web/page.decorator';
+import { ConsoleUser, type ConsoleContext } from './console-user';
+import { CreateAppForm, UpdateAppForm } from './console.dto';
+import { CONSOLE_PAGE, ConsoleNotFound } from './console.errors';
 import { OneTimeSecrets } from './one-time-secrets';
 import { appSnippets } from './snippets';
 import {
@@ -21,15 +25,6 @@ import {
   type AppFormValues,
 } from './views/apps.view';
 
-const APP_FIELDS = [
-  'name',
-  'type',
-  'redirect_uris',
-  'scopes',
-  'post_logout_redirect_uris',
-  'id_token_signed_response_alg',
-];
-
 const NOTICES: Record<string, string> = {
   created: 'App created.',
   saved: 'Changes saved.',
@@ -37,48 +32,43 @@ const NOTICES: Record<string, string> = {
   deleted: 'App deleted. Its client ID no longer works.',
 };
 
-function values(form: ConsoleForm): AppFormValues {
-  return {
-    name: form.text('name'),
-    type: form.text('type'),
-    redirectUris: form.lines('redirect_uris').join('\n'),
-    scopes: form.list('scopes'),
-    postLogoutRedirectUris: form.lines('post_logout_redirect_uris').join('\n'),
-    idTokenAlg: form.text('id_token_signed_response_alg') || 'ES256',
-  };
-}
+/** A malformed id is an app that does not exist. */
+const appId = new UuidParamPipe(() => new ConsoleNotFound('app'));
 
-/** Checks the services do not make (the API allows them, the console's form asks for them). */
-function formProblems(v: AppFormValues, checkType: boolean): FieldErrors {
-  const errors: FieldErrors = {};
-  if (checkType && v.type !== 'confidential' && v.type !== 'public') errors.type = 'Choose the kind of app.';
-  if (v.redirectUris === '')
-    errors.redirect_uris = 'Add at least one redirect URI: where people come back after signing in.';
-  if (v.scopes.length === 0) errors.scopes = 'Choose at least one scope: an app without one can do nothing.';
-  return errors;
+function shown(v: UpdateAppForm, type: string): AppFormValues {
+  return {
+    name: v.name,
+    type,
+    redirectUris: v.redirect_uris.join('\n'),
+    scopes: v.scopes,
+    postLogoutRedirectUris: v.post_logout_redirect_uris.join('\n'),
+    idTokenAlg: v.id_token_signed_response_alg || 'ES256',
+  };
 }
 
 /** OAuth apps the developer owns: list, create, edit, rotate the secret, delete. */
 @Controller('console/apps')
-@Public() // Pages check the session themselves: signed out → the login page, not a JSON 401.
+@Page(CONSOLE_PAGE)
+@Accepts('session')
 export class ConsoleAppsController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly auth: ConsoleAuth,
     private readonly clients: ClientsService,
     private readonly secrets: OneTimeSecrets,
   ) {}
 
   @Get()
-  async list(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
-    const ctx = await this.auth.require(req, reply);
+  async list(
+    @ConsoleUser() ctx: ConsoleContext,
+    @QueryText('notice') notice: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<FastifyReply> {
     const apps = await this.clients.listOwned(ctx.user.id);
-    return sendPage(reply, appsPage(ctx, apps, NOTICES[queryParam(req.query, 'notice') ?? '']));
+    return sendPage(reply, appsPage(ctx, apps, NOTICES[notice ?? '']));
   }
 
   @Get('new')
-  async newForm(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
-    const ctx = await this.auth.require(req, reply);
+  newForm(@ConsoleUser() ctx: ConsoleContext, @Res() reply: FastifyReply): FastifyReply {
     const blank = {
       name: '',
       type: 'confidential',
@@ -91,48 +81,51 @@ export class ConsoleAppsController {
   }
 
   @Post()
-  async create(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
-    const { ctx, form } = await this.auth.requireForm(req, reply, '/console/apps/new');
-    const v = values(form);
-    const problems = formProblems(v, true);
-    if (Object.keys(problems).length) return sendPage(reply, newAppPage(ctx, v, problems), 400);
+  @SignInReturnsTo('/console/apps/new')
+  async create(
+    @ConsoleUser() ctx: ConsoleContext,
+    @FormBody(CreateAppForm) form: SubmittedForm<CreateAppForm>,
+    @Res() reply: FastifyReply,
+  ): Promise<FastifyReply> {
+    const v = form.values;
+    if (!form.valid) return sendPage(reply, newAppPage(ctx, shown(v, v.type), form.errors), 400);
     try {
       const { client, clientSecret } = await this.clients.register({
         name: v.name,
         type: v.type as ClientView['type'],
-        redirectUris: form.lines('redirect_uris'),
+        redirectUris: v.redirect_uris,
         scopes: v.scopes,
-        postLogoutRedirectUris: form.lines('post_logout_redirect_uris'),
-        idTokenSignedResponseAlg: v.idTokenAlg,
+        postLogoutRedirectUris: v.post_logout_redirect_uris,
+        idTokenSignedResponseAlg: v.id_token_signed_response_alg || undefined,
         ownerId: ctx.user.id,
       });
       const secret = clientSecret
-        ? `&secret=${this.secrets.put(ctx.session.idHash, { kind: 'client_secret', appId: client.id, secret: clientSecret })}`
+        ? `&secret=${this.secrets.put(ctx.sessionId, { kind: 'client_secret', appId: client.id, secret: clientSecret })}`
         : '';
       return seeOther(reply, `/console/apps/${client.id}?notice=created${secret}`);
     } catch (error) {
-      const errors = fieldErrors(error, APP_FIELDS);
+      const errors = fieldErrors(error, form.fields);
       if (!errors) throw error;
-      return sendPage(reply, newAppPage(ctx, v, errors), 400);
+      return sendPage(reply, newAppPage(ctx, shown(v, v.type), errors), 400);
     }
   }
 
   @Get(':id')
   async show(
-    @Param('id') id: string,
-    @Req() req: FastifyRequest,
+    @ConsoleUser() ctx: ConsoleContext,
+    @Param('id', appId) id: string,
+    @QueryText('notice') notice: string | undefined,
+    @QueryText('secret') flashId: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<FastifyReply> {
-    const ctx = await this.auth.require(req, reply);
     const app = await this.owned(ctx, id);
-    const flashId = queryParam(req.query, 'secret');
-    const flash = this.secrets.take(ctx.session.idHash, flashId);
+    const flash = this.secrets.take(ctx.sessionId, flashId);
     const secret = flash?.kind === 'client_secret' && flash.appId === app.id ? flash.secret : undefined;
     const page = appPage(ctx, {
       app,
       snippets: appSnippets(ctx.issuer, app),
       form: appFormValues(app),
-      message: NOTICES[queryParam(req.query, 'notice') ?? ''],
+      message: NOTICES[notice ?? ''],
       secret,
       secretGone: flashId !== undefined && secret === undefined,
     });
@@ -140,28 +133,32 @@ export class ConsoleAppsController {
   }
 
   @Post(':id')
+  @SignInReturnsTo('/console/apps/:id')
   async update(
-    @Param('id') id: string,
-    @Req() req: FastifyRequest,
+    @ConsoleUser() ctx: ConsoleContext,
+    @Param('id', appId) id: string,
+    @FormBody(UpdateAppForm) form: SubmittedForm<UpdateAppForm>,
     @Res() reply: FastifyReply,
   ): Promise<FastifyReply> {
-    const { ctx, form } = await this.auth.requireForm(req, reply, `/console/apps/${id}`);
     const app = await this.owned(ctx, id);
-    const v = { ...values(form), type: app.type };
-    const problems = formProblems(v, false);
+    const v = form.values;
     const invalidPage = (errors: FieldErrors) =>
-      sendPage(reply, appPage(ctx, { app, snippets: appSnippets(ctx.issuer, app), form: v, errors }), 400);
-    if (Object.keys(problems).length) return invalidPage(problems);
+      sendPage(
+        reply,
+        appPage(ctx, { app, snippets: appSnippets(ctx.issuer, app), form: shown(v, app.type), errors }),
+        400,
+      );
+    if (!form.valid) return invalidPage(form.errors);
     try {
       await this.clients.update(ctx.user.id, app.id, {
         name: v.name,
-        redirectUris: form.lines('redirect_uris'),
+        redirectUris: v.redirect_uris,
         scopes: v.scopes,
-        postLogoutRedirectUris: form.lines('post_logout_redirect_uris'),
-        idTokenSignedResponseAlg: v.idTokenAlg,
+        postLogoutRedirectUris: v.post_logout_redirect_uris,
+        idTokenSignedResponseAlg: v.id_token_signed_response_alg || undefined,
       });
     } catch (error) {
-      const errors = fieldErrors(error, APP_FIELDS);
+      const errors = fieldErrors(error, form.fields);
       if (!errors) throw error;
       return invalidPage(errors);
     }
@@ -170,11 +167,10 @@ export class ConsoleAppsController {
 
   @Get(':id/rotate-secret')
   async confirmRotate(
-    @Param('id') id: string,
-    @Req() req: FastifyRequest,
+    @ConsoleUser() ctx: ConsoleContext,
+    @Param('id', appId) id: string,
     @Res() reply: FastifyReply,
   ): Promise<FastifyReply> {
-    const ctx = await this.auth.require(req, reply);
     const app = await this.owned(ctx, id);
     if (app.type !== 'confidential') return seeOther(reply, `/console/apps/${app.id}`);
     return sendPage(reply, rotateSecretPage(ctx, app, this.config.clientSecretRotationOverlap));
@@ -182,15 +178,14 @@ export class ConsoleAppsController {
 
   @Post(':id/rotate-secret')
   async rotate(
-    @Param('id') id: string,
-    @Req() req: FastifyRequest,
+    @ConsoleUser() ctx: ConsoleContext,
+    @Param('id', appId) id: string,
     @Res() reply: FastifyReply,
   ): Promise<FastifyReply> {
-    const { ctx } = await this.auth.requireForm(req, reply, `/console/apps/${id}/rotate-secret`);
     const app = await this.owned(ctx, id);
     if (app.type !== 'confidential') return seeOther(reply, `/console/apps/${app.id}`);
     const { clientSecret } = await this.clients.rotateSecret(ctx.user.id, app.id);
-    const flash = this.secrets.put(ctx.session.idHash, {
+    const flash = this.secrets.put(ctx.sessionId, {
       kind: 'client_secret',
       appId: app.id,
       secret: clientSecret,
@@ -200,22 +195,20 @@ export class ConsoleAppsController {
 
   @Get(':id/delete')
   async confirmDelete(
-    @Param('id') id: string,
-    @Req() req: FastifyRequest,
+    @ConsoleUser() ctx: ConsoleContext,
+    @Param('id', appId) id: string,
     @Res() reply: FastifyReply,
   ): Promise<FastifyReply> {
-    const ctx = await this.auth.require(req, reply);
     const app = await this.owned(ctx, id);
     return sendPage(reply, deleteAppPage(ctx, app, this.config.accessTokenTtl));
   }
 
   @Post(':id/delete')
   async delete(
-    @Param('id') id: string,
-    @Req() req: FastifyRequest,
+    @ConsoleUser() ctx: ConsoleContext,
+    @Param('id', appId) id: string,
     @Res() reply: FastifyReply,
   ): Promise<FastifyReply> {
-    const { ctx } = await this.auth.requireForm(req, reply, `/console/apps/${id}/delete`);
     const app = await this.owned(ctx, id);
     await this.clients.delete(ctx.user.id, app.id);
     return seeOther(reply, '/console/apps?notice=deleted');
@@ -223,7 +216,6 @@ export class ConsoleAppsController {
 
   /** The developer's own app; another user's app is indistinguishable from a missing one (404). */
   private async owned(ctx: ConsoleContext, id: string): Promise<ClientView> {
-    if (!isUuid(id)) throw new ConsoleNotFound('app');
     try {
       return await this.clients.getOwned(ctx.user.id, id);
     } catch (error) {

@@ -1,14 +1,16 @@
 import { Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientsService } from '../clients/clients.service';
-import { Public } from '../platform/auth/decorators';
+import { Accepts } from '../platform/auth/decorators';
 import { NotFound } from '../platform/errors/api-error';
+import { QueryText } from '../platform/forms/form';
+import { UuidParamPipe } from '../platform/forms/uuid-param.pipe';
 import { requestMeta } from '../platform/http/request-meta';
-import { sendPage } from '../platform/web/html';
+import { seeOther, sendPage } from '../platform/web/html';
+import { Page, SignInReturnsTo } from '../platform/web/page.decorator';
 import { AuthorizationsService } from '../tokens/authorizations/authorizations.service';
-import { ConsoleAuth, seeOther } from './console-auth';
-import { ConsoleNotFound } from './console.errors';
-import { isUuid, queryParam } from '../platform/forms/form';
+import { ConsoleUser, type ConsoleContext } from './console-user';
+import { CONSOLE_PAGE, ConsoleNotFound } from './console.errors';
 import { authorizedAppsPage, type AuthorizedAppRow } from './views/authorized-apps.view';
 
 const NOTICES: Record<string, string> = {
@@ -17,17 +19,20 @@ const NOTICES: Record<string, string> = {
 
 /** The apps this user allowed into their account; revoking one kills its whole token family at once. */
 @Controller('console/authorized-apps')
-@Public() // Pages check the session themselves: signed out → the login page, not a JSON 401.
+@Page(CONSOLE_PAGE)
+@Accepts('session')
 export class ConsoleAuthorizedAppsController {
   constructor(
-    private readonly auth: ConsoleAuth,
     private readonly grants: AuthorizationsService,
     private readonly clients: ClientsService,
   ) {}
 
   @Get()
-  async list(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
-    const ctx = await this.auth.require(req, reply);
+  async list(
+    @ConsoleUser() ctx: ConsoleContext,
+    @QueryText('notice') notice: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<FastifyReply> {
     const grants = await this.grants.listForUser(ctx.user.id);
     const rows: AuthorizedAppRow[] = await Promise.all(
       grants.map(async (g) => {
@@ -42,18 +47,17 @@ export class ConsoleAuthorizedAppsController {
         };
       }),
     );
-    const message = NOTICES[queryParam(req.query, 'notice') ?? ''];
-    return sendPage(reply, authorizedAppsPage(ctx, rows, Date.now(), message));
+    return sendPage(reply, authorizedAppsPage(ctx, rows, Date.now(), NOTICES[notice ?? '']));
   }
 
   @Post(':id/revoke')
+  @SignInReturnsTo('/console/authorized-apps')
   async revoke(
-    @Param('id') id: string,
+    @ConsoleUser() ctx: ConsoleContext,
+    @Param('id', new UuidParamPipe(() => new ConsoleNotFound('authorization'))) id: string,
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<FastifyReply> {
-    const { ctx } = await this.auth.requireForm(req, reply, '/console/authorized-apps');
-    if (!isUuid(id)) throw new ConsoleNotFound('authorization');
     try {
       // Codes, refresh tokens and (through the revocation feed) access tokens of this grant all stop.
       await this.grants.revokeForUser(ctx.user.id, id, requestMeta(req));

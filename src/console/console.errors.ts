@@ -1,51 +1,13 @@
-import { ApiError } from '../platform/errors/api-error';
-import type { RendersHtml } from '../platform/errors/error.filter';
-import { html, layout, PAGE_HEADERS } from '../platform/web/html';
+import { PageError, type PageLink } from '../platform/web/page-error';
+import type { PageOptions } from '../platform/web/page.decorator';
 
-/** Signed out (or the session expired): 303 to the login page, which brings the developer back here. */
-export class SignInRequired extends ApiError {
-  constructor(returnTo: string) {
-    super(303, 'login_required', 'sign in to use the console', {
-      Location: `/auth/login?return_to=${encodeURIComponent(returnTo)}`,
-      'Cache-Control': 'no-store',
-    });
-  }
-}
+/** The console's section: sign-in returns only to /console paths, and error pages link back here. */
+export const CONSOLE_HOME: PageLink = { path: '/console', label: 'Back to the console' };
+export const CONSOLE_PAGE: PageOptions = { home: CONSOLE_HOME };
 
-/** A console error as a page (the global filter renders it): 404 for unknown ids, 403 for a failed CSRF check. */
-export class ConsolePageError extends ApiError implements RendersHtml {
-  constructor(
-    status: number,
-    code: string,
-    readonly title: string,
-    description: string,
-  ) {
-    super(status, code, description, { ...PAGE_HEADERS });
-  }
-
-  renderHtml(): string {
-    return layout(
-      this.title,
-      html`<h1>${this.title}</h1>
-        <p class="notice bad" role="alert">${this.description}</p>
-        <p><a href="/console">Back to the console</a></p>`,
-    ).value;
-  }
-}
-
-export class ConsoleNotFound extends ConsolePageError {
+/** Unknown ids, malformed ids and other developers' things alike: a 404 page that reveals nothing. */
+export class ConsoleNotFound extends PageError {
   constructor(what: string) {
-    super(404, 'not_found', 'Not found', `This ${what} does not exist, or it is not yours.`);
-  }
-}
-
-export class ConsoleCsrfFailed extends ConsolePageError {
-  constructor() {
-    super(
-      403,
-      'csrf_failed',
-      'Please try again',
-      'This form expired or did not come from this site, so nothing was changed. Go back, reload the page and submit it again.',
-    );
+    super(404, 'not_found', 'Not found', `This ${what} does not exist, or it is not yours.`, CONSOLE_HOME);
   }
 }

@@ -1,30 +1,33 @@
-import { Controller, Get, Req, Res } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Controller, Get, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { ClientsService } from '../clients/clients.service';
-import { Public } from '../platform/auth/decorators';
+import { Accepts } from '../platform/auth/decorators';
 import { sendPage } from '../platform/web/html';
+import { Page } from '../platform/web/page.decorator';
+import { SignInHistory } from '../sessions/sign-in-history.service';
 import { AuthorizationsService } from '../tokens/authorizations/authorizations.service';
-import { ConsoleAuth } from './console-auth';
+import { ConsoleUser, type ConsoleContext } from './console-user';
+import { CONSOLE_PAGE } from './console.errors';
 import { SecurityActivity } from './security-activity.service';
 import { homePage } from './views/home.view';
 import { securityPage } from './views/security.view';
 
 /** Console home (the next step for a new developer) and the security activity page. */
 @Controller('console')
-@Public() // Pages check the session themselves: signed out → the login page, not a JSON 401.
+@Page(CONSOLE_PAGE)
+@Accepts('session')
 export class ConsoleHomeController {
   constructor(
-    private readonly auth: ConsoleAuth,
     private readonly clients: ClientsService,
     private readonly keys: ApiKeysService,
     private readonly grants: AuthorizationsService,
+    private readonly signIns: SignInHistory,
     private readonly activity: SecurityActivity,
   ) {}
 
   @Get()
-  async home(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
-    const ctx = await this.auth.require(req, reply);
+  async home(@ConsoleUser() ctx: ConsoleContext, @Res() reply: FastifyReply): Promise<FastifyReply> {
     const [apps, keys, grants] = await Promise.all([
       this.clients.listOwned(ctx.user.id),
       this.keys.list(ctx.user.id),
@@ -34,10 +37,9 @@ export class ConsoleHomeController {
   }
 
   @Get('security')
-  async security(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
-    const ctx = await this.auth.require(req, reply);
+  async security(@ConsoleUser() ctx: ConsoleContext, @Res() reply: FastifyReply): Promise<FastifyReply> {
     const [signIns, events] = await Promise.all([
-      this.activity.signIns(ctx.user.id, ctx.session.idHash),
+      this.signIns.recent(ctx.user.id, ctx.sessionId),
       this.activity.events(ctx.user.id),
     ]);
     return sendPage(reply, securityPage(ctx, signIns, events, Date.now()));

@@ -1,14 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { MoreThan, Repository } from 'typeorm';
 import type { AuditEvent } from '../audit/audit-event.entity';
 import { AuditService } from '../audit/audit.service';
-import { Session } from '../sessions/session.entity';
 import { ClientsService } from '../clients/clients.service';
 import { utc } from './format';
-import type { EventRow, SignInRow } from './views/security.view';
+import type { EventRow } from './views/security.view';
 
-const SIGN_INS_SHOWN = 20;
 const EVENTS_SHOWN = 30;
 /** token.issued is one event per token: far too many to read, and not what this page is for. */
 const NOT_SHOWN = new Set(['token.issued']);
@@ -24,32 +20,15 @@ function str(details: Record<string, unknown>, name: string): string | undefined
 }
 
 /**
- * What the Security activity page shows. Sign-ins come from the sessions table (one row per sign-in,
- * with its IP and user agent), read-only through this module's own repository; key and app events come
- * from the audit log. Never secrets: the audit log holds ids, prefixes and names only.
+ * The key and app events the Security activity page shows, from the audit log (the sign-ins beside them
+ * are the sessions module's SignInHistory). Never secrets: the audit log holds ids, prefixes and names only.
  */
 @Injectable()
 export class SecurityActivity {
   constructor(
-    @InjectRepository(Session) private readonly sessions: Repository<Session>,
     private readonly audit: AuditService,
     private readonly clients: ClientsService,
   ) {}
-
-  async signIns(userId: string, currentSessionIdHash: string): Promise<SignInRow[]> {
-    const rows = await this.sessions.find({
-      where: { userId, expiresAt: MoreThan(new Date()) },
-      order: { createdAt: 'DESC' },
-      take: SIGN_INS_SHOWN,
-    });
-    return rows.map((s) => ({
-      at: s.createdAt,
-      ip: s.ip,
-      userAgent: s.userAgent,
-      current: s.idHash === currentSessionIdHash,
-      expiresAt: s.expiresAt,
-    }));
-  }
 
   async events(userId: string): Promise<EventRow[]> {
     const events = (await this.audit.recentForUser(userId, 200))

@@ -1,16 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Patch,
-  Post,
-  Query,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -25,9 +13,10 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, Scopes } from '../platform/auth/decorators';
+import { UuidParamPipe } from '../platform/forms/uuid-param.pipe';
 import { derived } from '../platform/cache/derived';
 import type { Principal } from '../platform/auth/principal';
-import { Forbidden, ValidationFailed } from '../platform/errors/api-error';
+import { Forbidden } from '../platform/errors/api-error';
 import {
   CreateProjectDto,
   ListProjectsQuery,
@@ -40,10 +29,7 @@ import { InvalidProjectField } from './projects.errors';
 import { ProjectsService, type ProjectAccess, type ProjectPage } from './projects.service';
 
 /** Path ids are UUIDs; anything else is a 400 in our error format, before any database work. */
-const uuid = new ParseUUIDPipe({
-  version: '4',
-  exceptionFactory: () => new ValidationFailed([{ field: 'id', messages: ['must be a UUID'] }]),
-});
+const uuid = new UuidParamPipe();
 
 /**
  * A principal acting for a user sees only that user's projects; an internal service (client_credentials,

@@ -5,12 +5,13 @@ import { Session } from './session.entity';
 import { SessionAuthenticator } from './session.authenticator';
 import { SessionController } from './session.controller';
 import { SessionsService } from './sessions.service';
+import { SignInHistory } from './sign-in-history.service';
 
 /** Browser sessions: the sessions table, CSRF tokens, the session credential and sign-in history. */
 @Module({
   imports: [TypeOrmModule.forFeature([Session]), UsersModule],
   controllers: [SessionController],
-  providers: [SessionsService, SessionAuthenticator],
-  exports: [SessionsService],
+  providers: [SessionsService, SessionAuthenticator, SignInHistory],
+  exports: [SessionsService, SignInHistory],
 })
 export class SessionsModule {}

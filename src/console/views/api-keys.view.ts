@@ -1,6 +1,6 @@
 import { API_KEY_SCOPES, type ApiKeyView } from '../../api-keys/api-keys.service';
 import { html, type Html } from '../../platform/web/html';
-import type { ConsoleContext } from '../console-auth';
+import type { ConsoleContext } from '../console-user';
 import type { FieldErrors } from '../../platform/forms/field-errors';
 import { on, utc, when } from '../format';
 import { apiKeyCurl } from '../snippets';

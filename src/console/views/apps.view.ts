@@ -1,7 +1,7 @@
 import type { ClientView } from '../../clients/clients.service';
 import { html, type Html } from '../../platform/web/html';
 import { KNOWN_SCOPES } from '../../tokens/scopes';
-import type { ConsoleContext } from '../console-auth';
+import type { ConsoleContext } from '../console-user';
 import type { FieldErrors } from '../../platform/forms/field-errors';
 import { on } from '../format';
 import type { AppSnippets } from '../snippets';

@@ -1,5 +1,5 @@
 import { html, type Html } from '../../platform/web/html';
-import type { ConsoleContext } from '../console-auth';
+import type { ConsoleContext } from '../console-user';
 import { on, when } from '../format';
 import { csrfField, notice, scopeName } from './components';
 import { consolePage } from './shell';

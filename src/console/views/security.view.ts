@@ -1,16 +1,11 @@
 import { html, type Html } from '../../platform/web/html';
-import type { ConsoleContext } from '../console-auth';
+import type { SignInRecord } from '../../sessions/sign-in-history.service';
+import type { ConsoleContext } from '../console-user';
 import { describeUserAgent, utc, when } from '../format';
 import { dataTable, type Column } from './components';
 import { consolePage } from './shell';
 
-export interface SignInRow {
-  at: Date;
-  ip: string | null;
-  userAgent: string | null;
-  current: boolean;
-  expiresAt: Date;
-}
+export type SignInRow = SignInRecord;
 
 export interface EventRow {
   at: Date;

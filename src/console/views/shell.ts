@@ -1,5 +1,5 @@
 import { html, layout, type Html } from '../../platform/web/html';
-import type { ConsoleContext } from '../console-auth';
+import type { ConsoleContext } from '../console-user';
 import { csrfField } from './components';
 
 export type Section = 'home' | 'apps' | 'api-keys' | 'authorized-apps' | 'security';

@@ -1,6 +1,6 @@
 import { ApiKeyExpired, InvalidApiKeyField } from '../../api-keys/api-keys.errors';
 import { InvalidClientMetadata } from '../../clients/clients.errors';
-import { parseExpiryDate } from '../../console/api-keys.controller';
+import { parseExpiryDate } from '../../console/console.dto';
 import { fieldErrors, sentence } from './field-errors';
 import { describe as describeEvent } from '../../console/security-activity.service';
 import { describeUserAgent, relative } from '../../console/format';

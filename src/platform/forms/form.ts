@@ -1,3 +1,6 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+
 /**
  * A submitted console form. Our body parser turns a repeated name into an array: checkboxes (`scopes`)
  * legitimately repeat, single-valued fields never do, so a repeated single field reads as missing.
@@ -47,9 +50,10 @@ export function queryParam(query: unknown, name: string): string | undefined {
   return typeof value === 'string' && value.length <= 100 ? value : undefined;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Ids in console paths are UUIDs; anything else is a 404 before it reaches PostgreSQL (a cast error is a 500). */
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
+/**
+ * `@QueryText('notice')`: one short plain-string query parameter of a page, or undefined (a repeated or
+ * overlong value is ignored, as is any parameter the page does not read: links get shared with extras).
+ */
+export const QueryText = createParamDecorator((name: string, ctx: ExecutionContext): string | undefined =>
+  queryParam(ctx.switchToHttp().getRequest<FastifyRequest>().query, name),
+);

@@ -71,3 +71,8 @@ export function layout(title: string, body: Html, options: { wide?: boolean; scr
 export function sendPage(reply: FastifyReply, page: Html, status = 200): FastifyReply {
   return reply.status(status).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(page.value);
 }
+
+/** Post/Redirect/Get: 303 makes the browser GET the result, so a reload never posts twice. */
+export function seeOther(reply: FastifyReply, location: string): FastifyReply {
+  return reply.status(303).header('Location', location).header('Cache-Control', 'no-store').send();
+}

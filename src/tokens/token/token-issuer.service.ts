@@ -5,7 +5,6 @@ import type { RequestMeta } from '../../platform/http/request-meta';
 import { formatScope } from '../scopes';
 import type { TokenResponse } from './grants/grant-type';
 import { AccessTokensService } from '../jwt/access-tokens.service';
-import { RefreshTokensService } from '../refresh-tokens/refresh-tokens.service';
 import type { SigningAlg } from '../keys/key-crypto';
 import type { AuthContext } from '../oidc/auth-context';
 import { IdTokenService } from '../oidc/id-token.service';
@@ -15,7 +14,6 @@ import { IdTokenService } from '../oidc/id-token.service';
 export class TokenIssuer {
   constructor(
     private readonly accessTokens: AccessTokensService,
-    private readonly refreshTokens: RefreshTokensService,
     private readonly audit: AuditService,
     private readonly idTokens: IdTokenService,
   ) {}
@@ -29,20 +27,23 @@ export class TokenIssuer {
     clientId: string;
     scopes: string[];
     grantId?: string;
-    /** Refresh tokens belong to a user's grant; client_credentials never gets one (RFC 6749 §4.4.3). */
-    refresh?: { userId: string; grantId: string; scopes: string[]; auth?: AuthContext };
+    /**
+     * A refresh token the grant already stored, in the same statement that spent what was presented (a
+     * code, a rotated refresh token). client_credentials never gets one (RFC 6749 §4.4.3).
+     */
+    refreshToken?: string;
+    /** Audit detail: this pair answers the retry of a rotation whose response was lost. */
+    retry?: boolean;
     /** OIDC Core §3.1.3.3: an id_token for the user, when `openid` was granted. */
     idToken?: { alg: SigningAlg; nonce?: string; auth?: AuthContext };
   }): Promise<TokenResponse> {
-    const [access, refreshToken] = await Promise.all([
-      this.accessTokens.issue({
-        subject: input.subject,
-        clientId: input.clientId,
-        scopes: input.scopes,
-        grantId: input.grantId,
-      }),
-      input.refresh ? this.refreshTokens.issue({ ...input.refresh, clientId: input.clientId }) : undefined,
-    ]);
+    const refreshToken = input.refreshToken;
+    const access = await this.accessTokens.issue({
+      subject: input.subject,
+      clientId: input.clientId,
+      scopes: input.scopes,
+      grantId: input.grantId,
+    });
     const idToken = input.idToken
       ? await this.idTokens.issue({
           ...input.idToken,
@@ -61,6 +62,7 @@ export class TokenIssuer {
         grant_type: input.grantType,
         scope: formatScope(input.scopes),
         refresh_token: !!refreshToken,
+        ...(input.retry ? { retry: true } : {}),
         ...(idToken ? { id_token: true } : {}),
       },
     });

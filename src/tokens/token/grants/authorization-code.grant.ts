@@ -5,6 +5,7 @@ import { AuthorizationsService } from '../../authorizations/authorizations.servi
 import { verifyS256 } from '../../codes/pkce';
 import { authContextOf } from '../../oidc/auth-context';
 import { idTokenFor, mayReceiveRefreshToken } from '../../oidc/offline-access';
+import { RefreshTokensService } from '../../refresh-tokens/refresh-tokens.service';
 import { TokenIssuer } from '../token-issuer.service';
 import type { GrantTypeHandler, TokenRequest, TokenResponse } from './grant-type';
 
@@ -16,6 +17,7 @@ export class AuthorizationCodeGrant implements GrantTypeHandler {
   constructor(
     private readonly codes: AuthorizationCodesService,
     private readonly authorizations: AuthorizationsService,
+    private readonly refreshTokens: RefreshTokensService,
     private readonly issuer: TokenIssuer,
   ) {}
 
@@ -45,17 +47,15 @@ export class AuthorizationCodeGrant implements GrantTypeHandler {
       // RFC 9700 §2.1.1: a verifier for a code issued without a challenge signals a PKCE downgrade attack.
       throw new InvalidGrant('code_verifier sent for an authorization request without code_challenge');
     }
-    if (!(await this.codes.consume(code))) {
+    // Checked before redeeming, so a revoked authorization's code stores no dead refresh token.
+    if (!(await this.authorizations.isActive(code.grantId)))
+      throw new InvalidGrant('the authorization was revoked');
+    // Public clients only with offline_access (see mayReceiveRefreshToken).
+    const refresh = mayReceiveRefreshToken(client, code.scopes) ? this.refreshTokens.mint() : null;
+    if (!(await this.codes.redeem(code, refresh))) {
       await this.authorizations.revoke(code.grantId, 'authorization_code.reuse_detected', meta);
       throw new InvalidGrant('the authorization code was already used; tokens issued from it are revoked');
     }
-    if (!(await this.authorizations.isActive(code.grantId)))
-      throw new InvalidGrant('the authorization was revoked');
-
-    const auth = authContextOf(code);
-    const refresh = mayReceiveRefreshToken(client, code.scopes)
-      ? { userId: code.userId, grantId: code.grantId, scopes: code.scopes, auth }
-      : undefined;
     return this.issuer.issue({
       grantType: this.grantType,
       meta,
@@ -64,8 +64,8 @@ export class AuthorizationCodeGrant implements GrantTypeHandler {
       clientId: client.clientId,
       scopes: code.scopes,
       grantId: code.grantId,
-      refresh,
-      idToken: idTokenFor(client, code.scopes, { nonce: code.nonce ?? undefined, auth }),
+      refreshToken: refresh?.token,
+      idToken: idTokenFor(client, code.scopes, { nonce: code.nonce ?? undefined, auth: authContextOf(code) }),
     });
   }
 }
