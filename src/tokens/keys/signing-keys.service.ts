@@ -69,7 +69,8 @@ interface KeyCache {
 const JWKS_ORDER: Record<SigningKeyStatus, number> = { active: 0, next: 1, retired: 2 };
 
 /**
- * ES256 signing keys with a `next → active → retired` lifecycle:
+ * Signing keys with a `next → active → retired` lifecycle, per algorithm: ES256 always (access tokens and
+ * id_tokens), RS256 from the first RS256 id_token on (ensureAlgorithm), rotated in the same transaction:
  * - a `next` key sits in the JWKS for KEY_PREPUBLISH before it signs, so verifiers that cache the JWKS
  *   (RFC 7517) already know it when the first token it signed arrives;
  * - a `retired` key stays in the JWKS for ACCESS_TOKEN_TTL after it stopped signing, until every token it
