@@ -4,9 +4,11 @@ import { DataSource } from 'typeorm';
 import { SigningKey } from '../../src/tokens/keys/signing-key.entity';
 import { SigningKeysService } from '../../src/tokens/keys/signing-keys.service';
 import { createClient } from '../factories/clients';
-import { createUser } from '../factories/users';
+import { createUser, uniqueEmail } from '../factories/users';
 import { bootApp, type TestApp } from '../support/app';
 import { Browser } from '../support/browser';
+import { runTs } from '../support/cli';
+import { startServer, type RunningServer } from '../support/server';
 import { http, type HttpResult } from '../support/http';
 import { isolatedDatabase, type IsolatedDatabase } from '../jwt/support';
 
@@ -320,4 +322,63 @@ describe('OpenID Connect with openid-client as relying party', () => {
       expect(res.text).not.toContain('evil.example');
     }
   });
+});
+
+/**
+ * The "done when" of the feature: a separately started server process (src/main.ts, as `npm start` runs
+ * it), an app and a user registered with the admin CLI, and openid-client given nothing but the issuer URL
+ * and the printed client credentials.
+ */
+describe('openid-client against a started server, configured from the issuer URL only', () => {
+  let db: IsolatedDatabase;
+  let server: RunningServer;
+  beforeAll(async () => {
+    db = await isolatedDatabase();
+    server = await startServer({ DATABASE_URL: db.url, LOG_LEVEL: 'silent', WORKERS: '1', REDIS_URL: '' });
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+    await db?.drop();
+  });
+
+  it('signs a user in end to end', async () => {
+    const cli = (args: string[]) => runTs('src/cli/admin.ts', args, { DATABASE_URL: db.url });
+    const email = uniqueEmail('npm-start');
+    expect((await cli(['user:create', '--email', email, '--password', 'a-long-cli-password'])).code).toBe(0);
+    const created = await cli([
+      'client:create',
+      ...['--name', 'Started RP', '--type', 'confidential', '--redirect-uri', CALLBACK],
+      ...['--scope', 'openid profile email', '--post-logout-redirect-uri', SIGNED_OUT],
+    ]);
+    expect(created.code).toBe(0);
+    const { client_id: clientId, client_secret: secret } = JSON.parse(created.stdout.trim()) as {
+      client_id: string;
+      client_secret: string;
+    };
+
+    const config = await oidc.discovery(new URL(server.url), clientId, secret, undefined, insecure);
+    const verifier = oidc.randomPKCECodeVerifier();
+    const nonce = oidc.randomNonce();
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: CALLBACK,
+      scope: 'openid email',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      nonce,
+    });
+    const browser = new Browser(server.url);
+    let res = await browser.get(url.href);
+    res = await browser.submit(res, { email, password: 'a-long-cli-password' });
+    res = await browser.get(res.headers.get('location')!);
+    res = await browser.submit(res, { decision: 'approve' });
+    expect(res.status).toBe(303);
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(res.headers.get('location')!), {
+      pkceCodeVerifier: verifier,
+      expectedNonce: nonce,
+      idTokenExpected: true,
+    });
+    const { sub } = tokens.claims()!;
+    const info = await oidc.fetchUserInfo(config, tokens.access_token, sub);
+    expect(info).toMatchObject({ sub, email, email_verified: false });
+  }, 120_000);
 });
