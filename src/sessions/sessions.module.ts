@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { UsersModule } from '../users/users.module';
+import { AccountSessions } from './account-sessions.service';
 import { Session } from './session.entity';
 import { SessionAuthenticator } from './session.authenticator';
 import { SessionController } from './session.controller';
@@ -11,7 +12,7 @@ import { SignInHistory } from './sign-in-history.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Session]), UsersModule],
   controllers: [SessionController],
-  providers: [SessionsService, SessionAuthenticator, SignInHistory],
-  exports: [SessionsService, SignInHistory],
+  providers: [SessionsService, SessionAuthenticator, SignInHistory, AccountSessions],
+  exports: [SessionsService, SignInHistory, AccountSessions],
 })
 export class SessionsModule {}
