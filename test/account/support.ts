@@ -10,7 +10,7 @@ import { startSmtp, type TestSmtp } from '../support/smtp';
  */
 export async function bootWithSmtp(
   env: Record<string, string> = {},
-): Promise<{ t: TestApp; smtp: TestSmtp; close(): Promise<void> }> {
+): Promise<{ t: TestApp; smtp: TestSmtp; close: () => Promise<void> }> {
   const smtp = await startSmtp();
   const t = await bootApp({
     SMTP_URL: smtp.url,
