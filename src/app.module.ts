@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AdminModule } from './admin/admin.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
@@ -41,6 +42,7 @@ export class AppModule {
         ProjectsModule,
         AccountModule,
         ConsoleModule,
+        AdminModule,
         DemoDataModule,
       ],
     };

@@ -13,7 +13,8 @@ import { authorizeInBrowser, basic, signInOnPage, tokenRequest } from './support
 describe('audit log', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await bootApp();
+    // Strict RFC 9700 §4.14.2 reuse detection: the retry grace is covered by test/refresh-rotation.e2e-spec.ts.
+    t = await bootApp({ REFRESH_RETRY_GRACE: '0' });
   });
   afterAll(() => t.close());
 

@@ -20,7 +20,8 @@ describe('OAuth 2.0 authorization code flow', () => {
   let app: Awaited<ReturnType<typeof createClient>>;
 
   beforeAll(async () => {
-    t = await bootApp();
+    // Strict RFC 9700 §4.14.2 reuse detection: the retry grace is covered by test/refresh-rotation.e2e-spec.ts.
+    t = await bootApp({ REFRESH_RETRY_GRACE: '0' });
     user = await createUser(t.app);
     app = await createClient(t.app);
   });

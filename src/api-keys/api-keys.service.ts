@@ -5,6 +5,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } f
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { SecretHasher } from '../platform/crypto/crypto.service';
+import { keysetPage, type Page, type PageRequest } from '../platform/pagination/keyset';
 import { isKnownScope } from '../tokens/scopes';
 import { SecurityNotices } from '../users/security-notices.service';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -23,6 +24,8 @@ export interface ApiKeyView {
   createdAt: Date;
   expiresAt: Date | null;
   lastUsedAt: Date | null;
+  /** Null or absent while enabled. */
+  disabledAt?: Date | null;
 }
 
 export interface NewApiKey {
@@ -74,6 +77,7 @@ function view(k: ApiKey): ApiKeyView {
     createdAt: k.createdAt,
     expiresAt: k.expiresAt,
     lastUsedAt: k.lastUsedAt,
+    disabledAt: k.disabledAt ?? null,
   };
 }
 
@@ -152,12 +156,13 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
    * configured overlap so deployments can switch without downtime, then dies; never longer than it
    * would have lived anyway.
    */
-  async roll(userId: string, id: string): Promise<RolledApiKey> {
+  async roll(userId: string | null, id: string): Promise<RolledApiKey> {
     const { rolled, oldHash } = await this.keys.manager.transaction(async (em) => {
       const repo = em.getRepository(ApiKey);
       // Row lock: two concurrent rolls of one key must not both shorten it and both mint a successor.
       const old = await repo.findOne({
-        where: { id, userId, revokedAt: IsNull() },
+        // userId null: an operator (management API), any user's key.
+        where: { id, revokedAt: IsNull(), ...(userId === null ? {} : { userId }) },
         lock: { mode: 'pessimistic_write' },
       });
       if (!old) throw new ApiKeyNotFound();
@@ -168,7 +173,7 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
         old.expiresAt && old.expiresAt.getTime() < overlapEnd.getTime() ? old.expiresAt : overlapEnd;
       await repo.update({ id: old.id }, { expiresAt: previousKeyExpiresAt });
       const issued = await this.insert(repo, {
-        userId,
+        userId: old.userId,
         name: old.name,
         scopes: old.scopes,
         expiresAt: old.expiresAt,
@@ -176,7 +181,7 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
       await this.audit.record(
         {
           type: 'api_key.rolled',
-          userId,
+          userId: old.userId,
           details: {
             key_id: old.id,
             new_key_id: issued.key.id,
@@ -196,13 +201,52 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
    * Immediate: the key stops working in this process at once, and on other instances (Redis) or other
    * cluster workers (IPC) as soon as the invalidation arrives; the cache TTL bounds a lost message.
    */
-  async revoke(userId: string, id: string): Promise<void> {
-    const key = await this.keys.findOne({ where: { id, userId, revokedAt: IsNull() } });
+  async revoke(userId: string | null, id: string): Promise<void> {
+    // userId null: an operator (management API), any user's key.
+    const where = { id, revokedAt: IsNull(), ...(userId === null ? {} : { userId }) };
+    const key = await this.keys.findOne({ where });
     if (!key) throw new ApiKeyNotFound();
-    const result = await this.keys.update({ id, userId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    const result = await this.keys.update(where, { revokedAt: new Date() });
     if (!result.affected) throw new ApiKeyNotFound();
     this.invalidate(key.keyHash);
-    await this.audit.record({ type: 'api_key.revoked', userId, details: { key_id: id, prefix: key.prefix } });
+    await this.audit.record({
+      type: 'api_key.revoked',
+      userId: key.userId,
+      details: { key_id: id, prefix: key.prefix },
+    });
+  }
+
+  /** Operators: every key not revoked (optionally one user's), newest first, one keyset page at a time. */
+  async listAll(page: PageRequest, userId?: string): Promise<Page<ApiKeyView>> {
+    const qb = this.keys.createQueryBuilder('k').where('k.revoked_at IS NULL');
+    if (userId !== undefined) qb.andWhere('k.user_id = :userId', { userId });
+    const { items, nextCursor } = await keysetPage(qb, 'k', page);
+    return { items: items.map(view), nextCursor };
+  }
+
+  /** Operators: a disabled key is refused like a revoked one until it is enabled again. */
+  async setDisabled(id: string, disabled: boolean): Promise<ApiKeyView> {
+    const key = await this.keys.findOne({ where: { id, revokedAt: IsNull() } });
+    if (!key) throw new ApiKeyNotFound();
+    if (disabled !== !!key.disabledAt) {
+      key.disabledAt = disabled ? new Date() : null;
+      await this.keys.update({ id }, { disabledAt: key.disabledAt });
+      this.invalidate(key.keyHash);
+    }
+    return view(key);
+  }
+
+  /** Every key of a user stops at once (the account was disabled or is being deleted). */
+  async revokeAllForUser(userId: string): Promise<void> {
+    const keys = await this.keys.find({ where: { userId, revokedAt: IsNull() } });
+    if (!keys.length) return;
+    await this.keys.update({ userId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    for (const key of keys) this.invalidate(key.keyHash);
+    await this.audit.record({
+      type: 'api_key.revoked',
+      userId,
+      details: { key_ids: keys.map((k) => k.id), reason: 'account' },
+    });
   }
 
   /**
@@ -216,7 +260,7 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
     const keyHash = this.hasher.hash(rawKey);
     const key = await this.cache.getOrLoad(keyHash, async () => {
       const row = await this.keys.findOne({ where: { keyHash } });
-      if (!row || row.revokedAt) return null;
+      if (!row || row.revokedAt || row.disabledAt) return null;
       return { id: row.id, userId: row.userId, scopes: [...row.scopes], expiresAt: row.expiresAt, keyHash };
     });
     if (!key) return null;

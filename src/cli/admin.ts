@@ -15,10 +15,10 @@ import { JwtTokensModule } from '../tokens/jwt/jwt-tokens.module';
 import { SigningKeysService } from '../tokens/keys/signing-keys.service';
 import { UsersModule } from '../users/users.module';
 import { UsersService } from '../users/users.service';
-import { all, optional, parseArgs, required, UsageError } from './args';
+import { all, flag, optional, parseFlags, required, UsageError, type Flags, type FlagSpec } from './args';
 
 /** The operator's tool: same configuration as the server, no HTTP. Output: one JSON object on stdout. */
-type Command = (app: INestApplicationContext, flags: Map<string, string[]>) => Promise<unknown>;
+type Command = (app: INestApplicationContext, flags: Flags) => Promise<unknown>;
 
 async function ownerId(app: INestApplicationContext, email: string | undefined): Promise<string | null> {
   if (!email) return null;
@@ -27,22 +27,34 @@ async function ownerId(app: INestApplicationContext, email: string | undefined):
   return user.id;
 }
 
-const COMMANDS: Record<string, { usage: string; run: Command }> = {
+const COMMANDS: Record<string, { usage: string; flags: FlagSpec; run: Command }> = {
   'client:create': {
     usage:
-      'client:create --name N --type confidential|public --redirect-uri U [--redirect-uri U2] --scope "read:user read:projects" [--grant-type G ...] [--owner EMAIL]',
+      'client:create --name N --type confidential|public --redirect-uri U [--redirect-uri U2] --scope "read:user read:projects" [--grant-type G ...] [--owner EMAIL]   (a client_credentials-only client may take manage:clients manage:users manage:api-keys)',
+    flags: {
+      name: { type: 'string' },
+      type: { type: 'string' },
+      'redirect-uri': { type: 'string', multiple: true },
+      scope: { type: 'string' },
+      'grant-type': { type: 'string', multiple: true },
+      owner: { type: 'string' },
+    },
     run: async (app, flags) => {
-      const type = required(flags, 'type');
+      const grantTypes = all(flags, 'grant-type');
+      // A service (only client_credentials) is confidential by nature: --type and --name may be left out.
+      const service = grantTypes.length > 0 && grantTypes.every((g) => g === 'client_credentials');
+      const type = service ? (optional(flags, 'type') ?? 'confidential') : required(flags, 'type');
       if (type !== 'confidential' && type !== 'public')
         throw new UsageError('--type must be confidential or public');
-      const grantTypes = all(flags, 'grant-type');
       const { client, clientSecret } = await app.get(ClientsService).register({
-        name: required(flags, 'name'),
+        name: service ? (optional(flags, 'name') ?? 'Management client') : required(flags, 'name'),
         type,
         redirectUris: all(flags, 'redirect-uri'),
         scopes: (optional(flags, 'scope') ?? '').split(' ').filter(Boolean),
         grantTypes: grantTypes.length ? grantTypes : undefined,
         ownerId: await ownerId(app, optional(flags, 'owner')),
+        // The operator's own tool: the only place besides the management API that may grant manage:*.
+        operator: true,
       });
       return {
         client_id: client.clientId,
@@ -57,6 +69,7 @@ const COMMANDS: Record<string, { usage: string; run: Command }> = {
   },
   'audit:verify': {
     usage: 'audit:verify   (exit 1 when the audit chain is broken)',
+    flags: {},
     run: async (app) => {
       const result = await app.get(AuditService).verify();
       if (!result.ok) {
@@ -68,14 +81,16 @@ const COMMANDS: Record<string, { usage: string; run: Command }> = {
   },
   'keys:rotate': {
     usage: 'keys:rotate [--emergency]   (emergency: the old key stops verifying at once)',
+    flags: { emergency: { type: 'boolean' } },
     run: async (app, flags) => {
-      const emergency = optional(flags, 'emergency') === 'true';
+      const emergency = flag(flags, 'emergency');
       const result = await app.get(SigningKeysService).rotateNow({ emergency });
       return { ...result, emergency };
     },
   },
   'client:rotate-secret': {
     usage: 'client:rotate-secret --client-id ID',
+    flags: { 'client-id': { type: 'string' } },
     run: async (app, flags) => {
       const clients = app.get(ClientsService);
       const client = await clients.findActive(required(flags, 'client-id'));
@@ -86,6 +101,7 @@ const COMMANDS: Record<string, { usage: string; run: Command }> = {
   },
   'user:create': {
     usage: 'user:create --email E --password P [--name N]',
+    flags: { email: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' } },
     run: async (app, flags) => {
       const user = await app.get(UsersService).create({
         email: required(flags, 'email'),
@@ -124,9 +140,10 @@ function usage(): string {
 
 async function main(argv: string[]): Promise<number> {
   if (existsSync('.env')) process.loadEnvFile('.env');
-  const { command, flags } = parseArgs(argv);
-  const spec = command ? COMMANDS[command] : undefined;
+  const [command, ...args] = argv;
+  const spec = command !== undefined && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   if (!spec) throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
+  const flags = parseFlags(args, spec.flags);
   const config = loadConfig();
   const app = await NestFactory.createApplicationContext(AdminModule.forRoot(config), { logger: ['error'] });
   try {

@@ -6,7 +6,8 @@ import { IsNull, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { randomToken, SecretHasher } from '../platform/crypto/crypto.service';
 import { NotFound } from '../platform/errors/api-error';
-import { isKnownScope } from '../tokens/scopes';
+import { keysetPage, type Page, type PageRequest } from '../platform/pagination/keyset';
+import { isKnownScope, isManagementScope } from '../tokens/scopes';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { InvalidClientMetadata } from './clients.errors';
 import { OAuthClient, type ClientType } from './oauth-client.entity';
@@ -27,6 +28,8 @@ export interface ClientView {
   ownerId: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /** Null or absent while enabled. */
+  disabledAt?: Date | null;
 }
 
 export interface ClientInput {
@@ -36,6 +39,11 @@ export interface ClientInput {
   scopes: string[];
   grantTypes?: string[];
   ownerId?: string | null;
+  /**
+   * Created by an operator (admin CLI, management API): only then may a confidential client whose only
+   * grant is client_credentials hold the management scopes.
+   */
+  operator?: boolean;
 }
 
 export type ClientPatch = Partial<Pick<ClientInput, 'name' | 'redirectUris' | 'scopes' | 'grantTypes'>>;
@@ -52,6 +60,7 @@ function view(c: OAuthClient): ClientView {
     ownerId: c.ownerId,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
+    disabledAt: c.disabledAt ?? null,
   };
 }
 
@@ -86,6 +95,7 @@ export class ClientsService implements OnModuleInit {
     const checked = this.check(
       { ...input, grantTypes: input.grantTypes ?? this.defaultGrantTypes(input.type) },
       input.type,
+      input.operator === true,
     );
     const clientSecret = input.type === 'confidential' ? SECRET_PREFIX + randomToken() : undefined;
     const saved = await this.clients.save(
@@ -135,14 +145,50 @@ export class ClientsService implements OnModuleInit {
     return view(saved);
   }
 
-  /** Deleting is a soft revoke: the client_id is never reissued and its tokens stop at once. */
-  async delete(ownerId: string, id: string): Promise<ClientView> {
-    const client = await this.owned(ownerId, id);
+  /**
+   * Deleting is a soft revoke: the client_id is never reissued and its tokens stop at once. `ownerId`
+   * null: an operator (management API), any client.
+   */
+  async delete(ownerId: string | null, id: string): Promise<ClientView> {
+    const client = ownerId === null ? await this.byId(id) : await this.owned(ownerId, id);
     client.revokedAt = new Date();
     await this.clients.save(client);
     this.forget(client.clientId);
-    await this.audit.record({ type: 'client.deleted', userId: ownerId, clientId: client.clientId });
+    await this.audit.record({ type: 'client.deleted', userId: client.ownerId, clientId: client.clientId });
     return view(client);
+  }
+
+  /** Operators: every client that is not deleted, newest first, one keyset page at a time. */
+  async listAll(page: PageRequest): Promise<Page<ClientView>> {
+    const qb = this.clients.createQueryBuilder('c').where('c.revoked_at IS NULL');
+    const { items, nextCursor } = await keysetPage(qb, 'c', page);
+    return { items: items.map(view), nextCursor };
+  }
+
+  /** Operators: any client that is not deleted. */
+  async getById(id: string): Promise<ClientView> {
+    return view(await this.byId(id));
+  }
+
+  /**
+   * Operators: a disabled client cannot authenticate or start authorizations, and the tokens it holds
+   * stop working (the bearer check reads `findActive`) until it is enabled again.
+   */
+  async setDisabled(id: string, disabled: boolean): Promise<ClientView> {
+    const client = await this.byId(id);
+    if (disabled !== (client.disabledAt !== null)) {
+      client.disabledAt = disabled ? new Date() : null;
+      await this.clients.save(client);
+      this.forget(client.clientId);
+    }
+    return view(client);
+  }
+
+  /** A deleted account's apps go with it: soft-revoked and dropped from every cache first. */
+  async deleteAllOwnedBy(ownerId: string): Promise<void> {
+    for (const client of await this.clients.findBy({ ownerId, revokedAt: IsNull() })) {
+      await this.delete(ownerId, client.id);
+    }
   }
 
   /** New secret shown once; the previous one keeps working for CLIENT_SECRET_ROTATION_OVERLAP seconds. */
@@ -196,7 +242,9 @@ export class ClientsService implements OnModuleInit {
   private async activeEntity(clientId: string): Promise<OAuthClient | null> {
     if (clientId.length > 64) return null;
     // Unknown and revoked ids are not cached (null): nothing would invalidate a negative entry.
-    return this.cache.getOrLoad(clientId, () => this.clients.findOneBy({ clientId, revokedAt: IsNull() }));
+    return this.cache.getOrLoad(clientId, () =>
+      this.clients.findOneBy({ clientId, revokedAt: IsNull(), disabledAt: IsNull() }),
+    );
   }
 
   /** Apps log users in by default; client_credentials must be asked for explicitly. */
@@ -207,6 +255,7 @@ export class ClientsService implements OnModuleInit {
   private check(
     input: { name: string; redirectUris: string[]; scopes: string[]; grantTypes: string[] },
     type: ClientType,
+    operator = false,
   ): { name: string; redirectUris: string[]; scopes: string[]; grantTypes: GrantType[] } {
     const name = input.name.trim();
     if (name.length < 1 || name.length > 100)
@@ -219,10 +268,23 @@ export class ClientsService implements OnModuleInit {
       if (problem) throw new InvalidClientMetadata('redirect_uris', `${uri.slice(0, 100)}: ${problem}`);
     }
     const scopes = [...new Set(input.scopes)];
-    const unknown = scopes.filter((s) => !isKnownScope(s));
+    const grantTypes = [...new Set(input.grantTypes)];
+    // Management scopes are unknown to everyone but operators, and even then only for a service that
+    // authenticates itself and never acts for a user: never a user-facing app, never a public client.
+    const managed =
+      operator &&
+      type === 'confidential' &&
+      grantTypes.length === 1 &&
+      grantTypes[0] === 'client_credentials';
+    const management = scopes.filter((s) => isManagementScope(s));
+    if (management.length && operator && !managed)
+      throw new InvalidClientMetadata(
+        'scopes',
+        'management scopes need a confidential client whose only grant type is client_credentials',
+      );
+    const unknown = scopes.filter((s) => !isKnownScope(s) && !(managed && isManagementScope(s)));
     if (unknown.length)
       throw new InvalidClientMetadata('scopes', `unknown scope: ${unknown.join(' ').slice(0, 100)}`);
-    const grantTypes = [...new Set(input.grantTypes)];
     for (const g of grantTypes) {
       if (!(GRANT_TYPES as readonly string[]).includes(g)) {
         throw new InvalidClientMetadata('grant_types', `unsupported grant type: ${g.slice(0, 50)}`);

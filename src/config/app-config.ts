@@ -42,6 +42,11 @@ export interface AppConfig {
   refreshTokenTtl: number;
   authorizationCodeTtl: number;
   sessionTtl: number;
+  /**
+   * Seconds after a rotation during which the same client may present the rotated refresh token once more
+   * (its response was lost) and get a fresh pair, while the successor is unused; 0 = strict reuse detection.
+   */
+  refreshRetryGrace: number;
   /** OAuth 2.1 profile: PKCE for every client, not just public ones. */
   requirePkce: boolean;
   clientSecretRotationOverlap: number;
@@ -313,6 +318,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     refreshTokenTtl: int(env, 'REFRESH_TOKEN_TTL', 30 * day, 300, 365 * day),
     authorizationCodeTtl: int(env, 'AUTHORIZATION_CODE_TTL', 60, 10, 600),
     sessionTtl: int(env, 'SESSION_TTL', 7 * day, 300, 90 * day),
+    refreshRetryGrace: int(env, 'REFRESH_RETRY_GRACE', 10, 0, 300),
     requirePkce: bool(env, 'OAUTH_REQUIRE_PKCE', false),
     clientSecretRotationOverlap: int(env, 'CLIENT_SECRET_ROTATION_OVERLAP', 0, 0, 30 * day),
     apiKeyRollOverlap: int(env, 'API_KEY_ROLL_OVERLAP', day, 0, 30 * day),

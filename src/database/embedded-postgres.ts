@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PGlite, type Extensions } from '@electric-sql/pglite';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
+import { CANCEL_REQUEST_CODE, SSL_REQUEST_CODE } from '@electric-sql/pglite-socket';
 import { Client } from 'pg';
 
 export interface EmbeddedPostgres {
@@ -35,10 +36,8 @@ const SOCKET_NAME = `.s.PGSQL.${PORT}`;
 const LOCK_NAME = 'iiniit.lock';
 // sun_path is 104 bytes on macOS (108 on Linux), including the terminating NUL.
 const MAX_SOCKET_PATH_BYTES = 103;
-// Request codes of the untyped messages a client may send instead of a StartupMessage.
-const SSL_REQUEST = 80877103;
+// Request code of GSSENCRequest (PostgreSQL protocol §55.7), which pglite-socket does not export.
 const GSSENC_REQUEST = 80877104;
-const CANCEL_REQUEST = 80877102;
 const [QUERY, SYNC, TERMINATE] = ['Q', 'S', 'X'].map((c) => c.charCodeAt(0));
 const MAX_MESSAGE_BYTES = 1 << 30; // PostgreSQL's own limit; anything larger is a corrupt stream
 
@@ -149,6 +148,7 @@ function protocolMessage(type: string, body = Buffer.alloc(0)): Uint8Array {
 const SYNC_MESSAGE = protocolMessage('S');
 const ROLLBACK_QUERY = protocolMessage('Q', Buffer.from('ROLLBACK\0'));
 
+// Kept over pglite-socket 0.2.17's server: its queue lets another connection's Parse/Bind into an open cycle.
 /**
  * Serves one client connection. PGlite is a single backend session, so a connection owns it (the mutex)
  * from its first message until a request cycle ends (Query/Sync/startup) outside a transaction;
@@ -188,12 +188,12 @@ function serveConnection(db: PGlite, mutex: Mutex, socket: net.Socket): Promise<
       if (!started) {
         const code = message.readInt32BE(4);
         // No TLS/GSS over a local socket; the client then sends a plain StartupMessage.
-        if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
+        if (code === SSL_REQUEST_CODE || code === GSSENC_REQUEST) {
           socket.write('N');
           continue;
         }
         // PGlite cannot interrupt a running statement; a cancel connection just goes away, like in Postgres.
-        if (code === CANCEL_REQUEST) return void socket.end();
+        if (code === CANCEL_REQUEST_CODE) return void socket.end();
       }
       if (type === TERMINATE) return void socket.end(); // the close handler rolls back and unlocks
       release ??= await mutex.acquire();

@@ -13,6 +13,24 @@ export function isKnownScope(value: string): value is Scope {
 }
 
 /**
+ * The management API's scopes (/v1/admin/*). Kept out of SCOPES on purpose: no user can consent to them,
+ * the authorization endpoint and self-service registration refuse them as unknown, API keys and console
+ * sessions never carry them. Only a confidential client_credentials client that an operator creates (the
+ * admin CLI, or the management API itself) may hold them.
+ */
+export const MANAGEMENT_SCOPES = {
+  'manage:clients': 'List, create, disable, delete OAuth clients and rotate their secrets',
+  'manage:users': 'List, create, disable and delete user accounts',
+  'manage:api-keys': "List, create, disable, delete and roll any user's API keys",
+} as const;
+
+export type ManagementScope = keyof typeof MANAGEMENT_SCOPES;
+
+export function isManagementScope(value: string): value is ManagementScope {
+  return Object.prototype.hasOwnProperty.call(MANAGEMENT_SCOPES, value);
+}
+
+/**
  * RFC 6749 §3.3: scope is a space-delimited list of case-sensitive strings (NQCHAR only).
  * Returns the de-duplicated list, or undefined when the syntax is broken.
  */

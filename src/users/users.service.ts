@@ -4,6 +4,7 @@ import * as argon2 from 'argon2';
 import { QueryFailedError, Repository } from 'typeorm';
 import { ReadCache } from '../platform/cache/read-cache';
 import { ChangeFeed } from '../platform/cache/change-feed.service';
+import { keysetPage, type Page, type PageRequest } from '../platform/pagination/keyset';
 import { passwordProblem } from './password-policy';
 import { User } from './user.entity';
 import { EmailTaken, InvalidDisplayName, InvalidEmail, WeakPassword } from './users.errors';
@@ -22,6 +23,8 @@ export interface UserView {
   /** The address was confirmed through a link sent to it. */
   emailVerified: boolean;
   createdAt: Date;
+  /** Null or absent while enabled. */
+  disabledAt?: Date | null;
 }
 
 /** Fields a user may change about themselves (the password has its own path and is not in the view). */
@@ -51,6 +54,7 @@ function view(user: User): UserView {
     displayName: user.displayName,
     emailVerified: user.emailVerified,
     createdAt: user.createdAt,
+    disabledAt: user.disabledAt ?? null,
   };
 }
 
@@ -210,18 +214,36 @@ export class UsersService implements OnModuleInit {
     return ok && !!user;
   }
 
+  async count(): Promise<number> {
+    return this.users.count();
+  }
+
+  /** Operators: every account, newest first, one keyset page at a time. */
+  async listAll(page: PageRequest): Promise<Page<UserView>> {
+    const { items, nextCursor } = await keysetPage(this.users.createQueryBuilder('u'), 'u', page);
+    return { items: items.map(view), nextCursor };
+  }
+
   /**
-   * Removes the account row; its sessions, API keys, apps, authorizations, projects and account tokens go
-   * with it (foreign keys cascade). Callers revoke what caches hold first (AccountDeletion does).
+   * Operators: a disabled account cannot sign in (its sign-in fails like a wrong password) until it is
+   * enabled again. Ending its sessions and revoking what it holds is the caller's part (AdminUsers).
+   * Null when there is no such user.
+   */
+  async setDisabled(id: string, disabled: boolean): Promise<UserView | null> {
+    const { affected } = await this.users.update({ id }, { disabledAt: disabled ? new Date() : null });
+    if (!affected) return null;
+    this.feed.invalidate(USER_KIND, id);
+    return this.findById(id);
+  }
+
+  /**
+   * Deletes the account; its projects, API keys, sessions, authorizations and apps go by cascade.
+   * Publishes `user:<id>` so every cached view (the user's, the projects pages) is dropped everywhere.
    */
   async delete(id: string): Promise<boolean> {
     const { affected } = await this.users.delete({ id });
     this.feed.invalidate(USER_KIND, id);
     return !!affected;
-  }
-
-  async count(): Promise<number> {
-    return this.users.count();
   }
 
   /**
@@ -233,6 +255,7 @@ export class UsersService implements OnModuleInit {
     // Bound the work an attacker can make us do with a huge password.
     const candidate = password.length <= 1024 ? password : '';
     const ok = await argon2.verify(user?.passwordHash ?? this.dummyHash, candidate).catch(() => false);
-    return ok && user ? view(user) : null;
+    // A disabled account answers like a wrong password: sign-in tells nobody which accounts exist.
+    return ok && user && !user.disabledAt ? view(user) : null;
   }
 }

@@ -12,6 +12,8 @@ export interface RunningServer {
   stdout(): string;
   /** SIGTERM, then waits for the process to exit. */
   stop(): Promise<void>;
+  /** Sends `signal` (e.g. SIGKILL: a crash) and waits for the process to exit. */
+  kill(signal: NodeJS.Signals): Promise<void>;
 }
 
 /**
@@ -40,12 +42,13 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
   });
   let stdout = '';
   let stderr = '';
-  const stop = async () => {
+  const kill = async (signal: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
+    child.kill(signal);
     await exited;
   };
+  const stop = () => kill('SIGTERM');
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       void stop();
@@ -63,5 +66,5 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
       reject(new Error(`server exited (${code}):\n${stdout}\n${stderr}`));
     });
   });
-  return { url, stdout: () => stdout, stop };
+  return { url, stdout: () => stdout, stop, kill };
 }

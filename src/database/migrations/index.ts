@@ -2,6 +2,8 @@ import { Init1764529200000 } from './1764529200000-init';
 import { OAuth1764532800000 } from './1764532800000-oauth';
 import { Audit1764536400000 } from './1764536400000-audit';
 import { Authorizations1764540000000 } from './1764540000000-authorizations';
+import { RefreshRotation1764600000000 } from './1764600000000-refresh-rotation';
+import { Management1764600100000 } from './1764600100000-management';
 import { Account1764960000000 } from './1764960000000-account';
 
 /** Applied in order; new migrations are appended (TypeORM also sorts by the timestamp in the name). */
@@ -10,5 +12,7 @@ export const MIGRATIONS = [
   OAuth1764532800000,
   Audit1764536400000,
   Authorizations1764540000000,
+  RefreshRotation1764600000000,
+  Management1764600100000,
   Account1764960000000,
 ];

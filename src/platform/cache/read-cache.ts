@@ -1,7 +1,9 @@
+import { LRUCache } from 'lru-cache';
+
 export interface ReadCacheOptions<V> {
   /** How long an entry is served from memory. Bounds staleness only for writes that bypass invalidation. */
   ttlMs: number;
-  /** Beyond this many entries the oldest is evicted first, so memory stays bounded under any key flood. */
+  /** Beyond this many entries the least recently used is evicted first, so memory stays bounded. */
   maxEntries: number;
   /**
    * Optional second bound for values of very different sizes (pages of a list): the sum of `weigh(value)`
@@ -15,8 +17,6 @@ export interface ReadCacheOptions<V> {
 
 interface Entry<V> {
   value: V;
-  until: number;
-  weight: number;
   group?: string;
 }
 
@@ -25,8 +25,7 @@ interface Entry<V> {
  * database round trip costs far more CPU here than the request's own work, so a value that is known
  * stays in memory until it expires (TTL) or, normally much sooner, until a write invalidates it.
  *
- * Bounded: insertion-ordered Map, the oldest entry is evicted first (FIFO). An LRU would reorder on
- * every hit; with a TTL this short, FIFO is as good and keeps `get` to one lookup.
+ * Storage, TTL, the entry bound and the weight bound are lru-cache's; this class adds what it lacks:
  *
  * Groups: an entry may belong to one group (e.g. every cached page of one owner's projects) so that
  * one write drops all of them without scanning the cache.
@@ -35,25 +34,31 @@ interface Entry<V> {
  * value back after the invalidation ran. Every invalidation bumps the epoch; `set` refuses a value
  * read under an older one. `getOrLoad` does this for its callers.
  */
-export class ReadCache<V> {
-  private readonly entries = new Map<string, Entry<V>>();
+export class ReadCache<V extends NonNullable<unknown>> {
+  private readonly entries: LRUCache<string, Entry<V>>;
   private readonly groups = new Map<string, Set<string>>();
   private invalidations = 0;
-  private totalWeight = 0;
-  private readonly ttlMs: number;
-  private readonly maxEntries: number;
   private readonly maxWeight: number;
   private readonly weigh?: (value: V) => number;
-  private readonly now: () => number;
 
   constructor(options: ReadCacheOptions<V>) {
     if (!(options.maxEntries >= 1)) throw new RangeError('maxEntries must be at least 1');
-    this.ttlMs = options.ttlMs;
-    this.maxEntries = options.maxEntries;
+    if (!(options.ttlMs >= 2)) throw new RangeError('ttlMs must be at least 2');
     this.maxWeight = options.maxWeight ?? Infinity;
     this.weigh = options.weigh;
     // Looked up per call, so a test's Date.now spy applies.
-    this.now = options.now ?? (() => Date.now());
+    const now = options.now ?? (() => Date.now());
+    this.entries = new LRUCache<string, Entry<V>>({
+      max: options.maxEntries,
+      // lru-cache calls an entry stale once its age exceeds `ttl` and reads a start time of 0 as "no
+      // TTL"; ours expires at exactly ttlMs, also under a test clock that starts at 0: shift both by 1 ms.
+      ttl: options.ttlMs - 1,
+      perf: { now: () => now() + 1 },
+      // Read the clock on every get (its default caches it for 1 ms), like the spied clock above expects.
+      ttlResolution: 0,
+      ...(this.weigh ? { maxSize: Math.min(this.maxWeight, Number.MAX_SAFE_INTEGER) } : {}),
+      dispose: (entry, key) => this.leaveGroup(key, entry),
+    });
   }
 
   /** Read before loading from the database; hand it to `set` afterwards. */
@@ -67,34 +72,24 @@ export class ReadCache<V> {
 
   /** Sum of the cached values' weights (0 without a `weigh` function). */
   get weight(): number {
-    return this.totalWeight;
+    return this.weigh ? this.entries.calculatedSize : 0;
   }
 
   get(key: string): V | undefined {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    if (entry.until <= this.now()) {
-      this.remove(key, entry);
-      return undefined;
-    }
-    return entry.value;
+    return this.entries.get(key)?.value;
   }
 
   /** Stores `value` unless an invalidation happened since `epochAtRead`; returns whether it did. */
   set(key: string, value: V, epochAtRead: number, group?: string): boolean {
     if (epochAtRead !== this.invalidations) return false;
-    const weight = this.weigh ? this.weigh(value) : 0;
-    if (weight > this.maxWeight) return false;
-    const previous = this.entries.get(key);
-    if (previous) this.remove(key, previous);
-    while (this.entries.size >= this.maxEntries || this.totalWeight + weight > this.maxWeight) {
-      // Maps iterate in insertion order: the first key is the oldest entry.
-      const oldest = this.entries.entries().next();
-      if (oldest.done) break;
-      this.remove(oldest.value[0], oldest.value[1]);
+    if (!this.weigh) {
+      this.entries.set(key, { value, group });
+    } else {
+      // lru-cache wants a positive integer size, and drops the old entry when the new one is too heavy.
+      const size = Math.max(1, Math.ceil(this.weigh(value)));
+      if (size > this.maxWeight) return false;
+      this.entries.set(key, { value, group }, { size });
     }
-    this.entries.set(key, { value, until: this.now() + this.ttlMs, weight, group });
-    this.totalWeight += weight;
     if (group !== undefined) {
       let keys = this.groups.get(group);
       if (!keys) this.groups.set(group, (keys = new Set()));
@@ -109,8 +104,8 @@ export class ReadCache<V> {
    * A hit is returned as it is, not wrapped in a promise: the hot paths await it without an extra tick.
    */
   getOrLoad(key: string, load: () => Promise<V | null>, group?: string): V | Promise<V | null> {
-    const hit = this.get(key);
-    return hit !== undefined ? hit : this.load(key, load, group);
+    const hit = this.entries.get(key);
+    return hit !== undefined ? hit.value : this.load(key, load, group);
   }
 
   private async load(key: string, load: () => Promise<V | null>, group?: string): Promise<V | null> {
@@ -122,36 +117,30 @@ export class ReadCache<V> {
 
   delete(key: string): void {
     this.invalidations++;
-    const entry = this.entries.get(key);
-    if (entry) this.remove(key, entry);
+    this.entries.delete(key);
   }
 
   deleteGroup(group: string): void {
     this.invalidations++;
     const keys = this.groups.get(group);
     if (!keys) return;
-    for (const key of keys) {
-      const entry = this.entries.get(key);
-      if (!entry) continue;
-      this.entries.delete(key);
-      this.totalWeight -= entry.weight;
-    }
+    // Detached first: the dispose hook of each deletion below then has no set to edit mid-iteration.
     this.groups.delete(group);
+    for (const key of keys) this.entries.delete(key);
   }
 
   clear(): void {
     this.invalidations++;
     this.entries.clear();
     this.groups.clear();
-    this.totalWeight = 0;
   }
 
-  private remove(key: string, entry: Entry<V>): void {
-    this.entries.delete(key);
-    this.totalWeight -= entry.weight;
+  /** lru-cache's dispose hook: an entry left (evicted, expired, overwritten or deleted). */
+  private leaveGroup(key: string, entry: Entry<V>): void {
     if (entry.group === undefined) return;
     const keys = this.groups.get(entry.group);
-    keys?.delete(key);
-    if (keys?.size === 0) this.groups.delete(entry.group);
+    if (!keys) return;
+    keys.delete(key);
+    if (keys.size === 0) this.groups.delete(entry.group);
   }
 }

@@ -49,7 +49,8 @@ export function buildOpenApiDocument(app: NestFastifyApplication, config: AppCon
       API_KEY_SCHEME,
     )
     .addTag('projects', 'The sample protected resource (read:projects, write:projects)')
-    .addTag('api-keys', 'Developer self-service: API keys (console session + X-CSRF-Token)');
+    .addTag('api-keys', 'Developer self-service: API keys (console session + X-CSRF-Token)')
+    .addTag('admin', "Operators' management API: client_credentials tokens with manage:* scopes");
   return SwaggerModule.createDocument(app, builder.build());
 }
 

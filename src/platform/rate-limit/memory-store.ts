@@ -24,6 +24,7 @@ const SWEEP_INTERVAL_MS = 30_000;
 /** Bounds memory under a flood of distinct keys (random emails, spoofed IPs): oldest entries go first. */
 const MAX_ENTRIES = 200_000;
 
+// Kept over rate-limiter-flexible 11: same speed (451 vs 439 ns/hit), but its reward() opens a window at −1 and it has no lockout.
 /**
  * In-process rate-limit storage (no REDIS_URL): one fixed-window counter per key, O(1) per request.
  * Not @nestjs/throttler's ThrottlerStorageService: that one keeps one timestamp per hit and filters the

@@ -3,7 +3,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, Repository } from 'typeorm';
 import { randomToken, SecretHasher } from '../../platform/crypto/crypto.service';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { claimOnce } from '../../database/claim-once';
+import type { MintedRefreshToken } from '../refresh-tokens/refresh-tokens.service';
+import { REDEEM_CODE } from '../refresh-tokens/refresh-token-statements';
 import { AuthorizationCode } from './authorization-code.entity';
 
 interface NewCode {
@@ -42,11 +43,17 @@ export class AuthorizationCodesService {
   }
 
   /**
-   * Marks the code used with one conditional UPDATE: of any number of concurrent redemptions exactly
-   * one sees a row come back; every other one is a replay.
+   * Marks the code used and stores the refresh token issued with it in one statement (REDEEM_CODE): of any
+   * number of concurrent redemptions exactly one sees a row come back; every other one is a replay. A
+   * crash can never leave the code spent and its refresh token missing.
    */
-  async consume(code: AuthorizationCode): Promise<boolean> {
-    return claimOnce(this.codes, 'consumedAt', { codeHash: code.codeHash });
+  async redeem(code: AuthorizationCode, refresh: MintedRefreshToken | null): Promise<boolean> {
+    const rows = await this.codes.query<unknown[]>(REDEEM_CODE, [
+      code.codeHash,
+      refresh?.hash ?? null,
+      refresh?.expiresAt ?? new Date(),
+    ]);
+    return rows.length === 1;
   }
 
   async purgeExpired(): Promise<void> {

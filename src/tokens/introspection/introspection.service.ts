@@ -79,6 +79,7 @@ export class IntrospectionService {
     if (t.clientId !== caller.client.clientId) return INACTIVE;
     if (
       t.rotatedAt ||
+      t.revokedAt ||
       t.expiresAt.getTime() <= Date.now() ||
       !(await this.authorizations.isActive(t.grantId))
     )

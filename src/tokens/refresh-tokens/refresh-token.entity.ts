@@ -4,6 +4,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Unique
 @Entity({ name: 'refresh_tokens' })
 @Unique('UQ_refresh_tokens_hash', ['tokenHash'])
 @Index('IDX_refresh_tokens_grant', ['grantId'])
+@Index('IDX_refresh_tokens_parent', ['parentId'])
 export class RefreshToken {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'PK_refresh_tokens' })
   id: string;
@@ -32,4 +33,19 @@ export class RefreshToken {
   /** Set when exchanged for a new one; presenting it again is reuse and revokes the grant. */
   @Column({ name: 'rotated_at', type: 'timestamptz', nullable: true })
   rotatedAt: Date | null;
+
+  /** The token this one replaced (null for the first of a chain, issued with the code). */
+  @Column({ name: 'parent_id', type: 'uuid', nullable: true })
+  parentId: string | null;
+
+  /**
+   * Set on a rotated token when it is presented again: by the one retry the grace allows, or by a
+   * concurrent duplicate (which forfeits the grace). A rotated token is replaced at most twice.
+   */
+  @Column({ name: 'retried_at', type: 'timestamptz', nullable: true })
+  retriedAt: Date | null;
+
+  /** Set on a successor whose response was lost and that a retry replaced: never usable again. */
+  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
+  revokedAt: Date | null;
 }

@@ -3,11 +3,18 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { randomToken, SecretHasher } from '../../platform/crypto/crypto.service';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { claimOnce } from '../../database/claim-once';
 import { RefreshToken } from './refresh-token.entity';
+import { RETRY, ROTATE } from './refresh-token-statements';
 
 /** Prefix makes leaked refresh tokens recognisable to secret scanners. */
 const PREFIX = 'iirt_';
+
+/** A refresh token before it is stored: the caller's statement inserts `hash`, the client gets `token`. */
+export interface MintedRefreshToken {
+  token: string;
+  hash: string;
+  expiresAt: Date;
+}
 
 @Injectable()
 export class RefreshTokensService {
@@ -17,19 +24,26 @@ export class RefreshTokensService {
     private readonly hasher: SecretHasher,
   ) {}
 
+  /** 256 random bits, stored only as a hash, valid REFRESH_TOKEN_TTL seconds. */
+  mint(): MintedRefreshToken {
+    const token = PREFIX + randomToken();
+    return {
+      token,
+      hash: this.hasher.hash(token),
+      expiresAt: new Date(Date.now() + this.config.refreshTokenTtl * 1000),
+    };
+  }
+
+  /** The first token of a chain, outside a code redemption (operator tooling and tests). */
   async issue(input: {
     grantId: string;
     clientId: string;
     userId: string;
     scopes: string[];
   }): Promise<string> {
-    const token = PREFIX + randomToken();
-    await this.tokens.insert({
-      ...input,
-      tokenHash: this.hasher.hash(token),
-      expiresAt: new Date(Date.now() + this.config.refreshTokenTtl * 1000),
-    });
-    return token;
+    const minted = this.mint();
+    await this.tokens.insert({ ...input, tokenHash: minted.hash, expiresAt: minted.expiresAt });
+    return minted.token;
   }
 
   async find(token: string): Promise<RefreshToken | null> {
@@ -37,8 +51,44 @@ export class RefreshTokensService {
     return this.tokens.findOneBy({ tokenHash: this.hasher.hash(token) });
   }
 
-  /** One conditional UPDATE: exactly one of any concurrent rotations of the same token wins. */
-  async markRotated(token: RefreshToken): Promise<boolean> {
-    return claimOnce(this.tokens, 'rotatedAt', { id: token.id });
+  /**
+   * Marks `presented` used and stores its successor in one statement (see ROTATE). Of any number of
+   * concurrent rotations of one token exactly one gets the successor; the others get null (reuse).
+   */
+  async rotate(presented: RefreshToken): Promise<string | null> {
+    const successor = this.mint();
+    const rows = await this.tokens.query<unknown[]>(ROTATE, [
+      presented.id,
+      successor.hash,
+      successor.expiresAt,
+    ]);
+    return rows.length === 1 ? successor.token : null;
+  }
+
+  /** True while a rotated token may still be retried (the caller then calls `retry`). */
+  retryable(presented: RefreshToken, now = Date.now()): boolean {
+    const grace = this.config.refreshRetryGrace * 1000;
+    return (
+      grace > 0 &&
+      presented.rotatedAt !== null &&
+      presented.retriedAt === null &&
+      presented.revokedAt === null &&
+      presented.rotatedAt.getTime() + grace > now
+    );
+  }
+
+  /**
+   * The retry grace (see RETRY): a fresh successor replaces the unused one, once, within
+   * REFRESH_RETRY_GRACE of the rotation. Null when the grace is spent, over, or the successor was used.
+   */
+  async retry(presented: RefreshToken): Promise<string | null> {
+    const successor = this.mint();
+    const rows = await this.tokens.query<unknown[]>(RETRY, [
+      presented.id,
+      successor.hash,
+      successor.expiresAt,
+      this.config.refreshRetryGrace,
+    ]);
+    return rows.length === 1 ? successor.token : null;
   }
 }

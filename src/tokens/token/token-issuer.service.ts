@@ -5,14 +5,12 @@ import type { RequestMeta } from '../../platform/http/request-meta';
 import { formatScope } from '../scopes';
 import type { TokenResponse } from './grants/grant-type';
 import { AccessTokensService } from '../jwt/access-tokens.service';
-import { RefreshTokensService } from '../refresh-tokens/refresh-tokens.service';
 
 /** Mints the token response shared by every user-facing grant: a JWT access token and, optionally, a refresh token. */
 @Injectable()
 export class TokenIssuer {
   constructor(
     private readonly accessTokens: AccessTokensService,
-    private readonly refreshTokens: RefreshTokensService,
     private readonly audit: AuditService,
   ) {}
 
@@ -25,18 +23,21 @@ export class TokenIssuer {
     clientId: string;
     scopes: string[];
     grantId?: string;
-    /** Refresh tokens belong to a user's grant; client_credentials never gets one (RFC 6749 §4.4.3). */
-    refresh?: { userId: string; grantId: string; scopes: string[] };
+    /**
+     * A refresh token the grant already stored, in the same statement that spent what was presented (a
+     * code, a rotated refresh token). client_credentials never gets one (RFC 6749 §4.4.3).
+     */
+    refreshToken?: string;
+    /** Audit detail: this pair answers the retry of a rotation whose response was lost. */
+    retry?: boolean;
   }): Promise<TokenResponse> {
-    const [access, refreshToken] = await Promise.all([
-      this.accessTokens.issue({
-        subject: input.subject,
-        clientId: input.clientId,
-        scopes: input.scopes,
-        grantId: input.grantId,
-      }),
-      input.refresh ? this.refreshTokens.issue({ ...input.refresh, clientId: input.clientId }) : undefined,
-    ]);
+    const refreshToken = input.refreshToken;
+    const access = await this.accessTokens.issue({
+      subject: input.subject,
+      clientId: input.clientId,
+      scopes: input.scopes,
+      grantId: input.grantId,
+    });
     // Grant type and client only: never token material in the audit log.
     this.audit.recordSoon({
       type: 'token.issued',
@@ -47,6 +48,7 @@ export class TokenIssuer {
         grant_type: input.grantType,
         scope: formatScope(input.scopes),
         refresh_token: !!refreshToken,
+        ...(input.retry ? { retry: true } : {}),
       },
     });
     return {

@@ -34,8 +34,8 @@ export class AccountDeletion {
     const user = await this.users.findById(userId);
     if (!user) return;
     for (const a of await this.authorizations.listForUser(userId)) await this.authorizations.revoke(a.id);
-    for (const app of await this.clients.listOwned(userId)) await this.clients.delete(userId, app.id);
-    for (const key of await this.apiKeys.list(userId)) await this.apiKeys.revoke(userId, key.id);
+    await this.clients.deleteAllOwnedBy(userId);
+    await this.apiKeys.revokeAllForUser(userId);
     await this.sessions.endAll(userId);
     await this.users.delete(userId);
     await this.audit.record({ type: 'account.deleted', userId });

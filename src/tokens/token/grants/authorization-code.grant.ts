@@ -3,6 +3,7 @@ import { InvalidGrant, InvalidRequest } from '../../../platform/errors/oauth-err
 import { AuthorizationCodesService } from '../../codes/authorization-codes.service';
 import { AuthorizationsService } from '../../authorizations/authorizations.service';
 import { verifyS256 } from '../../codes/pkce';
+import { RefreshTokensService } from '../../refresh-tokens/refresh-tokens.service';
 import { TokenIssuer } from '../token-issuer.service';
 import type { GrantTypeHandler, TokenRequest, TokenResponse } from './grant-type';
 
@@ -14,6 +15,7 @@ export class AuthorizationCodeGrant implements GrantTypeHandler {
   constructor(
     private readonly codes: AuthorizationCodesService,
     private readonly authorizations: AuthorizationsService,
+    private readonly refreshTokens: RefreshTokensService,
     private readonly issuer: TokenIssuer,
   ) {}
 
@@ -43,16 +45,14 @@ export class AuthorizationCodeGrant implements GrantTypeHandler {
       // RFC 9700 §2.1.1: a verifier for a code issued without a challenge signals a PKCE downgrade attack.
       throw new InvalidGrant('code_verifier sent for an authorization request without code_challenge');
     }
-    if (!(await this.codes.consume(code))) {
+    // Checked before redeeming, so a revoked authorization's code stores no dead refresh token.
+    if (!(await this.authorizations.isActive(code.grantId)))
+      throw new InvalidGrant('the authorization was revoked');
+    const refresh = client.grantTypes.includes('refresh_token') ? this.refreshTokens.mint() : null;
+    if (!(await this.codes.redeem(code, refresh))) {
       await this.authorizations.revoke(code.grantId, 'authorization_code.reuse_detected', meta);
       throw new InvalidGrant('the authorization code was already used; tokens issued from it are revoked');
     }
-    if (!(await this.authorizations.isActive(code.grantId)))
-      throw new InvalidGrant('the authorization was revoked');
-
-    const refresh = client.grantTypes.includes('refresh_token')
-      ? { userId: code.userId, grantId: code.grantId, scopes: code.scopes }
-      : undefined;
     return this.issuer.issue({
       grantType: this.grantType,
       meta,
@@ -61,7 +61,7 @@ export class AuthorizationCodeGrant implements GrantTypeHandler {
       clientId: client.clientId,
       scopes: code.scopes,
       grantId: code.grantId,
-      refresh,
+      refreshToken: refresh?.token,
     });
   }
 }

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../../../platform/errors/oauth-errors';
+import type { RequestMeta } from '../../../platform/http/request-meta';
 import { parseScope } from '../../scopes';
 import { AuthorizationsService } from '../../authorizations/authorizations.service';
+import type { RefreshToken } from '../../refresh-tokens/refresh-token.entity';
 import { RefreshTokensService } from '../../refresh-tokens/refresh-tokens.service';
 import { TokenIssuer } from '../token-issuer.service';
 import type { GrantTypeHandler, TokenRequest, TokenResponse } from './grant-type';
@@ -9,6 +11,12 @@ import type { GrantTypeHandler, TokenRequest, TokenResponse } from './grant-type
 /**
  * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): every use returns a new refresh token; presenting a
  * rotated one again means it was stolen or replayed, so the whole grant family is revoked.
+ *
+ * One exception, for lost responses (a dropped connection, an instance killed mid-request): within
+ * REFRESH_RETRY_GRACE of a rotation, the same client presenting the rotated token once more, while its
+ * successor is still unused, gets a fresh pair and the successor it never received is revoked. Only once,
+ * never for a duplicate that raced the rotation itself, and never once the successor was used: there is
+ * at most one live refresh token per chain at any time.
  */
 @Injectable()
 export class RefreshTokenGrant implements GrantTypeHandler {
@@ -24,10 +32,10 @@ export class RefreshTokenGrant implements GrantTypeHandler {
     if (!params.refresh_token) throw new InvalidRequest('refresh_token is required');
     const token = await this.refreshTokens.find(params.refresh_token);
     if (!token || token.clientId !== client.clientId) throw new InvalidGrant('the refresh token is invalid');
-    if (token.rotatedAt) {
-      await this.authorizations.revoke(token.grantId, 'refresh_token.reuse_detected', meta);
-      throw new InvalidGrant('the refresh token was already used; the authorization is revoked');
-    }
+    // A successor that a retry replaced was never received, so whoever presents it did not lose it.
+    if (token.revokedAt) return this.reuse(token, meta);
+    const retry = token.rotatedAt !== null;
+    if (retry && !this.refreshTokens.retryable(token)) return this.reuse(token, meta);
     if (token.expiresAt.getTime() <= Date.now()) throw new InvalidGrant('the refresh token has expired');
     if (!(await this.authorizations.isActive(token.grantId)))
       throw new InvalidGrant('the authorization was revoked');
@@ -39,10 +47,9 @@ export class RefreshTokenGrant implements GrantTypeHandler {
     if (wider.length) throw new InvalidScope(`scope exceeds the original grant: ${wider.join(' ')}`);
     const scopes = requested.length ? requested : token.scopes;
 
-    if (!(await this.refreshTokens.markRotated(token))) {
-      await this.authorizations.revoke(token.grantId, 'refresh_token.reuse_detected', meta);
-      throw new InvalidGrant('the refresh token was already used; the authorization is revoked');
-    }
+    // One statement each: the presented token is never spent without its successor stored.
+    const successor = retry ? await this.refreshTokens.retry(token) : await this.refreshTokens.rotate(token);
+    if (!successor) return this.reuse(token, meta);
     return this.issuer.issue({
       grantType: this.grantType,
       meta,
@@ -52,7 +59,13 @@ export class RefreshTokenGrant implements GrantTypeHandler {
       scopes,
       grantId: token.grantId,
       // The new refresh token keeps the grant's full scope; only this access token is narrowed.
-      refresh: { userId: token.userId, grantId: token.grantId, scopes: token.scopes },
+      refreshToken: successor,
+      retry,
     });
+  }
+
+  private async reuse(token: RefreshToken, meta: RequestMeta): Promise<never> {
+    await this.authorizations.revoke(token.grantId, 'refresh_token.reuse_detected', meta);
+    throw new InvalidGrant('the refresh token was already used; the authorization is revoked');
   }
 }
