@@ -84,6 +84,8 @@ export interface MailConfig {
   from: string;
   /** The in-memory outbox page at /console/dev/outbox: never in production. */
   devOutbox: boolean;
+  /** MAIL_TRANSPORT was set (production accepts the log transport only when asked for by name). */
+  explicit: boolean;
 }
 
 /** At most `limit` hits per `windowSeconds` (fixed window); `limit` 0 means the limit is off. */
@@ -236,12 +238,6 @@ function mail(env: Env, nodeEnv: NodeEnv): MailConfig {
   const transport = oneOf(env, 'MAIL_TRANSPORT', ['smtp', 'log'] as const, smtpUrl ? 'smtp' : 'log');
   if (transport === 'smtp' && !smtpUrl)
     throw new ConfigError('SMTP_URL', 'must be set when MAIL_TRANSPORT=smtp');
-  if (production && !smtpUrl && str(env, 'MAIL_TRANSPORT') !== 'log') {
-    throw new ConfigError(
-      'SMTP_URL',
-      'must be set in production (or set MAIL_TRANSPORT=log to only log mails, links withheld)',
-    );
-  }
   const from = str(env, 'MAIL_FROM', 'iiniit <no-reply@localhost>')!;
   // One address, optionally with a display name; no line breaks (header injection).
   if (
@@ -253,7 +249,26 @@ function mail(env: Env, nodeEnv: NodeEnv): MailConfig {
       'MAIL_FROM',
       `must be an address like "iiniit <no-reply@example.com>", got "${from.slice(0, 80)}"`,
     );
-  return { transport, smtpUrl, from, devOutbox: !production };
+  return {
+    transport,
+    smtpUrl,
+    from,
+    devOutbox: !production,
+    explicit: str(env, 'MAIL_TRANSPORT') !== undefined,
+  };
+}
+
+/**
+ * The server's start-up check (main.ts): in production, mail must go out through SMTP_URL unless
+ * MAIL_TRANSPORT=log was chosen explicitly — a silent log would lose every reset and verification mail.
+ * Not part of loadConfig: the admin CLI sends no mail and runs without it.
+ */
+export function assertMailDeliverable(config: AppConfig): void {
+  if (config.nodeEnv !== 'production' || config.mail.smtpUrl || config.mail.explicit) return;
+  throw new ConfigError(
+    'SMTP_URL',
+    'must be set in production (or set MAIL_TRANSPORT=log to only log mails, links withheld)',
+  );
 }
 
 /** HKDF-SHA256 (RFC 5869) so the pepper and the key-encryption key are independent keys from one secret. */

@@ -156,6 +156,16 @@ describe('password reset over real SMTP', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
   });
 
+  it('a mail the SMTP server refuses is retried, and the link in it works', async () => {
+    const u = await createUser(t.app);
+    smtp.failNext(1);
+    expect((await forgot(u.email)).status).toBe(200);
+    const mail = await smtp.waitFor(u.email, 'Reset your password', 0, 15_000);
+    const browser = new Browser(t.url);
+    const form = await browser.get(linkIn(mail).slice(t.url.length));
+    expect((await browser.submit(form, { password: 'a-new-long-passphrase' })).status).toBe(200);
+  });
+
   it('refuses a form without its CSRF token', async () => {
     const u = await createUser(t.app);
     const res = await http(`${t.url}/auth/password/forgot`, { method: 'POST', form: { email: u.email } });

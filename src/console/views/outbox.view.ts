@@ -14,7 +14,7 @@ export function outboxPage(entries: readonly OutboxEntry[]): Html {
       ${
         entries.length === 0
           ? html`<p class="empty">No mail yet. Sign up, or use “Forgot password?” on the sign-in page.</p>`
-          : html`<ol class="events">
+          : html`<ol class="events outbox">
               ${entries.map(
                 (m) =>
                   html`<li>
