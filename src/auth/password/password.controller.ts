@@ -1,5 +1,6 @@
-import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Public } from '../../platform/auth/decorators';
 import { requestMeta } from '../../platform/http/request-meta';
 import { sendPage } from '../../platform/web/html';
@@ -25,6 +26,7 @@ const FORM_EXPIRED = 'This form expired or did not come from this site. Please t
 @Controller('auth/password')
 export class PasswordController {
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly reset: PasswordReset,
     private readonly sessions: SessionsService,
   ) {}
@@ -63,7 +65,7 @@ export class PasswordController {
       const page = forgotPasswordPage({ csrf: await this.csrf(req, reply), email, error });
       return sendPage(reply.headers(result.headers), page, 429);
     }
-    return sendPage(reply, resetLinkSentPage());
+    return sendPage(reply, resetLinkSentPage(this.config.mail.devOutbox && !this.config.mail.smtpUrl));
   }
 
   @Get('reset')

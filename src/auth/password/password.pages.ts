@@ -36,7 +36,7 @@ export function forgotPasswordPage(v: { csrf: string; email?: string; error?: st
 }
 
 /** One page whether or not an account has the address: nothing to learn about who is registered. */
-export function resetLinkSentPage(): Html {
+export function resetLinkSentPage(devOutbox = false): Html {
   return layout(
     'Check your inbox',
     html`<h1>Check your inbox</h1>
@@ -45,6 +45,14 @@ export function resetLinkSentPage(): Html {
         a short time.
       </p>
       <p class="muted">No mail after a few minutes? Look in your spam folder, or ask again.</p>
+      ${
+        devOutbox
+          ? html`<p class="notice">
+              Development: without SMTP_URL, mails go to the log and the
+              <a href="/console/dev/outbox">dev outbox</a>.
+            </p>`
+          : ''
+      }
       <p><a href="/auth/login">Back to sign-in</a></p>`,
   );
 }
