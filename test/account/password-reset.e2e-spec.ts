@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { MailService } from '../../src/platform/mail/mail.service';
 import { PasswordReset } from '../../src/users/account/password-reset.service';
 import { AuthorizationsService } from '../../src/tokens/authorizations/authorizations.service';
 import { createClient } from '../factories/clients';
@@ -158,6 +159,9 @@ describe('password reset over real SMTP', () => {
 
   it('a mail the SMTP server refuses is retried, and the link in it works', async () => {
     const u = await createUser(t.app);
+    // Nothing else in flight: the refusal hits this mail.
+    await t.app.get(PasswordReset).settled();
+    await t.app.get(MailService).delivered();
     smtp.failNext(1);
     expect((await forgot(u.email)).status).toBe(200);
     const mail = await smtp.waitFor(u.email, 'Reset your password', 0, 15_000);

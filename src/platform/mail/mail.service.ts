@@ -27,7 +27,8 @@ export class MailService implements OnModuleDestroy {
   private readonly logger = new Logger('Mail');
   private readonly transport?: Transporter;
   private readonly pending = new Set<Promise<void>>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Retries waiting for their delay: ended at once on shutdown. */
+  private readonly waits = new Map<NodeJS.Timeout, () => void>();
   private closed = false;
 
   constructor(
@@ -59,7 +60,11 @@ export class MailService implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     // Mails still retrying are given up: the process is going away (the action itself is stored).
     this.closed = true;
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const [timer, wake] of this.waits) {
+      clearTimeout(timer);
+      wake();
+    }
+    this.waits.clear();
     await this.delivered();
     this.transport?.close();
   }
@@ -84,11 +89,11 @@ export class MailService implements OnModuleDestroy {
       this.logger.warn(`mail "${content.subject}" failed (${reason}); retrying in ${delay} ms`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
-          this.timers.delete(timer);
+          this.waits.delete(timer);
           resolve();
         }, delay);
         timer.unref();
-        this.timers.add(timer);
+        this.waits.set(timer, resolve);
       });
       if (this.closed) return;
       return this.deliver(to, content, attempt + 1);
