@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ClientsModule } from '../clients/clients.module';
+import { ResourcesModule } from '../resources/resources.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
@@ -15,7 +16,7 @@ import { SignupService } from './signup/signup.service';
 
 /** The interactive half of the code flow: the authorization endpoint, sign-in, sign-up, consent. */
 @Module({
-  imports: [SessionsModule, UsersModule, ClientsModule, TokensModule],
+  imports: [SessionsModule, UsersModule, ClientsModule, TokensModule, ResourcesModule],
   controllers: [AuthorizeController, LoginController, SignupController, ConsentController],
   providers: [AuthorizationRequestService, AuthorizeFlow, LoginService, SignupService, ConsentService],
 })

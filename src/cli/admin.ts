@@ -13,6 +13,8 @@ import { DatabaseModule } from '../database/database.module';
 import { EmbeddedDatabaseLockedError } from '../database/embedded-postgres';
 import { JwtTokensModule } from '../tokens/jwt/jwt-tokens.module';
 import { SigningKeysService } from '../tokens/keys/signing-keys.service';
+import { ResourcesModule } from '../resources/resources.module';
+import { ResourcesService } from '../resources/resources.service';
 import { UsersModule } from '../users/users.module';
 import { UsersService } from '../users/users.service';
 import { all, flag, optional, parseFlags, required, UsageError, type Flags, type FlagSpec } from './args';
@@ -66,6 +68,31 @@ const COMMANDS: Record<string, { usage: string; flags: FlagSpec; run: Command }>
         scopes: client.scopes,
       };
     },
+  },
+  'resource:create': {
+    usage:
+      'resource:create --uri https://mcp.example.com/mcp --scope "read:projects" [--name N]   (RFC 8707: tokens for it carry aud = the URI)',
+    flags: { uri: { type: 'string' }, scope: { type: 'string' }, name: { type: 'string' } },
+    run: async (app, flags) => {
+      const uri = required(flags, 'uri');
+      const resource = await app.get(ResourcesService).create({
+        uri,
+        name: optional(flags, 'name') ?? uri,
+        scopes: required(flags, 'scope').split(' ').filter(Boolean),
+      });
+      return { uri: resource.uri, name: resource.name, scopes: resource.scopes };
+    },
+  },
+  'resource:list': {
+    usage: 'resource:list',
+    flags: {},
+    run: async (app) =>
+      (await app.get(ResourcesService).list()).map((r) => ({
+        uri: r.uri,
+        name: r.name,
+        scopes: r.scopes,
+        built_in: r.builtIn,
+      })),
   },
   'audit:verify': {
     usage: 'audit:verify   (exit 1 when the audit chain is broken)',
@@ -127,6 +154,7 @@ class AdminModule {
         UsersModule,
         ClientsModule,
         JwtTokensModule,
+        ResourcesModule,
       ],
     };
   }

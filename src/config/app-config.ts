@@ -68,6 +68,19 @@ export interface AppConfig {
   loginLockout: LoginLockoutPolicy;
   /** Issue 7: exact origins allowed to call the resource API and /oauth2/token|revoke from a browser. */
   corsOrigins: string[];
+  /** AI agents (MCP): RFC 9728, RFC 7591, Client ID Metadata Documents. */
+  agents: AgentsConfig;
+}
+
+export type DcrMode = 'open' | 'initial-access-token' | 'off';
+
+export interface AgentsConfig {
+  /** RFC 9728 §5.1: the resource API's Bearer challenges name its protected-resource metadata. */
+  resourceMetadataChallenge: boolean;
+  /** RFC 7591 dynamic registration: anyone, holders of an operator-minted initial access token, or nobody. */
+  dcrMode: DcrMode;
+  /** Client ID Metadata Documents may live on private, loopback and link-local addresses (development only). */
+  cimdAllowPrivateHosts: boolean;
 }
 
 /** At most `limit` hits per `windowSeconds` (fixed window); `limit` 0 means the limit is off. */
@@ -300,7 +313,23 @@ export function loadConfig(env: Env = process.env): AppConfig {
       windowSeconds: int(env, 'LOGIN_LOCKOUT_WINDOW', 3600, 60, 30 * day),
     },
     corsOrigins: origins(env, 'CORS_ORIGINS'),
+    agents: {
+      resourceMetadataChallenge: bool(env, 'RESOURCE_METADATA_CHALLENGE', false),
+      dcrMode: oneOf(env, 'DCR_MODE', ['open', 'initial-access-token', 'off'] as const, 'off'),
+      cimdAllowPrivateHosts: cimdAllowPrivateHosts(env, production),
+    },
   };
+}
+
+/** An SSRF hole by design, for tests and local development: refused in production. */
+function cimdAllowPrivateHosts(env: Env, production: boolean): boolean {
+  const allowed = bool(env, 'CIMD_ALLOW_PRIVATE_HOSTS', false);
+  if (allowed && production)
+    throw new ConfigError(
+      'CIMD_ALLOW_PRIVATE_HOSTS',
+      'must not be true in production (it lets the server fetch internal addresses)',
+    );
+  return allowed;
 }
 
 /** Injection token for the typed config (a plain object, so tests can build one with loadConfig). */

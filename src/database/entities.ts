@@ -6,6 +6,7 @@ import { Project } from '../projects/project.entity';
 import { AuthorizationCode } from '../tokens/codes/authorization-code.entity';
 import { Authorization } from '../tokens/authorizations/authorization.entity';
 import { RefreshToken } from '../tokens/refresh-tokens/refresh-token.entity';
+import { ResourceServer } from '../resources/resource.entity';
 import { RevokedToken } from '../tokens/revocation/revoked-token.entity';
 import { SigningKey } from '../tokens/keys/signing-key.entity';
 import { User } from '../users/user.entity';
@@ -23,4 +24,5 @@ export const ENTITIES = [
   ApiKey,
   Project,
   AuditEvent,
+  ResourceServer,
 ];

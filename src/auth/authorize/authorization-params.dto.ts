@@ -16,6 +16,7 @@ export class AuthorizationParamsDto implements AuthorizationParams {
   @IsOptional() @IsString(TEXT) state?: string;
   @IsOptional() @IsString(TEXT) code_challenge?: string;
   @IsOptional() @IsString(TEXT) code_challenge_method?: string;
+  @IsOptional() @IsString(TEXT) resource?: string;
 }
 
 /** Whether a query or form carries an authorization request (the published doc's /auth/login entry). */

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClientsService } from '../../clients/clients.service';
+import { ResourcesService } from '../../resources/resources.service';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { AuthorizationsService } from '../../tokens/authorizations/authorizations.service';
 import { AuthorizationCodesService } from '../../tokens/codes/authorization-codes.service';
@@ -32,8 +33,9 @@ export class AuthorizationRequestService {
     clients: ClientsService,
     private readonly codes: AuthorizationCodesService,
     private readonly authorizations: AuthorizationsService,
+    resources: ResourcesService,
   ) {
-    this.env = { clients, config };
+    this.env = { clients, config, resources };
   }
 
   /**
@@ -57,6 +59,7 @@ export class AuthorizationRequestService {
       scopes: ctx.scopes!,
       state: ctx.state,
       codeChallenge: ctx.codeChallenge,
+      resources: ctx.resources ?? [],
       params: ctx.params,
     };
   }
@@ -82,6 +85,7 @@ export class AuthorizationRequestService {
       redirectUri: request.redirectUri,
       redirectUriSent: request.redirectUriSent,
       scopes: request.scopes,
+      resources: request.resources.map((r) => r.uri),
       codeChallenge: request.codeChallenge ?? null,
     });
     const location = responseLocation(request.redirectUri, {

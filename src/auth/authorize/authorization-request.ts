@@ -1,6 +1,7 @@
 import type { ClientView } from '../../clients/clients.service';
 import type { AppConfig } from '../../config/app-config';
 import type { ClientsService } from '../../clients/clients.service';
+import type { ResourcesService, ResourceView } from '../../resources/resources.service';
 
 /** RFC 6749 §4.1.1 and RFC 7636 §4.3 parameters the authorization endpoint reads (others are ignored). */
 export const AUTHORIZATION_PARAMS = [
@@ -11,6 +12,8 @@ export const AUTHORIZATION_PARAMS = [
   'state',
   'code_challenge',
   'code_challenge_method',
+  // RFC 8707 §2: the protected resources the token is for (several joined by a space, see oauthParams).
+  'resource',
 ] as const;
 
 export type AuthorizationParamName = (typeof AUTHORIZATION_PARAMS)[number];
@@ -37,6 +40,8 @@ export interface AuthorizationRequest {
   scopes: string[];
   state?: string;
   codeChallenge?: string;
+  /** RFC 8707: the resources requested (empty: the product API). */
+  resources: ResourceView[];
   /** The parameters as received: for the login return path and the consent form. */
   params: AuthorizationParams;
 }
@@ -50,12 +55,14 @@ export interface AuthorizationContext {
   state?: string;
   scopes?: string[];
   codeChallenge?: string;
+  resources?: ResourceView[];
 }
 
 /** What the checks may consult. */
 export interface AuthorizationCheckEnv {
   readonly clients: ClientsService;
   readonly config: AppConfig;
+  readonly resources: ResourcesService;
 }
 
 /**

@@ -2,7 +2,7 @@ import { html, layout, type Html } from '../../platform/web/html';
 import type { ConsoleContext } from '../console-user';
 import { csrfField } from './components';
 
-export type Section = 'home' | 'apps' | 'api-keys' | 'authorized-apps' | 'security';
+export type Section = 'home' | 'apps' | 'api-keys' | 'authorized-apps' | 'security' | 'resources';
 
 const NAV: readonly [Section, string, string][] = [
   ['home', 'Home', '/console'],
@@ -10,6 +10,7 @@ const NAV: readonly [Section, string, string][] = [
   ['api-keys', 'API keys', '/console/api-keys'],
   ['authorized-apps', 'Authorized apps', '/console/authorized-apps'],
   ['security', 'Security activity', '/console/security'],
+  ['resources', 'Resources', '/console/resources'],
 ];
 
 export const CONSOLE_SCRIPT = '/assets/console.js';

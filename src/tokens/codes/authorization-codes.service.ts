@@ -14,6 +14,8 @@ interface NewCode {
   redirectUri: string;
   redirectUriSent: boolean;
   scopes: string[];
+  /** RFC 8707 resources requested at authorization (empty: the product API). */
+  resources?: string[];
   codeChallenge: string | null;
 }
 

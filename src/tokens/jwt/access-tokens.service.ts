@@ -32,6 +32,8 @@ export interface AccessTokenRequest {
   scopes: string[];
   /** The user×client authorization the token belongs to; revoking it kills the token. */
   grantId?: string;
+  /** RFC 8707 §2 / RFC 9068 §2.2 `aud`: the resource the token is for; default the product API. */
+  audience?: string;
 }
 
 interface IssuedAccessToken {
@@ -121,7 +123,7 @@ export class AccessTokensService {
     const claims: AccessTokenClaims = {
       iss: this.config.issuer,
       sub: request.subject,
-      aud: apiAudience(this.config),
+      aud: request.audience ?? apiAudience(this.config),
       exp,
       iat,
       jti,

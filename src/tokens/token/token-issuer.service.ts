@@ -23,6 +23,8 @@ export class TokenIssuer {
     clientId: string;
     scopes: string[];
     grantId?: string;
+    /** RFC 8707: the token's audience (a registered resource); default the product API. */
+    audience?: string;
     /**
      * A refresh token the grant already stored, in the same statement that spent what was presented (a
      * code, a rotated refresh token). client_credentials never gets one (RFC 6749 §4.4.3).
@@ -37,6 +39,7 @@ export class TokenIssuer {
       clientId: input.clientId,
       scopes: input.scopes,
       grantId: input.grantId,
+      audience: input.audience,
     });
     // Grant type and client only: never token material in the audit log.
     this.audit.recordSoon({
@@ -47,6 +50,7 @@ export class TokenIssuer {
       details: {
         grant_type: input.grantType,
         scope: formatScope(input.scopes),
+        ...(input.audience ? { resource: input.audience } : {}),
         refresh_token: !!refreshToken,
         ...(input.retry ? { retry: true } : {}),
       },

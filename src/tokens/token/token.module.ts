@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ClientsModule } from '../../clients/clients.module';
+import { ResourcesModule } from '../../resources/resources.module';
 import { AuthorizationsModule } from '../authorizations/authorizations.module';
 import { CodesModule } from '../codes/codes.module';
 import { JwtTokensModule } from '../jwt/jwt-tokens.module';
@@ -16,7 +17,14 @@ const GRANT_HANDLERS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredent
 
 /** RFC 6749 §3.2 token endpoint: client authentication, then one handler per grant type. */
 @Module({
-  imports: [JwtTokensModule, CodesModule, RefreshTokensModule, AuthorizationsModule, ClientsModule],
+  imports: [
+    JwtTokensModule,
+    CodesModule,
+    RefreshTokensModule,
+    AuthorizationsModule,
+    ClientsModule,
+    ResourcesModule,
+  ],
   controllers: [TokenController],
   providers: [
     TokenIssuer,

@@ -2,6 +2,7 @@ import type { AuthorizationCheck } from '../authorization-request';
 import { checkClient } from './check-client';
 import { checkPkce } from './check-pkce';
 import { checkRedirectUri } from './check-redirect-uri';
+import { checkResource } from './check-resource';
 import { checkResponseType } from './check-response-type';
 import { checkScope } from './check-scope';
 import { checkState } from './check-state';
@@ -16,5 +17,6 @@ export const AUTHORIZATION_CHECKS: readonly AuthorizationCheck[] = [
   checkState,
   checkResponseType,
   checkScope,
+  checkResource,
   checkPkce,
 ];

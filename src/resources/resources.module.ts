@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ResourceServer } from './resource.entity';
+import { ResourcesService } from './resources.service';
+
+/** The resource registry (RFC 8707 resource indicators, RFC 9728 protected resources). */
+@Module({
+  imports: [TypeOrmModule.forFeature([ResourceServer])],
+  providers: [ResourcesService],
+  exports: [ResourcesService],
+})
+export class ResourcesModule {}
