@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ClientsModule } from '../clients/clients.module';
 import { ResourcesModule } from '../resources/resources.module';
+import { ParModule } from '../tokens/par/par.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
@@ -16,7 +17,7 @@ import { SignupService } from './signup/signup.service';
 
 /** The interactive half of the code flow: the authorization endpoint, sign-in, sign-up, consent. */
 @Module({
-  imports: [SessionsModule, UsersModule, ClientsModule, TokensModule, ResourcesModule],
+  imports: [SessionsModule, UsersModule, ClientsModule, TokensModule, ResourcesModule, ParModule],
   controllers: [AuthorizeController, LoginController, SignupController, ConsentController],
   providers: [AuthorizationRequestService, AuthorizeFlow, LoginService, SignupService, ConsentService],
 })

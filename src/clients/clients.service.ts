@@ -30,6 +30,8 @@ export interface ClientView {
   updatedAt: Date;
   /** Null or absent while enabled. */
   disabledAt?: Date | null;
+  /** RFC 9126 §6: authorization requests must be pushed first. */
+  requirePar?: boolean;
 }
 
 export interface ClientInput {
@@ -61,6 +63,7 @@ function view(c: OAuthClient): ClientView {
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
     disabledAt: c.disabledAt ?? null,
+    requirePar: c.requirePar ?? false,
   };
 }
 

@@ -67,6 +67,10 @@ export class OAuthClient {
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
 
+  /** RFC 9126 §6: authorization requests must be pushed (PAR) first. */
+  @Column({ name: 'require_par', type: 'boolean', default: false })
+  requirePar: boolean;
+
   /** Set while an operator has disabled it (management API); cleared when enabled again. */
   @Column({ name: 'disabled_at', type: 'timestamptz', nullable: true })
   disabledAt: Date | null;

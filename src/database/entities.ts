@@ -7,6 +7,7 @@ import { AuthorizationCode } from '../tokens/codes/authorization-code.entity';
 import { Authorization } from '../tokens/authorizations/authorization.entity';
 import { RefreshToken } from '../tokens/refresh-tokens/refresh-token.entity';
 import { ResourceServer } from '../resources/resource.entity';
+import { PushedAuthorizationRequest } from '../tokens/par/pushed-authorization-request.entity';
 import { RevokedToken } from '../tokens/revocation/revoked-token.entity';
 import { SigningKey } from '../tokens/keys/signing-key.entity';
 import { User } from '../users/user.entity';
@@ -25,4 +26,5 @@ export const ENTITIES = [
   Project,
   AuditEvent,
   ResourceServer,
+  PushedAuthorizationRequest,
 ];

@@ -17,6 +17,7 @@ export class AuthorizationParamsDto implements AuthorizationParams {
   @IsOptional() @IsString(TEXT) code_challenge?: string;
   @IsOptional() @IsString(TEXT) code_challenge_method?: string;
   @IsOptional() @IsString(TEXT) resource?: string;
+  @IsOptional() @IsString(TEXT) request_uri?: string;
 }
 
 /** Whether a query or form carries an authorization request (the published doc's /auth/login entry). */

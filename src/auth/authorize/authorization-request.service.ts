@@ -4,6 +4,7 @@ import { ResourcesService } from '../../resources/resources.service';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { AuthorizationsService } from '../../tokens/authorizations/authorizations.service';
 import { AuthorizationCodesService } from '../../tokens/codes/authorization-codes.service';
+import { PushedAuthorizationRequestsService } from '../../tokens/par/pushed-authorization-requests.service';
 import { AuthorizationPageError, AuthorizationRedirect, InvalidAuthorizationRequest } from '../auth.errors';
 import {
   pickAuthorizationParams,
@@ -34,6 +35,7 @@ export class AuthorizationRequestService {
     private readonly codes: AuthorizationCodesService,
     private readonly authorizations: AuthorizationsService,
     resources: ResourcesService,
+    private readonly pushed: PushedAuthorizationRequestsService,
   ) {
     this.env = { clients, config, resources };
   }
@@ -43,7 +45,11 @@ export class AuthorizationRequestService {
    * later ones are redirected to it with error, error_description, state and iss (RFC 6749 §4.1.2.1).
    */
   async validate(all: AuthorizationParams, method: string): Promise<AuthorizationRequest> {
-    const ctx: AuthorizationContext = { params: pickAuthorizationParams(all) };
+    const requestUri = all.request_uri;
+    const ctx: AuthorizationContext =
+      requestUri === undefined
+        ? { params: pickAuthorizationParams(all) }
+        : { params: await this.pushedParams(requestUri, all.client_id), pushed: true };
     try {
       for (const check of AUTHORIZATION_CHECKS) await check(ctx, this.env);
     } catch (error) {
@@ -60,8 +66,38 @@ export class AuthorizationRequestService {
       state: ctx.state,
       codeChallenge: ctx.codeChallenge,
       resources: ctx.resources ?? [],
-      params: ctx.params,
+      requestUri,
+      // A pushed request travels by reference through login and consent (RFC 9126 §4).
+      params: requestUri === undefined ? ctx.params : { client_id: all.client_id, request_uri: requestUri },
     };
+  }
+
+  /**
+   * RFC 9126 §4: the pushed parameters replace whatever else came with request_uri. Until its client is
+   * known nothing can be redirected, so every refusal is a page.
+   */
+  private async pushedParams(requestUri: string, clientId: string | undefined): Promise<AuthorizationParams> {
+    const client = clientId === undefined ? null : await this.env.clients.findActive(clientId);
+    if (!client)
+      throw new AuthorizationPageError('invalid_request', 'The request does not name a registered app.');
+    const params = await this.pushed.resolve(requestUri, client.clientId);
+    if (typeof params === 'string')
+      throw new AuthorizationPageError(
+        'invalid_request_uri',
+        params === 'expired' || params === 'used'
+          ? 'This sign-in request has expired or was already used. Start again from the app.'
+          : 'This sign-in request is not valid. Start again from the app.',
+      );
+    return pickAuthorizationParams(params);
+  }
+
+  /** RFC 9126 §4: a pushed request is good for one decision. */
+  private async usePushed(request: AuthorizationRequest): Promise<void> {
+    if (request.requestUri !== undefined && !(await this.pushed.consume(request.requestUri)))
+      throw new AuthorizationPageError(
+        'invalid_request_uri',
+        'This sign-in request has expired or was already used. Start again from the app.',
+      );
   }
 
   /** Consent is skipped when a confidential app already holds these scopes; public apps are always asked. */
@@ -77,6 +113,7 @@ export class AuthorizationRequestService {
     userId: string,
     method: string,
   ): Promise<AuthorizationRedirect> {
+    await this.usePushed(request);
     const authorization = await this.authorizations.approve(userId, request.client.clientId, request.scopes);
     const code = await this.codes.issue({
       clientId: request.client.clientId,
@@ -97,7 +134,8 @@ export class AuthorizationRequestService {
   }
 
   /** RFC 6749 §4.1.2.1 access_denied: the user said no. */
-  deny(request: AuthorizationRequest, method: string): AuthorizationRedirect {
+  async deny(request: AuthorizationRequest, method: string): Promise<AuthorizationRedirect> {
+    await this.usePushed(request);
     return this.redirectError(
       request.redirectUri,
       method,

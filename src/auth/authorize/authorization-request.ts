@@ -14,6 +14,8 @@ export const AUTHORIZATION_PARAMS = [
   'code_challenge_method',
   // RFC 8707 §2: the protected resources the token is for (several joined by a space, see oauthParams).
   'resource',
+  // RFC 9126 §4: a pushed request, by reference.
+  'request_uri',
 ] as const;
 
 export type AuthorizationParamName = (typeof AUTHORIZATION_PARAMS)[number];
@@ -42,6 +44,8 @@ export interface AuthorizationRequest {
   codeChallenge?: string;
   /** RFC 8707: the resources requested (empty: the product API). */
   resources: ResourceView[];
+  /** RFC 9126: the pushed request this came from; used up by the decision. */
+  requestUri?: string;
   /** The parameters as received: for the login return path and the consent form. */
   params: AuthorizationParams;
 }
@@ -56,6 +60,8 @@ export interface AuthorizationContext {
   scopes?: string[];
   codeChallenge?: string;
   resources?: ResourceView[];
+  /** RFC 9126: the parameters came from a pushed request. */
+  pushed?: boolean;
 }
 
 /** What the checks may consult. */

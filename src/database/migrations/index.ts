@@ -5,6 +5,7 @@ import { Authorizations1764540000000 } from './1764540000000-authorizations';
 import { RefreshRotation1764600000000 } from './1764600000000-refresh-rotation';
 import { Management1764600100000 } from './1764600100000-management';
 import { Resources1764990000000 } from './1764990000000-resources';
+import { PushedAuthorizationRequests1764990100000 } from './1764990100000-pushed-authorization-requests';
 
 /** Applied in order; new migrations are appended (TypeORM also sorts by the timestamp in the name). */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   RefreshRotation1764600000000,
   Management1764600100000,
   Resources1764990000000,
+  PushedAuthorizationRequests1764990100000,
 ];

@@ -1,6 +1,7 @@
 import type { AuthorizationCheck } from '../authorization-request';
 import { checkClient } from './check-client';
 import { checkPkce } from './check-pkce';
+import { checkPushedRequest } from './check-pushed-request';
 import { checkRedirectUri } from './check-redirect-uri';
 import { checkResource } from './check-resource';
 import { checkResponseType } from './check-response-type';
@@ -15,6 +16,7 @@ export const AUTHORIZATION_CHECKS: readonly AuthorizationCheck[] = [
   checkClient,
   checkRedirectUri,
   checkState,
+  checkPushedRequest,
   checkResponseType,
   checkScope,
   checkResource,
