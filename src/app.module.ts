@@ -5,6 +5,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { ClientsModule } from './clients/clients.module';
+import { RegistrationModule } from './clients/registration/registration.module';
 import { PlatformModule } from './platform/platform.module';
 import { ConsoleModule } from './console/console.module';
 import { RateLimitModule } from './platform/rate-limit/rate-limit.module';
@@ -32,6 +33,7 @@ export class AppModule {
         HealthModule,
         UsersModule,
         ClientsModule,
+        RegistrationModule, // RFC 7591/7592 dynamic client registration
         TokensModule,
         SessionsModule,
         AuthModule,

@@ -13,6 +13,8 @@ import { DatabaseModule } from '../database/database.module';
 import { EmbeddedDatabaseLockedError } from '../database/embedded-postgres';
 import { JwtTokensModule } from '../tokens/jwt/jwt-tokens.module';
 import { SigningKeysService } from '../tokens/keys/signing-keys.service';
+import { RegistrationServiceModule } from '../clients/registration/registration.module';
+import { RegistrationService } from '../clients/registration/registration.service';
 import { ResourcesModule } from '../resources/resources.module';
 import { ResourcesService } from '../resources/resources.service';
 import { UsersModule } from '../users/users.module';
@@ -94,6 +96,23 @@ const COMMANDS: Record<string, { usage: string; flags: FlagSpec; run: Command }>
         built_in: r.builtIn,
       })),
   },
+  'registration:initial-token': {
+    usage:
+      'registration:initial-token [--ttl SECONDS]   (RFC 7591 initial access token for one registration; DCR_MODE=initial-access-token)',
+    flags: { ttl: { type: 'string' } },
+    run: async (app, flags) => {
+      const ttl = optional(flags, 'ttl') ?? '86400';
+      if (!/^\d+$/.test(ttl) || Number(ttl) < 60 || Number(ttl) > 30 * 86400)
+        throw new UsageError('--ttl must be 60 to 2592000 seconds');
+      const { token, expiresAt } = await app.get(RegistrationService).mintInitialAccessToken(Number(ttl));
+      return { initial_access_token: token, expires_at: expiresAt.toISOString() };
+    },
+  },
+  'client:purge-dynamic': {
+    usage: 'client:purge-dynamic   (delete dynamically registered clients unused for 30 days)',
+    flags: {},
+    run: async (app) => ({ deleted: await app.get(RegistrationService).purgeUnused() }),
+  },
   'audit:verify': {
     usage: 'audit:verify   (exit 1 when the audit chain is broken)',
     flags: {},
@@ -155,6 +174,7 @@ class AdminModule {
         ClientsModule,
         JwtTokensModule,
         ResourcesModule,
+        RegistrationServiceModule,
       ],
     };
   }

@@ -10,7 +10,7 @@ import { keysetPage, type Page, type PageRequest } from '../platform/pagination/
 import { isKnownScope, isManagementScope } from '../tokens/scopes';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { InvalidClientMetadata } from './clients.errors';
-import { OAuthClient, type ClientType } from './oauth-client.entity';
+import { OAuthClient, type ClientRegistration, type ClientType } from './oauth-client.entity';
 import { redirectUriProblem } from './redirect-uri';
 
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
@@ -32,6 +32,12 @@ export interface ClientView {
   disabledAt?: Date | null;
   /** RFC 9126 §6: authorization requests must be pushed first. */
   requirePar?: boolean;
+  /** Self-registered (RFC 7591) or described by a Client ID Metadata Document; null otherwise. */
+  registration?: ClientRegistration | null;
+  /** The Client ID Metadata Document's URL: the client_id the client itself uses. */
+  metadataUrl?: string | null;
+  /** As registered or as the document said (client_uri, logo_uri, ...). */
+  registrationMetadata?: Record<string, unknown> | null;
 }
 
 export interface ClientInput {
@@ -46,6 +52,17 @@ export interface ClientInput {
    * grant is client_credentials hold the management scopes.
    */
   operator?: boolean;
+  /** Self-registered clients (RFC 7591, Client ID Metadata Documents) and what they registered. */
+  selfRegistered?: SelfRegistration;
+}
+
+/** What RFC 7591 / a Client ID Metadata Document adds to a client. */
+export interface SelfRegistration {
+  registration: ClientRegistration;
+  requirePar?: boolean;
+  registrationAccessTokenHash?: string | null;
+  registrationMetadata: Record<string, unknown>;
+  metadataUrl?: string | null;
 }
 
 export type ClientPatch = Partial<Pick<ClientInput, 'name' | 'redirectUris' | 'scopes' | 'grantTypes'>>;
@@ -64,6 +81,21 @@ function view(c: OAuthClient): ClientView {
     updatedAt: c.updatedAt,
     disabledAt: c.disabledAt ?? null,
     requirePar: c.requirePar ?? false,
+    registration: c.registration ?? null,
+    metadataUrl: c.metadataUrl ?? null,
+    registrationMetadata: c.registrationMetadata ?? null,
+  };
+}
+
+function selfRegistrationColumns(s: SelfRegistration): Partial<OAuthClient> {
+  return {
+    registration: s.registration,
+    requirePar: s.requirePar ?? false,
+    registrationMetadata: s.registrationMetadata,
+    ...(s.registrationAccessTokenHash !== undefined
+      ? { registrationAccessTokenHash: s.registrationAccessTokenHash }
+      : {}),
+    ...(s.metadataUrl !== undefined ? { metadataUrl: s.metadataUrl } : {}),
   };
 }
 
@@ -111,6 +143,7 @@ export class ClientsService implements OnModuleInit {
         scopes: checked.scopes,
         ownerId: input.ownerId ?? null,
         secretHash: clientSecret ? this.hasher.hash(clientSecret) : null,
+        ...(input.selfRegistered ? selfRegistrationColumns(input.selfRegistered) : {}),
       }),
     );
     await this.audit.record({
@@ -159,6 +192,23 @@ export class ClientsService implements OnModuleInit {
     this.forget(client.clientId);
     await this.audit.record({ type: 'client.deleted', userId: client.ownerId, clientId: client.clientId });
     return view(client);
+  }
+
+  /**
+   * A self-registered client's metadata replaced as a whole (RFC 7592 §2.2 update, or a refreshed Client
+   * ID Metadata Document); its type is fixed at registration.
+   */
+  async replaceSelfRegistered(
+    id: string,
+    input: Pick<ClientInput, 'name' | 'redirectUris' | 'scopes' | 'grantTypes'>,
+    selfRegistered: SelfRegistration,
+  ): Promise<ClientView> {
+    const client = await this.byId(id);
+    const checked = this.check({ ...input, grantTypes: input.grantTypes ?? client.grantTypes }, client.type);
+    Object.assign(client, checked, selfRegistrationColumns(selfRegistered));
+    const saved = await this.clients.save(client);
+    this.forget(client.clientId);
+    return view(saved);
   }
 
   /** Operators: every client that is not deleted, newest first, one keyset page at a time. */

@@ -93,6 +93,8 @@ export interface RateLimits {
   loginIp: RateLimit;
   loginAccount: RateLimit;
   signupIp: RateLimit;
+  /** RFC 7591 dynamic client registrations per client IP. */
+  registrationIp: RateLimit;
   client: RateLimit;
   /** A failed client authentication counts this many hits in its client_id's bucket. */
   clientFailureWeight: number;
@@ -299,6 +301,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       loginIp: rate(env, 'RATE_LIMIT_LOGIN_IP', '30/1m'),
       loginAccount: rate(env, 'RATE_LIMIT_LOGIN_ACCOUNT', '10/1m'),
       signupIp: rate(env, 'RATE_LIMIT_SIGNUP_IP', '10/1h'),
+      registrationIp: rate(env, 'RATE_LIMIT_REGISTRATION_IP', '20/1h'),
       client: rate(env, 'RATE_LIMIT_CLIENT', '600/1m'),
       clientFailureWeight: int(env, 'RATE_LIMIT_CLIENT_FAILURE_WEIGHT', 10, 1, 1000),
       clientAuthFailureIp: rate(env, 'RATE_LIMIT_CLIENT_AUTH_FAILURES_IP', '60/1m'),

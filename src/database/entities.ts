@@ -8,6 +8,7 @@ import { Authorization } from '../tokens/authorizations/authorization.entity';
 import { RefreshToken } from '../tokens/refresh-tokens/refresh-token.entity';
 import { ResourceServer } from '../resources/resource.entity';
 import { PushedAuthorizationRequest } from '../tokens/par/pushed-authorization-request.entity';
+import { InitialAccessToken } from '../clients/registration/initial-access-token.entity';
 import { RevokedToken } from '../tokens/revocation/revoked-token.entity';
 import { SigningKey } from '../tokens/keys/signing-key.entity';
 import { User } from '../users/user.entity';
@@ -27,4 +28,5 @@ export const ENTITIES = [
   AuditEvent,
   ResourceServer,
   PushedAuthorizationRequest,
+  InitialAccessToken,
 ];

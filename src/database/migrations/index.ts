@@ -6,6 +6,7 @@ import { RefreshRotation1764600000000 } from './1764600000000-refresh-rotation';
 import { Management1764600100000 } from './1764600100000-management';
 import { Resources1764990000000 } from './1764990000000-resources';
 import { PushedAuthorizationRequests1764990100000 } from './1764990100000-pushed-authorization-requests';
+import { ClientRegistration1764990200000 } from './1764990200000-client-registration';
 
 /** Applied in order; new migrations are appended (TypeORM also sorts by the timestamp in the name). */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   Management1764600100000,
   Resources1764990000000,
   PushedAuthorizationRequests1764990100000,
+  ClientRegistration1764990200000,
 ];

@@ -19,7 +19,8 @@ export type RateRule =
   | 'client'
   | 'client_auth_failures_ip'
   | 'api'
-  | 'api_auth_failures_ip';
+  | 'api_auth_failures_ip'
+  | 'registration_ip';
 
 export interface RateDecision {
   allowed: boolean;
@@ -97,6 +98,7 @@ export class RateLimiter {
       client_auth_failures_ip: r.clientAuthFailureIp,
       api: r.api,
       api_auth_failures_ip: r.apiAuthFailureIp,
+      registration_ip: r.registrationIp,
     };
     this.pepper = config.secrets.pepper;
     const l = config.loginLockout;
