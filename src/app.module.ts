@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { ClientsModule } from './clients/clients.module';
 import { RegistrationModule } from './clients/registration/registration.module';
+import { MetadataDocumentModule } from './clients/metadata-document/metadata-document.module';
 import { PlatformModule } from './platform/platform.module';
 import { ConsoleModule } from './console/console.module';
 import { RateLimitModule } from './platform/rate-limit/rate-limit.module';
@@ -34,6 +35,7 @@ export class AppModule {
         UsersModule,
         ClientsModule,
         RegistrationModule, // RFC 7591/7592 dynamic client registration
+        MetadataDocumentModule, // Client ID Metadata Documents (URL client_ids)
         TokensModule,
         SessionsModule,
         AuthModule,

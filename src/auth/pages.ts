@@ -1,3 +1,4 @@
+import { unverifiedClientNotice } from './consent/unverified-client';
 import type { ClientView } from '../clients/clients.service';
 import { SCOPES, type Scope } from '../tokens/scopes';
 import { html, layout, type Html } from '../platform/web/html';
@@ -127,6 +128,7 @@ export function consentPage(v: ConsentView): Html {
   return layout(
     'Authorize app',
     html`<h1><strong>${v.client.name}</strong> wants to access your iiniit account</h1>
+      ${unverifiedClientNotice(v.client, host)}
       <p class="muted">Signed in as ${v.userEmail}</p>
       <p>This will allow the app to:</p>
       <ul class="scopes">

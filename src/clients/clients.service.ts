@@ -268,8 +268,16 @@ export class ClientsService implements OnModuleInit {
     return { client: view(client), clientSecret };
   }
 
+  /** Client ID Metadata Documents: URL client_ids are resolved elsewhere (it depends on this service). */
+  private urlClientIds?: (clientId: string) => Promise<ClientView | null>;
+
+  resolveUrlClientIdsWith(resolver: (clientId: string) => Promise<ClientView | null>): void {
+    this.urlClientIds = resolver;
+  }
+
   /** The active client with this public id, or null. Served from a 30 s cache (invalidated on change). */
   async findActive(clientId: string): Promise<ClientView | null> {
+    if (this.urlClientIds && clientId.startsWith('http')) return this.urlClientIds(clientId);
     const client = await this.activeEntity(clientId);
     return client ? view(client) : null;
   }

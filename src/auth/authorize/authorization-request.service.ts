@@ -14,7 +14,7 @@ import {
   type AuthorizationRequest,
 } from './authorization-request';
 import { responseLocation } from './authorization-response';
-import { AUTHORIZATION_CHECKS } from './checks';
+import { ALL_AUTHORIZATION_CHECKS } from './checks';
 
 /** RFC 6749 §4.1.2: 302 answers a GET; a POSTed request is answered 303 so the browser follows with GET. */
 function redirectStatus(method: string): 302 | 303 {
@@ -51,7 +51,7 @@ export class AuthorizationRequestService {
         ? { params: pickAuthorizationParams(all) }
         : { params: await this.pushedParams(requestUri, all.client_id), pushed: true };
     try {
-      for (const check of AUTHORIZATION_CHECKS) await check(ctx, this.env);
+      for (const check of ALL_AUTHORIZATION_CHECKS) await check(ctx, this.env);
     } catch (error) {
       if (!(error instanceof InvalidAuthorizationRequest)) throw error;
       // Never redirect to an address no check has vouched for.

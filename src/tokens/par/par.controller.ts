@@ -6,7 +6,7 @@ import {
   type AuthorizationCheckEnv,
   type AuthorizationContext,
 } from '../../auth/authorize/authorization-request';
-import { AUTHORIZATION_CHECKS } from '../../auth/authorize/checks';
+import { ALL_AUTHORIZATION_CHECKS } from '../../auth/authorize/checks';
 import { ClientAuthenticator } from '../../clients/client-authenticator';
 import { ClientsService } from '../../clients/clients.service';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
@@ -56,7 +56,7 @@ export class ParController {
     // Being pushed is what a PAR-required client must do (RFC 9126 §6).
     const ctx: AuthorizationContext = { params: pickAuthorizationParams(params), pushed: true };
     try {
-      for (const check of AUTHORIZATION_CHECKS) await check(ctx, this.env);
+      for (const check of ALL_AUTHORIZATION_CHECKS) await check(ctx, this.env);
     } catch (error) {
       // RFC 9126 §2.3: errors are token-endpoint style JSON, never a redirect.
       if (error instanceof InvalidAuthorizationRequest)

@@ -16,9 +16,19 @@ export const AUTHORIZATION_CHECKS: readonly AuthorizationCheck[] = [
   checkClient,
   checkRedirectUri,
   checkState,
-  checkPushedRequest,
   checkResponseType,
   checkScope,
-  checkResource,
   checkPkce,
+];
+
+/**
+ * The checks of the extensions, after the core ones (their errors are redirected like any after state):
+ * PAR-required clients (RFC 9126 §6), then resource indicators (RFC 8707 §2.1), which narrow the scopes.
+ */
+export const EXTENSION_CHECKS: readonly AuthorizationCheck[] = [checkPushedRequest, checkResource];
+
+/** Every check, in the order the authorization and PAR endpoints run them. */
+export const ALL_AUTHORIZATION_CHECKS: readonly AuthorizationCheck[] = [
+  ...AUTHORIZATION_CHECKS,
+  ...EXTENSION_CHECKS,
 ];
