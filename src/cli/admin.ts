@@ -73,16 +73,27 @@ const COMMANDS: Record<string, { usage: string; flags: FlagSpec; run: Command }>
   },
   'resource:create': {
     usage:
-      'resource:create --uri https://mcp.example.com/mcp --scope "read:projects" [--name N]   (RFC 8707: tokens for it carry aud = the URI)',
-    flags: { uri: { type: 'string' }, scope: { type: 'string' }, name: { type: 'string' } },
+      'resource:create --uri https://mcp.example.com/mcp --scope "read:projects" [--name N] [--client-id ID]   (RFC 8707: tokens for it carry aud = the URI; --client-id: the resource server\'s own client, which may exchange them (RFC 8693))',
+    flags: {
+      uri: { type: 'string' },
+      scope: { type: 'string' },
+      name: { type: 'string' },
+      'client-id': { type: 'string' },
+    },
     run: async (app, flags) => {
       const uri = required(flags, 'uri');
       const resource = await app.get(ResourcesService).create({
         uri,
         name: optional(flags, 'name') ?? uri,
         scopes: required(flags, 'scope').split(' ').filter(Boolean),
+        clientId: optional(flags, 'client-id') ?? null,
       });
-      return { uri: resource.uri, name: resource.name, scopes: resource.scopes };
+      return {
+        uri: resource.uri,
+        name: resource.name,
+        scopes: resource.scopes,
+        ...(resource.clientId ? { client_id: resource.clientId } : {}),
+      };
     },
   },
   'resource:list': {

@@ -13,7 +13,15 @@ import { InvalidClientMetadata } from './clients.errors';
 import { OAuthClient, type ClientRegistration, type ClientType } from './oauth-client.entity';
 import { redirectUriProblem } from './redirect-uri';
 
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+/** RFC 8693 token exchange, as its URN. */
+export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+
+export const GRANT_TYPES = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  TOKEN_EXCHANGE,
+] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
 /** What other modules see of a client: never the secret hash. */
@@ -352,7 +360,10 @@ export class ClientsService implements OnModuleInit {
       }
     }
     if (grantTypes.length === 0) throw new InvalidClientMetadata('grant_types', 'at least one grant type');
-    if (type === 'public' && grantTypes.includes('client_credentials')) {
+    if (
+      type === 'public' &&
+      (grantTypes.includes('client_credentials') || grantTypes.includes(TOKEN_EXCHANGE))
+    ) {
       throw new InvalidClientMetadata('grant_types', 'public clients cannot use client_credentials');
     }
     if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {

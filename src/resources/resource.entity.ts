@@ -21,6 +21,10 @@ export class ResourceServer {
   @Column({ type: 'text', array: true, default: '{}' })
   scopes: string[];
 
+  /** The resource server's own confidential client: it may exchange tokens issued for this resource (RFC 8693). */
+  @Column({ name: 'client_id', type: 'varchar', length: 64, nullable: true })
+  clientId: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

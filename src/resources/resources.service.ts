@@ -16,6 +16,8 @@ export interface ResourceView {
   name: string;
   scopes: string[];
   builtIn: boolean;
+  /** RFC 8693: the resource server's own client, allowed to exchange tokens issued for it. */
+  clientId?: string | null;
   createdAt?: Date;
 }
 
@@ -23,6 +25,7 @@ export interface ResourceInput {
   uri: string;
   name: string;
   scopes: string[];
+  clientId?: string | null;
 }
 
 /** The token a grant may mint: for this resource (its `aud`), with these scopes. */
@@ -32,7 +35,14 @@ export interface TokenTarget {
 }
 
 function view(r: ResourceServer): ResourceView {
-  return { uri: r.uri, name: r.name, scopes: [...r.scopes], builtIn: false, createdAt: r.createdAt };
+  return {
+    uri: r.uri,
+    name: r.name,
+    scopes: [...r.scopes],
+    builtIn: false,
+    clientId: r.clientId,
+    createdAt: r.createdAt,
+  };
 }
 
 /**
@@ -70,7 +80,11 @@ export class ResourcesService {
     if (unknown.length)
       throw new InvalidResource('scopes', `unknown scope: ${unknown.join(' ').slice(0, 100)}`);
     if (await this.resources.existsBy({ uri })) throw new Conflict('a resource with that URI exists');
-    return view(await this.resources.save(this.resources.create({ uri, name, scopes })));
+    return view(
+      await this.resources.save(
+        this.resources.create({ uri, name, scopes, clientId: input.clientId ?? null }),
+      ),
+    );
   }
 
   /** Every resource, the built-in one first. */

@@ -90,7 +90,9 @@ describe('dynamic client registration (RFC 7591 / RFC 7592)', () => {
     expect(res.json.client_secret).toMatch(/^iics_/);
     expect(res.json.client_secret_expires_at).toBe(0);
     expect(res.json.logo_uri).toBe('https://agent.example.com/logo.png');
-    const http_ = await register(open, { redirect_uris: ['http://127.0.0.1:9/cb'] });
+    const http_ = await register(open, { application_type: 'web', redirect_uris: ['http://127.0.0.1:9/cb'] });
+    // Without application_type, loopback redirects make it a native app (as MCP clients register).
+    expect((await register(open, { redirect_uris: ['http://127.0.0.1:9/cb'] })).status).toBe(201);
     expect(http_.status).toBe(400);
     expect(http_.json.error).toBe('invalid_redirect_uri');
   });

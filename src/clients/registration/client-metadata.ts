@@ -59,6 +59,18 @@ function httpsUrl(value: string, field: string): void {
   if (url.protocol !== 'https:') throw new InvalidClientMetadataError(`${field} must be an https URL`);
 }
 
+/** A loopback http redirect (RFC 8252 §7.3) or a private-use scheme (§7.1). */
+function looksNative(uri: string): boolean {
+  try {
+    const url = new URL(uri);
+    return (
+      (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) || !['http:', 'https:'].includes(url.protocol)
+    );
+  } catch {
+    return false;
+  }
+}
+
 /**
  * RFC 8252 §8.4 and OIDC Registration `application_type`: a `web` client redirects to https only; a
  * `native` one to loopback http (RFC 8252 §7.3) or a private-use scheme (§7.1), or https (§7.2).
@@ -86,7 +98,13 @@ export function parseClientMetadata(raw: unknown): RegisteredMetadata {
     throw new InvalidClientMetadataError('the body must be a JSON object of client metadata');
   const body = raw as Record<string, unknown>;
 
-  const applicationType = text(body, 'application_type', 10) ?? 'web';
+  const redirectUris = strings(body, 'redirect_uris', 10) ?? [];
+  // RFC 7591 has no application_type (OIDC Registration does, defaulting to web). MCP clients register
+  // loopback redirects without it, so when absent it follows the redirect URIs: all loopback http or
+  // private-use schemes → native (RFC 8252), anything else → web.
+  const applicationType =
+    text(body, 'application_type', 10) ??
+    (redirectUris.length && redirectUris.every(looksNative) ? 'native' : 'web');
   if (applicationType !== 'web' && applicationType !== 'native')
     throw new InvalidClientMetadataError('application_type must be web or native');
 
@@ -116,7 +134,6 @@ export function parseClientMetadata(raw: unknown): RegisteredMetadata {
   )
     throw new InvalidClientMetadataError('response_types and grant_types do not match');
 
-  const redirectUris = strings(body, 'redirect_uris', 10) ?? [];
   if (grantTypes.includes('authorization_code') && redirectUris.length === 0)
     throw new InvalidRedirectUri('redirect_uris is required for the authorization_code grant');
   for (const uri of redirectUris) {

@@ -7,6 +7,7 @@ import { Management1764600100000 } from './1764600100000-management';
 import { Resources1764990000000 } from './1764990000000-resources';
 import { PushedAuthorizationRequests1764990100000 } from './1764990100000-pushed-authorization-requests';
 import { ClientRegistration1764990200000 } from './1764990200000-client-registration';
+import { ResourceServersClients1764990300000 } from './1764990300000-resource-servers-clients';
 
 /** Applied in order; new migrations are appended (TypeORM also sorts by the timestamp in the name). */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   Resources1764990000000,
   PushedAuthorizationRequests1764990100000,
   ClientRegistration1764990200000,
+  ResourceServersClients1764990300000,
 ];

@@ -9,11 +9,17 @@ import { AuthorizationCodeGrant } from './grants/authorization-code.grant';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant';
 import { GRANT_TYPE_HANDLERS } from './grants/grant-type';
 import { RefreshTokenGrant } from './grants/refresh-token.grant';
+import { TokenExchangeGrant } from './grants/token-exchange.grant';
 import { TokenEndpoint } from './token-endpoint.service';
 import { TokenIssuer } from './token-issuer.service';
 import { TokenController } from './token.controller';
 
-const GRANT_HANDLERS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGrant];
+const GRANT_HANDLERS = [
+  AuthorizationCodeGrant,
+  RefreshTokenGrant,
+  ClientCredentialsGrant,
+  TokenExchangeGrant,
+];
 
 /** RFC 6749 §3.2 token endpoint: client authentication, then one handler per grant type. */
 @Module({
