@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { AuditModule } from '../audit/audit.module';
 import { AuditService } from '../audit/audit.service';
 import { ClientsModule } from '../clients/clients.module';
-import { ClientsService } from '../clients/clients.service';
+import { ClientsService, TOKEN_EXCHANGE } from '../clients/clients.service';
 import { ApiError } from '../platform/errors/api-error';
 import { PlatformModule } from '../platform/platform.module';
 import { ConfigError, loadConfig, type AppConfig } from '../config/app-config';
@@ -46,7 +46,9 @@ const COMMANDS: Record<string, { usage: string; flags: FlagSpec; run: Command }>
     run: async (app, flags) => {
       const grantTypes = all(flags, 'grant-type');
       // A service (only client_credentials) is confidential by nature: --type and --name may be left out.
-      const service = grantTypes.length > 0 && grantTypes.every((g) => g === 'client_credentials');
+      // A resource server exchanging tokens (RFC 8693) is a service too.
+      const service =
+        grantTypes.length > 0 && grantTypes.every((g) => g === 'client_credentials' || g === TOKEN_EXCHANGE);
       const type = service ? (optional(flags, 'type') ?? 'confidential') : required(flags, 'type');
       if (type !== 'confidential' && type !== 'public')
         throw new UsageError('--type must be confidential or public');
