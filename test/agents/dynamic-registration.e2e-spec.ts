@@ -76,7 +76,7 @@ describe('dynamic client registration (RFC 7591 / RFC 7592)', () => {
     const session = await signInAs(open.app, user.id);
     const page = await http(`${open.url}/console/authorized-apps`, { headers: { cookie: session.cookie } });
     expect(page.text).toContain('Agent CLI');
-    expect(page.text).toContain('name not verified by iiniit">dynamic</span>');
+    expect(page.text).toMatch(/name not verified by iiniit"\s*>dynamic<\/span/);
   });
 
   it('confidential registration returns a secret; web apps must use https redirects', async () => {
