@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DataSource } from 'typeorm';
+import { ClientsService } from '../../src/clients/clients.service';
 import { createUser } from '../factories/users';
 import { bootApp, closeAll, type TestApp } from '../support/app';
 import { Browser } from '../support/browser';
@@ -206,6 +208,20 @@ describe('Client ID Metadata Documents', () => {
     const again = await authorize(t, clientId).page;
     expect(again.status).toBe(200);
     expect(fetches).toBe(count);
+  });
+
+  it("an operator's disable and delete win over the document", async () => {
+    const clientId = serve(good);
+    expect((await authorize(t, clientId).page).status).toBe(200);
+    const [row] = await t.app
+      .get(DataSource)
+      .query(`SELECT "id" FROM "oauth_clients" WHERE "metadata_url" = $1`, [clientId]);
+    const clients = t.app.get(ClientsService);
+    await clients.setDisabled(row.id, true);
+    expect(await refusal(t, clientId)).toContain('disabled by an operator');
+    await clients.setDisabled(row.id, false);
+    await clients.delete(null, row.id);
+    expect(await refusal(t, clientId)).toContain('removed by an operator');
   });
 
   it('advertises client_id_metadata_document_supported', async () => {

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { ChangeFeed } from '../../platform/cache/change-feed.service';
 import { ValidationFailed } from '../../platform/errors/api-error';
 import { InvalidClient } from '../../platform/errors/oauth-errors';
 import { KNOWN_SCOPES, parseScope } from '../../tokens/scopes';
@@ -23,12 +24,16 @@ const FAILURE_CACHE_SECONDS = 10;
 
 /** A client_id whose metadata document was refused; the description says why (shown to the user). */
 export class MetadataDocumentRefused extends InvalidClient {
-  constructor(reason: string) {
+  constructor(
+    reason: string,
+    /** The stored client the refusal is about (an operator's decision), if any. */
+    readonly clientId?: string,
+  ) {
     super(`the client metadata document was refused: ${reason}`);
   }
 }
 
-type Cached = { client: ClientView } | { refused: string };
+type Cached = { client: ClientView } | { refused: string; clientId?: string };
 
 /** RFC 9111 §5.2.2: max-age (or no-store/no-cache as 0), clamped to the floor and ceiling. */
 export function cacheSeconds(cacheControl: string | undefined): number {
@@ -70,10 +75,16 @@ export class MetadataDocumentService implements OnModuleInit {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectRepository(OAuthClient) private readonly clients: Repository<OAuthClient>,
     private readonly registry: ClientsService,
+    private readonly feed: ChangeFeed,
   ) {}
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
     this.registry.resolveUrlClientIdsWith((clientId) => this.resolve(clientId));
+    // A client changed (disabled, deleted, refreshed) here or on another instance: forget its document.
+    await this.feed.onInvalidate('client', (changed) => {
+      for (const [url, entry] of this.cache.entries())
+        if (('client' in entry ? entry.client.clientId : entry.clientId) === changed) this.cache.delete(url);
+    });
   }
 
   /** The client a URL client_id describes; null when the client_id is not a metadata document URL. */
@@ -108,7 +119,7 @@ export class MetadataDocumentService implements OnModuleInit {
       );
       this.cache.set(
         clientId,
-        { refused: error.description.replace(/^.*refused: /, '') },
+        { refused: error.description.replace(/^.*refused: /, ''), clientId: error.clientId },
         { ttl: FAILURE_CACHE_SECONDS * 1000 },
       );
       throw error;
@@ -197,8 +208,12 @@ export class MetadataDocumentService implements OnModuleInit {
     };
     try {
       const existing = await this.clients.findOneBy({ metadataUrl: clientId });
-      if (existing && existing.revokedAt === null)
-        return await this.registry.replaceSelfRegistered(existing.id, input, self);
+      // An operator's delete or disable wins over whatever the document says.
+      if (existing?.revokedAt)
+        throw new MetadataDocumentRefused('this client was removed by an operator', existing.clientId);
+      if (existing?.disabledAt)
+        throw new MetadataDocumentRefused('this client is disabled by an operator', existing.clientId);
+      if (existing) return await this.registry.replaceSelfRegistered(existing.id, input, self);
       // Draft §6: the client is public; PKCE is required like for every public client.
       const { client } = await this.registry.register({ ...input, type: 'public', selfRegistered: self });
       return client;
