@@ -115,12 +115,14 @@ export interface ConsentView {
   userEmail: string;
   /** The authorization request, re-posted and re-validated on submit. */
   request: Record<string, string | undefined>;
+  /** The validated redirect URI (a pushed request carries it only by reference). */
+  redirectUri?: string;
 }
 
 export function consentPage(v: ConsentView): Html {
   const host = (() => {
     try {
-      return new URL(v.request.redirect_uri ?? v.client.redirectUris[0] ?? '').host;
+      return new URL(v.redirectUri ?? v.request.redirect_uri ?? v.client.redirectUris[0] ?? '').host;
     } catch {
       return '';
     }

@@ -85,6 +85,26 @@ describe('pushed authorization requests (RFC 9126)', () => {
     expect(again.text).toContain('invalid_request_uri');
   });
 
+  it("the consent page names the pushed redirect URI's host, not the app's first one", async () => {
+    const user = await createUser(t.app);
+    const client = await createClient(t.app, {
+      redirectUris: [REDIRECT_URI, 'https://second.example.net/cb'],
+    });
+    const res = await http(`${t.url}/oauth2/par`, {
+      method: 'POST',
+      form: {
+        response_type: 'code',
+        client_id: client.clientId,
+        redirect_uri: 'https://second.example.net/cb',
+        scope: 'read:user',
+      },
+      headers: { authorization: basic(client.clientId, client.clientSecret!) },
+    });
+    const consent = await authorizeWith(new Browser(t.url), client.clientId, res.json.request_uri, user);
+    expect(consent.text).toContain('<strong>second.example.net</strong>');
+    expect(consent.text).not.toContain('<strong>app.example.com</strong>');
+  });
+
   it('refuses an expired request_uri', async () => {
     const { user, client, push } = await setup();
     const res = await push({

@@ -43,6 +43,7 @@ export class AuthorizeFlow {
         scopes: request.scopes,
         userEmail: user?.email ?? '',
         request: request.params,
+        redirectUri: request.redirectUri,
       });
       return sendPage(reply, page);
     }
