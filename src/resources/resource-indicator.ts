@@ -1,5 +1,12 @@
 import { InvalidTarget } from '../platform/errors/oauth-errors';
 
+/**
+ * OpenID Connect Core scopes (§3.1.2.1 openid, §5.4 profile/email, §11 offline_access) concern signing in
+ * (the id_token, userinfo, a refresh token), not any resource: a `resource` never refuses or narrows them
+ * at the authorization endpoint (MCP clients add offline_access when the server lists it).
+ */
+export const IDENTITY_SCOPES: ReadonlySet<string> = new Set(['openid', 'profile', 'email', 'offline_access']);
+
 /** Longest resource URI we register or accept. */
 export const MAX_RESOURCE_URI_LENGTH = 512;
 

@@ -1,5 +1,5 @@
 import { ApiError } from '../../../platform/errors/api-error';
-import { parseResourceParam } from '../../../resources/resource-indicator';
+import { IDENTITY_SCOPES, parseResourceParam } from '../../../resources/resource-indicator';
 import { InvalidAuthorizationRequest } from '../../auth.errors';
 import type { AuthorizationCheck } from '../authorization-request';
 
@@ -24,11 +24,11 @@ export const checkResource: AuthorizationCheck = async (ctx, { resources }) => {
       throw new InvalidAuthorizationRequest('invalid_target', `unknown resource: ${uri.slice(0, 100)}`);
     found.push(resource);
   }
-  const accepted = new Set(found.flatMap((r) => r.scopes));
+  const accepted = new Set([...found.flatMap((r) => r.scopes), ...IDENTITY_SCOPES]);
   const scopes = ctx.scopes!;
   if (ctx.params.scope === undefined) {
     const narrowed = scopes.filter((s) => accepted.has(s));
-    if (narrowed.length === 0)
+    if (!narrowed.some((s) => !IDENTITY_SCOPES.has(s)))
       throw new InvalidAuthorizationRequest(
         'invalid_scope',
         'the app has no scope the requested resource accepts',
