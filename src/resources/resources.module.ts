@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ResourceMetadataChallenge } from './resource-metadata-challenge';
 import { ResourceServer } from './resource.entity';
 import { ResourcesService } from './resources.service';
 
@@ -10,3 +11,7 @@ import { ResourcesService } from './resources.service';
   exports: [ResourcesService],
 })
 export class ResourcesModule {}
+
+/** The protected-resource side of the product API (RFC 9728 challenges); HTTP only, not in the CLI. */
+@Module({ providers: [ResourceMetadataChallenge] })
+export class ProtectedResourceModule {}

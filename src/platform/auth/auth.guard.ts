@@ -1,7 +1,6 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
-import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { ApiError } from '../errors/api-error';
 import { InsufficientScope, InvalidRequest, MissingCredential } from '../errors/oauth-errors';
 import { ApiRateLimits } from '../rate-limit/api-limits';
@@ -31,15 +30,7 @@ export class AuthGuard implements CanActivate {
     // Issue 7. Optional: contexts without HTTP traffic (the admin CLI) compose PlatformModule without the
     // global RateLimitModule; the application (AppModule) always has it.
     @Optional() private readonly limits?: ApiRateLimits,
-    @Optional() @Inject(APP_CONFIG) config?: AppConfig,
-  ) {
-    // RFC 9728 §3.1: the metadata of the resource ISSUER/v1 lives at the well-known path with /v1 appended.
-    this.resourceMetadata = config?.agents.resourceMetadataChallenge
-      ? `${config.issuer}/.well-known/oauth-protected-resource/v1`
-      : undefined;
-  }
-
-  private readonly resourceMetadata: string | undefined;
+  ) {}
 
   /** Per controller class, then per handler: an inherited method may sit under other class metadata. */
   private readonly policies = new WeakMap<object, WeakMap<object, RoutePolicy>>();
@@ -67,18 +58,7 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const policy = this.policyOf(context);
     if (policy.isPublic) return true;
-    if (this.resourceMetadata === undefined) return this.authorize(context, policy);
-    return this.authorize(context, policy).catch((error: unknown) => {
-      // RFC 9728 §5.1: a Bearer challenge names the resource's metadata, so a client (an MCP agent) can
-      // discover the authorization server from the refusal itself.
-      const challenge = error instanceof ApiError ? error.headers['WWW-Authenticate'] : undefined;
-      if (challenge?.startsWith('Bearer ') && error instanceof ApiError)
-        error.headers['WWW-Authenticate'] = `${challenge}, resource_metadata="${this.resourceMetadata}"`;
-      throw error;
-    });
-  }
 
-  private async authorize(context: ExecutionContext, policy: RoutePolicy): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     // Issue 7: an address that sent too many missing/invalid credentials waits before any verification.
     this.limits?.checkFailures(request);
