@@ -125,7 +125,8 @@ describe('dynamic client registration (RFC 7591 / RFC 7592)', () => {
     const read = await http(uri, { headers: auth(created.registration_access_token) });
     expect(read.status).toBe(200);
     expect(read.json).toMatchObject({ client_id: created.client_id, client_name: 'Agent CLI' });
-    expect(read.json.registration_access_token).toBeUndefined();
+    // RFC 7592 §3: echoed (only its hash is stored), unchanged by a read.
+    expect(read.json.registration_access_token).toBe(created.registration_access_token);
     expect((await http(uri)).status).toBe(401);
     expect((await http(uri, { headers: auth('iirat_wrong') })).status).toBe(401);
 

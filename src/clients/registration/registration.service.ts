@@ -78,9 +78,13 @@ export class RegistrationService {
     };
   }
 
-  /** RFC 7592 §2.1: the current registration. */
+  /**
+   * RFC 7592 §2.1: the current registration. §3 makes registration_access_token part of every response;
+   * only its hash is stored, so it is the one the client just presented (still valid: reads do not rotate).
+   */
   async read(clientId: string, token: string | undefined): Promise<RegistrationResponse> {
-    return this.response(await this.authorized(clientId, token));
+    const client = await this.authorized(clientId, token);
+    return { ...this.response(client), registration_access_token: token };
   }
 
   /**
