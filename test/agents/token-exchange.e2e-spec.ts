@@ -45,7 +45,7 @@ describe('token exchange (RFC 8693) for resource servers', () => {
       { grant_type: 'authorization_code', code: q.get('code')!, redirect_uri: REDIRECT_URI },
       { authorization: basic(app.clientId, app.clientSecret!) },
     );
-    return { user, token: res.json.access_token as string };
+    return { user, app, token: res.json.access_token as string };
   }
 
   const exchange = (form: Record<string, string>, client = server) =>
@@ -90,5 +90,38 @@ describe('token exchange (RFC 8693) for resource servers', () => {
       'invalid_request',
     );
     expect((await exchange({ subject_token: 'not-a-jwt' })).json.error).toBe('invalid_grant');
+  });
+
+  it("introspection (RFC 7662): the resource's own client sees its tokens with their audience; revocation works", async () => {
+    const { app, token } = await userToken([resource]);
+    const introspect = (client: { clientId: string; clientSecret?: string }) =>
+      http(`${t.url}/oauth2/introspect`, {
+        method: 'POST',
+        form: { token },
+        headers: { authorization: basic(client.clientId, client.clientSecret!) },
+      });
+    const seen = await introspect(server);
+    expect(seen.json).toMatchObject({
+      active: true,
+      aud: resource,
+      scope: 'read:projects',
+      client_id: app.clientId,
+    });
+    const stranger = await createClient(t.app, {
+      grantTypes: [TOKEN_EXCHANGE],
+      redirectUris: [],
+      scopes: ['read:projects'],
+    });
+    expect((await introspect(stranger)).json).toEqual({ active: false });
+
+    // RFC 7009: the app that holds the token can revoke it, although its audience is not the API.
+    const revoked = await http(`${t.url}/oauth2/revoke`, {
+      method: 'POST',
+      form: { token },
+      headers: { authorization: basic(app.clientId, app.clientSecret!) },
+    });
+    expect(revoked.status).toBe(200);
+    expect((await introspect(server)).json).toEqual({ active: false });
+    expect((await exchange({ subject_token: token })).json.error).toBe('invalid_grant');
   });
 });
