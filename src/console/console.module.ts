@@ -10,6 +10,8 @@ import { ConsoleAuthorizedAppsController } from './authorized-apps.controller';
 import { ConsoleContextPipe } from './console-user';
 import { ConsoleHomeController } from './home.controller';
 import { OneTimeSecrets } from './one-time-secrets';
+import { ConsolePlaygroundController } from './playground.controller';
+import { PlaygroundModule } from '../playground/playground.module';
 import { RootController } from './root.controller';
 import { SecurityActivity } from './security-activity.service';
 
@@ -19,13 +21,14 @@ import { SecurityActivity } from './security-activity.service';
  * is the sessions module's), and the global guard authenticates its pages (`@Page()` + the session).
  */
 @Module({
-  imports: [SessionsModule, UsersModule, ClientsModule, ApiKeysModule, TokensModule],
+  imports: [SessionsModule, UsersModule, ClientsModule, ApiKeysModule, TokensModule, PlaygroundModule],
   controllers: [
     RootController,
     ConsoleHomeController,
     ConsoleAppsController,
     ConsoleApiKeysController,
     ConsoleAuthorizedAppsController,
+    ConsolePlaygroundController,
   ],
   providers: [ConsoleContextPipe, OneTimeSecrets, SecurityActivity],
 })
