@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { createServer } from 'node:net';
 import { HttpAdapterHost } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ClientsService } from '../clients/clients.service';
@@ -30,27 +31,30 @@ export class DemoDataService implements OnApplicationBootstrap {
     private readonly adapterHost: HttpAdapterHost,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     if (!this.config.seedDemoData) return;
-    // Only once the port is bound: a start that fails on a taken port must not have written demo rows.
-    const run = () =>
-      this.seed().catch((error: unknown) => this.logger.error({ err: error }, 'demo data failed'));
+    // A start that is about to fail on a taken port must not write the demo rows: their secret would be
+    // printed by no one. Probe the port first (listen follows within milliseconds).
+    if (!(await portFree(this.config.host, this.config.port))) return;
+    const lines = await this.seed();
+    // The banner once the port is bound, so its URLs answer.
+    const print = () => console.log(['', ...lines, ''].join('\n'));
     try {
       const fastify = this.adapterHost.httpAdapter?.getInstance<{
         addHook(name: 'onListen', hook: (done: () => void) => void): void;
       }>();
-      if (!fastify) return void run();
+      if (!fastify) return print();
       fastify.addHook('onListen', (done) => {
-        void run();
+        print();
         done();
       });
     } catch {
-      // Fastify refuses hooks once it is ready (an application context without listen): seed at once.
-      void run();
+      // Fastify refuses hooks once it is ready: print at once.
+      print();
     }
   }
 
-  private async seed(): Promise<void> {
+  private async seed(): Promise<string[]> {
     const redirectUri = `${this.config.issuer}${DEMO_REDIRECT_PATH}`;
     const lines: string[] = [];
     let demoUser = await this.users.findByEmail(DEMO_USER.email);
@@ -73,7 +77,7 @@ export class DemoDataService implements OnApplicationBootstrap {
         `  client_secret: ${clientSecret}`,
       );
     }
-    if (!demoUser) return;
+    if (!demoUser) return lines;
     const app = (await this.clients.listOwned(demoUser.id)).find((c) => c.redirectUris.includes(redirectUri));
     if (app) {
       const { state, codeChallenge } = this.flows.start(app.clientId, redirectUri);
@@ -92,6 +96,16 @@ export class DemoDataService implements OnApplicationBootstrap {
       `  console:       ${this.config.issuer}/console`,
       `  API reference: ${this.config.issuer}/docs`,
     );
-    console.log(['', ...lines, ''].join('\n'));
+    return lines;
   }
+}
+
+/** True when nothing listens on host:port (port 0: the OS picks one, always free). */
+function portFree(host: string, port: number): Promise<boolean> {
+  if (port === 0) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen({ host, port, exclusive: false }, () => probe.close(() => resolve(true)));
+  });
 }
