@@ -1,4 +1,6 @@
 import { createApiKey } from './factories/api-keys';
+import { createClient } from './factories/clients';
+import { basic, tokenRequest } from './support/oauth';
 import { createUser } from './factories/users';
 import { bootApp, type TestApp } from './support/app';
 import { http } from './support/http';
@@ -25,5 +27,24 @@ describe('errors that say what to do', () => {
     // The same key in the right header works.
     const ok = await http(`${t.url}/v1/user`, { headers: { 'x-api-key': key } });
     expect(ok.status).toBe(200);
+  });
+
+  it('a client_credentials token on /v1/user gets one clear 403', async () => {
+    const { clientId, clientSecret } = await createClient(t.app, {
+      redirectUris: [],
+      grantTypes: ['client_credentials'],
+      scopes: ['read:user'],
+    });
+    const token = await tokenRequest(
+      t.url,
+      { grant_type: 'client_credentials', scope: 'read:user' },
+      { authorization: basic(clientId, clientSecret!) },
+    );
+    expect(token.status).toBe(200);
+    const res = await http(`${t.url}/v1/user`, {
+      headers: { authorization: `Bearer ${token.json.access_token as string}` },
+    });
+    expect(res.status).toBe(403);
+    expect(res.json.error_description).toContain('service tokens (client_credentials) act for no user');
   });
 });
