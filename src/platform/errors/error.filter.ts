@@ -72,6 +72,8 @@ export function toApiError(exception: unknown): { error: ApiError; unexpected: b
     status = Number(exception.statusCode);
     message = (exception as { message?: string }).message;
   }
+  // Readiness (terminus) and anything else reporting 503 keep it: an unavailable dependency is no bug.
+  if (status === 503) return { error: new DatabaseUnavailable(), unexpected: false };
   if (status !== undefined && status >= 400 && status < 500) {
     const code = CODES[status] ?? 'invalid_request';
     const description = status === 404 ? 'no such route' : (message ?? code).slice(0, 200);
