@@ -148,18 +148,20 @@ function printCpu(scenarios: ScenarioReport[], notes: string[]): void {
   console.log('\nCPU cores used during each measured run:');
   console.log(cpuTable(scenarios));
   const noisy = scenarios.filter((s) => (s.cpu?.other ?? 0) > NOISE_CORES).map((s) => s.id);
-  if (noisy.length)
+  if (noisy.length) {
     notes.push(
       `other processes on this machine used more than ${NOISE_CORES} cores during scenario(s) ${noisy.join(', ')}: those figures are noisy; run again on a quiet machine.`,
     );
+  }
   // A server below one core while autocannon is near one: the load generator, not the server, set the pace.
   const generatorBound = scenarios
     .filter((s) => s.cpu && s.cpu.loadGenerator >= 0.9 && s.cpu.app < 0.9)
     .map((s) => s.id);
-  if (generatorBound.length)
+  if (generatorBound.length) {
     notes.push(
       `in scenario(s) ${generatorBound.join(', ')} autocannon used a full core while the server did not: the load generator limited those figures (for the ceiling, that understates it and flatters every ratio).`,
     );
+  }
 }
 
 interface Target {
@@ -197,10 +199,11 @@ async function fullRun(settings: Settings): Promise<boolean> {
   log(
     `app ready at ${app.base} (WORKERS=${settings.workers}, ${app.listening} process(es) listening, pid ${app.child.pid})`,
   );
-  if (settings.workers > 1 && app.listening < settings.workers)
+  if (settings.workers > 1 && app.listening < settings.workers) {
     notes.push(
       `WORKERS=${settings.workers} was asked for but only ${app.listening} process(es) reported listening: the app may ignore WORKERS.`,
     );
+  }
   // Each stage that fails takes only the scenarios that need it down; the rest still run and report.
   const skipped = new Map<ScenarioId, string>();
   const attempt = async (ids: ScenarioId[], what: string, work: () => Promise<void>): Promise<void> => {
@@ -257,10 +260,11 @@ async function fullRun(settings: Settings): Promise<boolean> {
   await measureCeiling();
   if (ceiling) await stopChild(ceiling.child);
   const runs = results.get('1')?.ceilingRuns;
-  if (runs && runs.length > 1)
+  if (runs && runs.length > 1) {
     notes.push(
       `The ceiling was measured before and after scenarios 2-4 (${runs.map((r) => r.toLocaleString('en-US')).join(' and ')} req/s); ratios use the faster run, so a slow phase of the machine never flatters them.`,
     );
+  }
 
   let pool: { codes: string[]; seconds: number; rps: number } | undefined;
   await attempt(['5', '6'], 'building the authorization code pool', async () => {
@@ -275,7 +279,7 @@ async function fullRun(settings: Settings): Promise<boolean> {
     await attempt(['5', '6'], 'scenario 6', async () => {
       const codes = pool!.codes;
       ({ result: exchange, refreshTokens } = await codeExchangeScenario(ctx, codes));
-      if (want('6'))
+      if (want('6')) {
         results.set(
           '6',
           toReport('6', SCENARIO_NAMES['6'], exchange, {
@@ -286,6 +290,7 @@ async function fullRun(settings: Settings): Promise<boolean> {
             },
           }),
         );
+      }
       if (refreshTokens.length === 0) throw new Error('scenario 6 produced no refresh tokens for scenario 5');
     });
   }
@@ -314,8 +319,9 @@ async function fullRun(settings: Settings): Promise<boolean> {
 
   // Ratios.
   const ceilingRps = results.get('1')?.rps;
-  for (const report of results.values())
+  for (const report of results.values()) {
     if (report.id !== '1') report.percentOfCeiling = percentOf(report.rps, ceilingRps);
+  }
   const cc = results.get('4');
   const peer = results.get('7');
   const peerJwt = results.get('7b');
@@ -327,37 +333,42 @@ async function fullRun(settings: Settings): Promise<boolean> {
     `\niiniit Identity benchmark — ${settings.duration} s per scenario, ${settings.connections} connections, WORKERS=${settings.workers}, ${String(env.machine.cpus)} CPUs, Node ${process.version}\n`,
   );
   console.log(scenarioTable(ordered));
-  if (peerJwt && cc)
+  if (peerJwt && cc) {
     console.log(
       `\n× peer: scenario 4 ÷ scenario 7 (headline); on row 7b, scenario 4 ÷ 7b (both sign ES256 JWTs).`,
     );
-  for (const report of ordered.filter((r) => r.flagged))
+  }
+  for (const report of ordered.filter((r) => r.flagged)) {
     console.log(`⚠ ${report.id}: ${report.flagReasons.join('; ')}`);
+  }
   for (const [id, reason] of skipped) console.log(`⚠ ${id} (${SCENARIO_NAMES[id]}) did not run: ${reason}`);
-  if (rss.samples.length)
+  if (rss.samples.length) {
     console.log(`\nRSS of the app under load (scenario 2):\n${rssLines(rss.samples).join('\n')}`);
+  }
   printCpu(ordered, notes);
 
   const targets: Target[] = [];
   const ratioTarget = (id: ScenarioId, name: string, wanted: number): void => {
     const r = results.get(id);
-    if (r?.percentOfCeiling !== undefined)
+    if (r?.percentOfCeiling !== undefined) {
       targets.push({
         name,
         target: `≥ ${wanted}% of ceiling`,
         actual: `${r.percentOfCeiling.toFixed(1)}%${r.flagged ? ' (flagged)' : ''}`,
         met: r.percentOfCeiling >= wanted && !r.flagged,
       });
+    }
   };
   ratioTarget('2', 'GET /v1/user with JWT', 50);
   ratioTarget('3', 'GET /v1/projects with API key', 40);
-  if (cc?.timesPeer !== undefined)
+  if (cc?.timesPeer !== undefined) {
     targets.push({
       name: 'client_credentials vs oidc-provider',
       target: '≥ 3× peer',
       actual: `${cc.timesPeer.toFixed(2)}×${cc.flagged || peer?.flagged ? ' (flagged)' : ''}`,
       met: cc.timesPeer >= 3 && !cc.flagged && !peer?.flagged,
     });
+  }
   const servingRss = rss.samples.filter((s) => s.role !== 'primary');
   if (servingRss.length) {
     const peak = Math.max(...servingRss.map((s) => s.peakMb));
@@ -371,17 +382,19 @@ async function fullRun(settings: Settings): Promise<boolean> {
   printTargets(targets);
 
   const appLines = app.child.output.filter((line) => line.trim() && !/listening on/.test(line));
-  if (appLines.length)
+  if (appLines.length) {
     notes.push(
       `the app printed ${appLines.length} line(s) at LOG_LEVEL=warn; the last: ${appLines.slice(-3).join(' | ').slice(0, 600)}`,
     );
+  }
   notes.push(
     'autocannon runs in the benchmark process and PostgreSQL on the same machine: on 2 cores the load generator, the server under test and the database share the CPUs, so ratios (same run) matter more than absolute figures.',
   );
-  if (want('5') || want('6'))
+  if (want('5') || want('6')) {
     notes.push(
       'Scenario 6 runs before 5: the refresh tokens its code exchanges return are the pool that scenario 5 rotates (each token sent once). Both end early when their pool is spent; req/s is over the time they ran.',
     );
+  }
   for (const note of notes) console.log(`\nnote: ${note}`);
 
   await writeJson(settings.output, {
@@ -430,10 +443,11 @@ async function compareWorkersRun(settings: Settings): Promise<boolean> {
     const app = await startApp(settings, env.db, env.appSecret, workers, port);
     port = app.port;
     log(`app ready at ${app.base} (WORKERS=${workers}, ${app.listening} process(es) listening)`);
-    if (workers > 1 && app.listening < workers)
+    if (workers > 1 && app.listening < workers) {
       notes.push(
         `WORKERS=${workers}: only ${app.listening} process(es) reported listening; the app may ignore WORKERS.`,
       );
+    }
     // Same database and APP_SECRET: the token and user from the first start stay valid.
     if (!seed) {
       const { accounts, signedIn } = await seedUserAndClient(app, notes);
@@ -457,10 +471,12 @@ async function compareWorkersRun(settings: Settings): Promise<boolean> {
   console.log(
     `\n2 workers ÷ 1 worker on GET /v1/user: ${ratio.toFixed(2)}× (target ≥ 1.8×)${valid ? '' : ' — not valid: a run is flagged'}`,
   );
-  for (const report of rows.filter((r) => r.flagged))
+  for (const report of rows.filter((r) => r.flagged)) {
     console.log(`⚠ ${report.id}: ${report.flagReasons.join('; ')}`);
-  for (const [workers, samples] of Object.entries(rssByWorkers))
+  }
+  for (const [workers, samples] of Object.entries(rssByWorkers)) {
     console.log(`RSS, WORKERS=${workers}:\n${rssLines(samples).join('\n')}`);
+  }
   printCpu(rows, notes);
   const workerPeak = Math.max(
     ...(rssByWorkers['2'] ?? []).filter((r) => r.role !== 'primary').map((r) => r.peakMb),

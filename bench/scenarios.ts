@@ -142,8 +142,9 @@ export async function clientCredentialsScenario(ctx: Context): Promise<LoadResul
 }
 
 function header(headers: Record<string, string | string[]>, name: string): string | undefined {
-  for (const [key, value] of Object.entries(headers))
+  for (const [key, value] of Object.entries(headers)) {
     if (key.toLowerCase() === name) return Array.isArray(value) ? value[0] : value;
+  }
   return undefined;
 }
 
@@ -168,8 +169,9 @@ export async function buildCodePool(
       onResponse: (status, body, headers) => {
         const redirect = header(headers, 'location');
         try {
-          if ((status !== 302 && status !== 303) || !redirect)
+          if ((status !== 302 && status !== 303) || !redirect) {
             throw new Error(`HTTP ${status}: ${body.slice(0, 200)}`);
+          }
           codes.push(codeFromRedirect(redirect, ctx.app.base));
         } catch (error) {
           firstProblem ??= error instanceof Error ? error.message : String(error);

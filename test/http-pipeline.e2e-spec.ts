@@ -236,8 +236,9 @@ describe('HTTP pipeline: request log at LOG_LEVEL=info', () => {
     ]);
     // Exactly one line each (give a duplicate the time to show up), and nothing for /health.
     await new Promise((resolve) => setTimeout(resolve, 200));
-    for (const id of ['log-1', 'log-2', 'log-3'])
+    for (const id of ['log-1', 'log-2', 'log-3']) {
       expect(jsonLines().filter((l) => l.reqId === id)).toHaveLength(1);
+    }
     expect(jsonLines().filter((l) => l.reqId === 'log-health')).toEqual([]);
     expect(server.stdout()).not.toContain('SECRET');
   });

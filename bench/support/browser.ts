@@ -59,8 +59,9 @@ export class Browser {
     const form = /<form[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/.exec(page.text);
     if (!form) throw new Error(`no form on the page (HTTP ${page.status}): ${page.text.slice(0, 300)}`);
     const hidden: Record<string, string> = {};
-    for (const m of form[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g))
+    for (const m of form[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) {
       hidden[decode(m[1])] = decode(m[2]);
+    }
     return this.request(decode(form[1]), { form: { ...hidden, ...fields } });
   }
 }

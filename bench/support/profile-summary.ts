@@ -81,8 +81,9 @@ export function summarizeProfile(file: string, count = 15): ProfileSummary {
     if (!own.startsWith('node: ') && own !== '(native / V8 builtins)') return own;
     for (let at = parent.get(id); at !== undefined; at = parent.get(at)) {
       const owner = ownerOf(byId.get(at)!.callFrame);
-      if (!owner.startsWith('node: ') && owner !== '(native / V8 builtins)' && owner !== '(root)')
+      if (!owner.startsWith('node: ') && owner !== '(native / V8 builtins)' && owner !== '(root)') {
         return owner;
+      }
     }
     return own;
   };

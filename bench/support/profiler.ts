@@ -60,15 +60,18 @@ export class Profiler {
       );
       this.summaries.push({ scenario, ...summary, file: relative(ROOT, file), queries });
       log(`profile ${relative(ROOT, file)} (${summary.sampledMs} ms on CPU), self time:`);
-      for (const entry of summary.byOwner.slice(0, 8))
+      for (const entry of summary.byOwner.slice(0, 8)) {
         log(`    ${entry.percent.toFixed(1).padStart(5)}%  ${entry.name}`);
+      }
       log('  top functions:');
-      for (const entry of summary.topFunctions.slice(0, 10))
+      for (const entry of summary.topFunctions.slice(0, 10)) {
         log(`    ${entry.percent.toFixed(1).padStart(5)}%  ${entry.name}`);
+      }
       if (queries) {
         log(`  SQL statements: ${queries.perRequest} per request (${queries.total} in ${requests} requests)`);
-        for (const q of queries.top.slice(0, 8))
+        for (const q of queries.top.slice(0, 8)) {
           log(`    ${q.perRequest.toFixed(2).padStart(5)}/req  ${q.sql.slice(0, 150)}`);
+        }
       }
     }
   }
@@ -91,8 +94,10 @@ export class Profiler {
   /** Leftovers of an earlier run would be confused with this one's. */
   clean(): void {
     if (!this.enabled) return;
-    for (const name of readdirSync(this.dir))
-      if (/^\d+-\d+\.(cpuprofile|queries\.json)/.test(name))
+    for (const name of readdirSync(this.dir)) {
+      if (/^\d+-\d+\.(cpuprofile|queries\.json)/.test(name)) {
         renameSync(join(this.dir, name), join(this.dir, `stale-${name}`));
+      }
+    }
   }
 }

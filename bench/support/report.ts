@@ -39,14 +39,16 @@ export function toReport(
   const failures = result.errors + result.non2xx;
   const failureRate = failures / Math.max(1, result.requests + result.errors);
   const flagReasons: string[] = [];
-  if (failureRate > FLAG_THRESHOLD)
+  if (failureRate > FLAG_THRESHOLD) {
     flagReasons.push(
       `${(failureRate * 100).toFixed(1)}% errors/non-2xx (status codes: ${JSON.stringify(result.statusCodes)})`,
     );
-  if (result.verifyFailures > 0)
+  }
+  if (result.verifyFailures > 0) {
     flagReasons.push(
       `${result.verifyFailures} of ${result.verified} sampled responses were wrong, e.g. ${result.firstVerifyFailure}`,
     );
+  }
   if (result.requests === 0) flagReasons.push('no responses');
   return {
     id,

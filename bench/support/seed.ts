@@ -57,10 +57,11 @@ export async function adminCli(
 }
 
 function expectStatus(page: Page, expected: number[], what: string): void {
-  if (!expected.includes(page.status))
+  if (!expected.includes(page.status)) {
     throw new Error(
       `${what}: expected HTTP ${expected.join('/')}, got ${page.status}: ${page.text.slice(0, 400)}`,
     );
+  }
 }
 
 export function authorizationPath(clientId: string, challenge: string): string {
@@ -82,8 +83,9 @@ export function codeFromRedirect(redirect: string, issuer: string): string {
   const params = url.searchParams;
   if (`${url.origin}${url.pathname}` !== REDIRECT_URI) throw new Error(`redirected elsewhere: ${redirect}`);
   if (params.get('error')) throw new Error(`authorization failed: ${redirect}`);
-  if (params.get('state') !== 'bench' || params.get('iss') !== issuer)
+  if (params.get('state') !== 'bench' || params.get('iss') !== issuer) {
     throw new Error(`bad state/iss in ${redirect}`);
+  }
   const code = params.get('code');
   if (!code) throw new Error(`no code in ${redirect}`);
   return code;
@@ -112,8 +114,9 @@ async function exchangeCode(
     }).toString(),
   });
   const body = (await response.json()) as TokenResponse;
-  if (response.status !== 200 || !body.access_token || !body.refresh_token)
+  if (response.status !== 200 || !body.access_token || !body.refresh_token) {
     throw new Error(`code exchange failed: HTTP ${response.status} ${JSON.stringify(body)}`);
+  }
   return body;
 }
 
@@ -172,14 +175,16 @@ export async function signInAndAuthorize(
   let page = await browser.request(authorizePath);
   if (!signedIn) {
     expectStatus(page, [200], 'authorization request (expected the login page)');
-    if (!page.text.includes('action="/auth/login"'))
+    if (!page.text.includes('action="/auth/login"')) {
       throw new Error('the authorization request showed no login form');
+    }
     const afterLogin = await browser.submit(page, { email: user.email, password: user.password });
     expectStatus(afterLogin, [302, 303], 'login');
     page = await browser.request(location(afterLogin));
   }
-  if (page.status === 200 && page.text.includes('action="/auth/consent"'))
+  if (page.status === 200 && page.text.includes('action="/auth/consent"')) {
     page = await browser.submit(page, { decision: 'approve' });
+  }
   expectStatus(page, [302, 303], 'consent');
   const tokens = await exchangeCode(base, client, codeFromRedirect(location(page), issuer), verifier);
 
@@ -228,8 +233,9 @@ export async function seedApiKeyAndProjects(
       }),
     });
     const body = (await response.json()) as { id?: string };
-    if (response.status !== 201 || !body.id)
+    if (response.status !== 201 || !body.id) {
       throw new Error(`POST /v1/projects: HTTP ${response.status} ${JSON.stringify(body)}`);
+    }
     projectIds.push(body.id);
   }
   return { apiKey, projectIds };

@@ -59,8 +59,9 @@ function envNumber(name: string, fallback: number, min: number, max: number): nu
   const raw = process.env[name]?.trim();
   if (!raw) return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max)
+  if (!Number.isFinite(value) || value < min || value > max) {
     throw new Error(`${name} must be a number between ${min} and ${max}, got "${raw}"`);
+  }
   return value;
 }
 
@@ -77,8 +78,9 @@ export function parseSettings(argv: string[]): Settings {
       const list = arg.includes('=') ? arg.slice(7) : (argv[++i] ?? '');
       only = new Set();
       for (const id of list.split(',').map((s) => s.trim())) {
-        if (!(SCENARIO_IDS as readonly string[]).includes(id))
+        if (!(SCENARIO_IDS as readonly string[]).includes(id)) {
           throw new Error(`unknown scenario "${id}"\n${USAGE}`);
+        }
         only.add(id as ScenarioId);
       }
     } else throw new Error(`unknown argument "${arg}"\n${USAGE}`);

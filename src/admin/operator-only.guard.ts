@@ -11,8 +11,9 @@ import { Forbidden } from '../platform/errors/api-error';
 export class OperatorOnlyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
-    if (principal?.kind !== 'client' || principal.userId !== undefined)
+    if (principal?.kind !== 'client' || principal.userId !== undefined) {
       throw new Forbidden('the management API takes client_credentials tokens of operator clients only');
+    }
     return true;
   }
 }

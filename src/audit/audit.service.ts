@@ -93,8 +93,9 @@ export class AuditService implements OnModuleDestroy {
    */
   recordSoon(input: AuditInput): void {
     this.queue.push(input);
-    if (!this.flushing)
+    if (!this.flushing) {
       this.flushing = new Promise<void>((resolve) => setTimeout(resolve, 20)).then(() => this.flush());
+    }
   }
 
   /** Writes everything queued so far (tests and shutdown call it to make the log complete). */
@@ -176,17 +177,20 @@ export class AuditService implements OnModuleDestroy {
       const batch = await repo.find({ order: { seq: 'ASC' }, skip: offset, take: 1000 });
       for (const e of batch) {
         count++;
-        if (BigInt(e.seq) !== expectedSeq)
+        if (BigInt(e.seq) !== expectedSeq) {
           return { ok: false, events: count, brokenAt: e.seq, reason: `row ${expectedSeq} is missing` };
-        if (e.prevHash !== prevHash)
+        }
+        if (e.prevHash !== prevHash) {
           return {
             ok: false,
             events: count,
             brokenAt: e.seq,
             reason: 'prev_hash does not link to the previous row',
           };
-        if (eventHash(e) !== e.hash)
+        }
+        if (eventHash(e) !== e.hash) {
           return { ok: false, events: count, brokenAt: e.seq, reason: 'row content does not match its hash' };
+        }
         prevHash = e.hash;
         expectedSeq++;
       }

@@ -44,8 +44,9 @@ const COMMANDS: Record<string, { usage: string; flags: FlagSpec; run: Command }>
       // A service (only client_credentials) is confidential by nature: --type and --name may be left out.
       const service = grantTypes.length > 0 && grantTypes.every((g) => g === 'client_credentials');
       const type = service ? (optional(flags, 'type') ?? 'confidential') : required(flags, 'type');
-      if (type !== 'confidential' && type !== 'public')
+      if (type !== 'confidential' && type !== 'public') {
         throw new UsageError('--type must be confidential or public');
+      }
       const { client, clientSecret } = await app.get(ClientsService).register({
         name: service ? (optional(flags, 'name') ?? 'Management client') : required(flags, 'name'),
         type,
@@ -160,9 +161,9 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (error instanceof UsageError) process.stderr.write(`error: ${error.message}\n${usage()}\n`);
     else if (error instanceof ApiError) process.stderr.write(`error: ${error.code}: ${error.description}\n`);
-    else if (error instanceof ConfigError || error instanceof EmbeddedDatabaseLockedError)
+    else if (error instanceof ConfigError || error instanceof EmbeddedDatabaseLockedError) {
       process.stderr.write(`error: ${error.message}\n`);
-    else process.stderr.write(`error: ${String(error)}\n`);
+    } else process.stderr.write(`error: ${String(error)}\n`);
     process.exit(1);
   },
 );

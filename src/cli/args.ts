@@ -15,8 +15,9 @@ export function parseFlags(args: string[], options: FlagSpec): Flags {
     return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_'))
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) {
       throw new UsageError((error as Error).message);
+    }
     throw error;
   }
 }

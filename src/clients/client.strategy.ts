@@ -53,8 +53,9 @@ export class ClientStrategy extends PassportStrategy(CustomStrategy, 'oauth2-cli
     if (basic) {
       // RFC 6749 §2.3: a client MUST NOT use more than one authentication method per request.
       if (bodySecret !== undefined) throw new InvalidRequest('use one client authentication method, not two');
-      if (bodyId !== undefined && bodyId !== basic.id)
+      if (bodyId !== undefined && bodyId !== basic.id) {
         throw new InvalidClient('client_id does not match the credentials');
+      }
       return { client: await this.withSecret(basic.id, basic.secret), method: 'client_secret_basic' };
     }
     if (bodyId === undefined) throw new InvalidClient('client authentication required');

@@ -197,8 +197,9 @@ export class ClientsService implements OnModuleInit {
     id: string,
   ): Promise<{ client: ClientView; clientSecret: string }> {
     const client = ownerId === null ? await this.byId(id) : await this.owned(ownerId, id);
-    if (client.type !== 'confidential')
+    if (client.type !== 'confidential') {
       throw new InvalidClientMetadata('type', 'public clients have no secret');
+    }
     const clientSecret = SECRET_PREFIX + randomToken();
     const overlap = this.config.clientSecretRotationOverlap;
     client.previousSecretHash = overlap > 0 ? client.secretHash : null;
@@ -258,11 +259,13 @@ export class ClientsService implements OnModuleInit {
     operator = false,
   ): { name: string; redirectUris: string[]; scopes: string[]; grantTypes: GrantType[] } {
     const name = input.name.trim();
-    if (name.length < 1 || name.length > 100)
+    if (name.length < 1 || name.length > 100) {
       throw new InvalidClientMetadata('name', 'must be 1 to 100 characters');
+    }
     const redirectUris = [...new Set(input.redirectUris)];
-    if (redirectUris.length > 10)
+    if (redirectUris.length > 10) {
       throw new InvalidClientMetadata('redirect_uris', 'at most 10 redirect URIs');
+    }
     for (const uri of redirectUris) {
       const problem = redirectUriProblem(uri);
       if (problem) throw new InvalidClientMetadata('redirect_uris', `${uri.slice(0, 100)}: ${problem}`);
@@ -277,14 +280,16 @@ export class ClientsService implements OnModuleInit {
       grantTypes.length === 1 &&
       grantTypes[0] === 'client_credentials';
     const management = scopes.filter((s) => isManagementScope(s));
-    if (management.length && operator && !managed)
+    if (management.length && operator && !managed) {
       throw new InvalidClientMetadata(
         'scopes',
         'management scopes need a confidential client whose only grant type is client_credentials',
       );
+    }
     const unknown = scopes.filter((s) => !isKnownScope(s) && !(managed && isManagementScope(s)));
-    if (unknown.length)
+    if (unknown.length) {
       throw new InvalidClientMetadata('scopes', `unknown scope: ${unknown.join(' ').slice(0, 100)}`);
+    }
     for (const g of grantTypes) {
       if (!(GRANT_TYPES as readonly string[]).includes(g)) {
         throw new InvalidClientMetadata('grant_types', `unsupported grant type: ${g.slice(0, 50)}`);

@@ -113,8 +113,9 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
   const value = Number(raw);
-  if (value < min || value > max)
+  if (value < min || value > max) {
     throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  }
   return value;
 }
 
@@ -154,8 +155,9 @@ function workers(env: Env, external: boolean): number {
   const raw = str(env, 'WORKERS');
   const count = raw === 'auto' ? availableParallelism() : int(env, 'WORKERS', 1, 1, 64);
   // The embedded database lives inside one process: workers could not share it.
-  if (count > 1 && !external)
+  if (count > 1 && !external) {
     throw new ConfigError('WORKERS', 'above 1 needs DATABASE_URL (the embedded database is single-process)');
+  }
   return count;
 }
 
@@ -171,15 +173,17 @@ function rate(env: Env, name: string, fallback: string): RateLimit {
   if (!match || (match[2] === undefined && match[3] === undefined)) throw new ConfigError(name, problem);
   const limit = Number(match[1]);
   const windowSeconds = Number(match[2] ?? 1) * UNIT_SECONDS[(match[3] ?? 's').toLowerCase()];
-  if (limit < 1 || windowSeconds < 1 || windowSeconds > 86400)
+  if (limit < 1 || windowSeconds < 1 || windowSeconds > 86400) {
     throw new ConfigError(name, `needs a count of at least 1 and a window from 1 s to 24 h, got "${raw}"`);
+  }
   return { limit, windowSeconds };
 }
 
 function keyPrefix(env: Env, name: string, fallback: string): string {
   const raw = str(env, name, fallback)!;
-  if (!/^[\w:.-]{1,64}$/.test(raw))
+  if (!/^[\w:.-]{1,64}$/.test(raw)) {
     throw new ConfigError(name, `must be 1-64 letters, digits or _ : . -, got "${raw.slice(0, 80)}"`);
+  }
   return raw;
 }
 
@@ -199,11 +203,12 @@ function origins(env: Env, name: string): string[] {
         parsed = undefined;
       }
       const exact = parsed && /^https?:$/.test(parsed.protocol) && entry.replace(/\/$/, '') === parsed.origin;
-      if (!parsed || !exact)
+      if (!parsed || !exact) {
         throw new ConfigError(
           name,
           `must list origins like https://app.example.com (no path, no *), got "${entry}"`,
         );
+      }
       return parsed.origin;
     });
 }
@@ -220,8 +225,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const issuerRaw = url(env, 'ISSUER', ['http:', 'https:']) ?? `http://localhost:${port}`;
   const issuerUrl = new URL(issuerRaw);
   // RFC 8414 §2: the issuer has no query or fragment.
-  if (issuerUrl.search || issuerUrl.hash)
+  if (issuerUrl.search || issuerUrl.hash) {
     throw new ConfigError('ISSUER', 'must not contain a query or fragment');
+  }
   const issuer = issuerRaw.replace(/\/+$/, '');
 
   const appSecret = str(env, 'APP_SECRET');

@@ -24,8 +24,9 @@ export function parseExpiryDate(value: string, now = Date.now()): Date | null | 
   if (!m) return 'Expiry date must be a date like 2030-12-31.';
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const start = new Date(Date.UTC(year, month - 1, day));
-  if (start.getUTCFullYear() !== year || start.getUTCMonth() !== month - 1 || start.getUTCDate() !== day)
+  if (start.getUTCFullYear() !== year || start.getUTCMonth() !== month - 1 || start.getUTCDate() !== day) {
     return 'Expiry date must be a real date.';
+  }
   const end = new Date(start.getTime() + 24 * 3600 * 1000);
   if (end.getTime() <= now) return 'Expiry date must be today or later.';
   return end;

@@ -189,8 +189,9 @@ export class ProjectsService implements OnModuleInit {
       return view(saved);
     } catch (error) {
       // 23503 foreign_key_violation: owner_id names no user (a client's input, or the user was just deleted).
-      if (isPgError(error, '23503'))
+      if (isPgError(error, '23503')) {
         throw new InvalidProjectField('owner_id', 'must be the id of an existing user');
+      }
       throw error;
     }
   }

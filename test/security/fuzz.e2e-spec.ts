@@ -691,8 +691,9 @@ describe('fuzzing every public endpoint (fast-check)', () => {
       console.log(
         `fuzz: ${RUNS} requests, seed ${SEED}; statuses ${JSON.stringify(Object.fromEntries([...seen].sort()))}`,
       );
-      for (const [kind, { count, example }] of failures)
+      for (const [kind, { count, example }] of failures) {
         console.log(`fuzz failure ×${count}: ${kind}\n  e.g. ${JSON.stringify(example).slice(0, 1500)}`);
+      }
       expect([...failures.keys()]).toEqual([]);
       // Still serving after all that.
       expect((await fetch(`${t.url}/health`)).status).toBe(200);

@@ -63,8 +63,9 @@ describe('rate limits shared through Redis', () => {
     const user = await createUser(a.app);
     const [onA, onB] = await Promise.all([loginForm(a.url), loginForm(b.url)]);
     const statuses: number[] = [];
-    for (let i = 0; i < 12; i++)
+    for (let i = 0; i < 12; i++) {
       statuses.push((await (i % 2 ? onA : onB).attempt(user.email, user.password)).status);
+    }
     expect(statuses).toEqual(Array(12).fill(303));
   });
 

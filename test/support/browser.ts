@@ -66,7 +66,8 @@ function decode(value: string): string {
 
 export function hiddenFields(html: string): Record<string, string> {
   const fields: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)" \/>/g))
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)" \/>/g)) {
     fields[decode(m[1])] = decode(m[2]);
+  }
   return fields;
 }

@@ -41,8 +41,9 @@ export async function authorizeInBrowser(
 ): Promise<URLSearchParams> {
   const browser = options.browser ?? new Browser(base);
   let page = await browser.get(authorizeUrl(params));
-  if (page.status === 200 && page.text.includes('action="/auth/login"'))
+  if (page.status === 200 && page.text.includes('action="/auth/login"')) {
     page = await signInOnPage(browser, page, user.email, user.password);
+  }
   if (page.status === 200 && page.text.includes('action="/auth/consent"')) {
     page = await browser.submit(page, { decision: options.decision ?? 'approve' });
   }

@@ -44,8 +44,9 @@ export class ConsentController {
     // Re-validate everything the form carried: hidden fields are user input like any other.
     const request = await this.requests.validate(form, 'POST');
     const session = await this.sessions.current(req);
-    if (!session)
+    if (!session) {
       return this.flow.showLogin(req, reply, this.requests.returnPath(request), request.client.name);
+    }
     if (!this.sessions.verifyCsrf(req, session, form.csrf_token)) {
       throw new AuthorizationPageError(
         'csrf_failed',
@@ -53,8 +54,9 @@ export class ConsentController {
         403,
       );
     }
-    if (errors.decision !== undefined || form.decision === undefined)
+    if (errors.decision !== undefined || form.decision === undefined) {
       throw new AuthorizationPageError('invalid_request', 'Choose Allow or Deny.');
+    }
     const redirect = await this.consent.decide(
       request,
       session.userId,

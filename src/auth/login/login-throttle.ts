@@ -29,8 +29,9 @@ export class LoginThrottle {
   constructor(private readonly limiter: RateLimiter) {}
 
   async signIn<T>(email: string, verify: () => Promise<T | null>): Promise<SignInOutcome<T>> {
-    if (this.limiter.lockoutPolicy.threshold === 0)
+    if (this.limiter.lockoutPolicy.threshold === 0) {
       return { user: await verify(), locked: false, failures: 0 };
+    }
     const key = accountKey(email);
     const gate = await this.limiter.lockoutAttempt(key);
     // Always verify: a locked attempt must cost what a checked one costs.

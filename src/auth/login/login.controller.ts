@@ -35,8 +35,9 @@ export class LoginController {
     if (carriesAuthorizationRequest(form)) return this.flow.respond(req, reply, form);
     const returnTo = safeReturnTo(form.return_to);
     // Already signed in: nothing to do here.
-    if (await this.sessions.current(req))
+    if (await this.sessions.current(req)) {
       return reply.status(303).header('Location', locationHeader(returnTo)).send();
+    }
     return this.page(req, reply, { returnTo });
   }
 
@@ -47,8 +48,9 @@ export class LoginController {
     @Res() reply: FastifyReply,
     @Body(InteractiveParams, new FormDtoPipe(LoginFormDto)) { form, errors }: SubmittedForm<LoginFormDto>,
   ): Promise<FastifyReply> {
-    if (form.email === undefined && carriesAuthorizationRequest(form))
+    if (form.email === undefined && carriesAuthorizationRequest(form)) {
       return this.flow.respond(req, reply, form);
+    }
     const returnTo = safeReturnTo(form.return_to);
     const invalid = Object.values(errors)[0];
     if (invalid !== undefined) return this.page(req, reply, { returnTo, error: invalid }, 400);

@@ -36,8 +36,9 @@ export class SignupService {
     startSession: (userId: string) => Promise<void>,
   ): Promise<SignupResult> {
     const byIp = await this.limiter.hit('signup_ip', attempt.meta.ip);
-    if (!byIp.allowed)
+    if (!byIp.allowed) {
       return { outcome: 'rate_limited', decision: byIp, headers: this.limiter.headers(byIp) };
+    }
     if (!attempt.csrfValid) return { outcome: 'csrf_failed' };
     try {
       const user = await this.users.create({

@@ -31,8 +31,9 @@ export function isExpired(key: ApiKeyView, now: number): boolean {
 
 function status(key: ApiKeyView, now: number): Html {
   if (isExpired(key, now)) return html`<span class="badge bad">Expired</span>`;
-  if (key.expiresAt && key.expiresAt.getTime() - now < WEEK_MS)
+  if (key.expiresAt && key.expiresAt.getTime() - now < WEEK_MS) {
     return html`<span class="badge warn">Expires soon</span>`;
+  }
   return html`<span class="badge ok">Active</span>`;
 }
 

@@ -177,11 +177,12 @@ function credentials(app: ClientView): Html {
 }
 
 function tryIt(app: ClientView, s: AppSnippets | null): Html {
-  if (!s)
+  if (!s) {
     return html`<section aria-labelledby="try-title">
       <h2 id="try-title">Try it</h2>
       <p class="muted">Add a redirect URI to get a ready-to-paste authorize URL.</p>
     </section>`;
+  }
   return html`<section aria-labelledby="try-title">
     <h2 id="try-title">Try it</h2>
     <p>

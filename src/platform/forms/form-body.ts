@@ -33,8 +33,9 @@ function fieldsOf(dto: new () => object): Map<string, FieldKind> {
     let p: object | null = dto.prototype as object;
     p && p !== Object.prototype;
     p = Object.getPrototypeOf(p) as object | null
-  )
+  ) {
     chain.unshift(p);
+  }
   for (const p of chain) for (const [name, kind] of FIELDS.get(p) ?? []) all.set(name, kind);
   return all;
 }

@@ -13,8 +13,9 @@ export class ConsoleForm {
     if (body && typeof body === 'object' && !Array.isArray(body)) {
       for (const [name, value] of Object.entries(body as Record<string, unknown>)) {
         if (typeof value === 'string') fields.set(name, value);
-        else if (Array.isArray(value) && value.every((v): v is string => typeof v === 'string'))
+        else if (Array.isArray(value) && value.every((v): v is string => typeof v === 'string')) {
           fields.set(name, value);
+        }
         // Anything else (a JSON object posted by hand) is not a form field.
       }
     }

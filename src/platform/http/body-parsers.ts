@@ -83,8 +83,9 @@ export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number)
         return done(null, parsed);
       }
       const path = req.url.split('?')[0];
-      if (FORM_TOLERANT_PATHS.has(path) && /^[^{[\s"][^=]*=/.test(text.trim()))
+      if (FORM_TOLERANT_PATHS.has(path) && /^[^{[\s"][^=]*=/.test(text.trim())) {
         return done(null, parseForm(text.trim()));
+      }
       done(
         new InvalidRequest(
           FORM_TOLERANT_PATHS.has(path)

@@ -29,17 +29,22 @@ export function oauthParams(source: unknown, options: OAuthParamsOptions = {}): 
   }
   const params: Record<string, string> = {};
   for (const [name, value] of Object.entries(source as Record<string, unknown>)) {
-    if (CONTROL_CHARACTERS.test(name))
+    if (CONTROL_CHARACTERS.test(name)) {
       throw new InvalidRequest('a parameter name contains control characters');
+    }
     if (/[[\]]/.test(name)) throw new InvalidRequest(`parameter "${name.slice(0, 40)}" is malformed`);
-    if (Array.isArray(value))
+    if (Array.isArray(value)) {
       throw new InvalidRequest(`parameter "${name.slice(0, 40)}" was sent more than once`);
-    if (typeof value !== 'string')
+    }
+    if (typeof value !== 'string') {
       throw new InvalidRequest(`parameter "${name.slice(0, 40)}" must be a string`);
-    if (value.length > MAX_PARAM_LENGTH)
+    }
+    if (value.length > MAX_PARAM_LENGTH) {
       throw new InvalidRequest(`parameter "${name.slice(0, 40)}" is too long`);
-    if (!options.allowControlCharacters && CONTROL_CHARACTERS.test(value))
+    }
+    if (!options.allowControlCharacters && CONTROL_CHARACTERS.test(value)) {
       throw new InvalidRequest(`parameter "${name.slice(0, 40)}" contains control characters`);
+    }
     if (value !== '') params[name] = value;
   }
   return params;

@@ -63,8 +63,9 @@ export async function keysetPage<E extends ObjectLiteral & { id: string }>(
     .limit(limit + 1);
   if (request.cursor !== undefined) {
     const after = decodePageCursor(request.cursor);
-    if (!after)
+    if (!after) {
       throw new ValidationFailed([{ field: 'cursor', messages: ['is not a cursor returned by this API'] }]);
+    }
     qb.andWhere(
       `(${alias}.created_at, ${alias}.id) < (CAST(:pageCreatedAt AS timestamptz), CAST(:pageId AS uuid))`,
       { pageCreatedAt: after.createdAt, pageId: after.id },

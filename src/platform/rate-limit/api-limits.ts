@@ -15,8 +15,9 @@ export class ApiRateLimits {
   /** Before authenticating: an address that sent too many bad credentials waits (no storage round trip). */
   checkFailures(request: FastifyRequest): void {
     const blocked = this.limiter.blocked('api_auth_failures_ip', request.ip);
-    if (blocked)
+    if (blocked) {
       throw this.limiter.tooMany(blocked, 'too many requests with invalid credentials from this address');
+    }
   }
 
   /** A missing or rejected credential. */

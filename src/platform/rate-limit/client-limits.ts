@@ -38,8 +38,9 @@ export class ClientRateLimits {
   /** Before client authentication; throws TooManyRequests (429) over a limit. */
   async admit(request: FastifyRequest, reply: FastifyReply, params: Record<string, string>): Promise<void> {
     const failures = this.limiter.blocked('client_auth_failures_ip', request.ip);
-    if (failures)
+    if (failures) {
       throw this.limiter.tooMany(failures, 'too many failed client authentications from this address');
+    }
     const clientId = presentedClientId(request, params);
     if (clientId === undefined) return;
     const decision = await this.limiter.hit('client', clientId);

@@ -52,8 +52,9 @@ export class MemoryRateLimitStore implements RateLimitStore, OnApplicationShutdo
   incrementNow(id: string, ttl: number, limit: number, blockDuration: number, cost: number): RateRecord {
     const now = Date.now();
     let counter = this.counters.get(id);
-    if (counter !== undefined && counter.blockedUntil > now)
+    if (counter !== undefined && counter.blockedUntil > now) {
       return rateRecord(counter.hits, counter.blockedUntil - now, true);
+    }
     if (counter === undefined || counter.resetAt <= now || counter.blockedUntil !== 0) {
       // A read (0) or a refund (< 0) never opens a window.
       if (cost <= 0) return rateRecord(0, ttl, false);
@@ -113,8 +114,9 @@ export class MemoryRateLimitStore implements RateLimitStore, OnApplicationShutdo
   }
 
   private sweep(now = Date.now()): void {
-    for (const [id, c] of this.counters)
+    for (const [id, c] of this.counters) {
       if (c.resetAt <= now && c.blockedUntil <= now) this.counters.delete(id);
+    }
     for (const [key, l] of this.lockouts) if (l.expiresAt <= now) this.lockouts.delete(key);
   }
 }

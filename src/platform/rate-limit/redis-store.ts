@@ -221,8 +221,9 @@ export class RedisRateLimitStore implements RateLimitStore, OnModuleInit, OnAppl
   }
 
   private degrade(error: unknown): void {
-    if (!this.degraded)
+    if (!this.degraded) {
       this.logger.warn(`Redis unavailable for rate limits (${message(error)}); counting in memory meanwhile`);
+    }
     this.degraded = true;
   }
 }

@@ -82,8 +82,9 @@ export class IntrospectionService {
       t.revokedAt ||
       t.expiresAt.getTime() <= Date.now() ||
       !(await this.authorizations.isActive(t.grantId))
-    )
+    ) {
       return INACTIVE;
+    }
     return {
       active: true,
       token_type: 'refresh_token',

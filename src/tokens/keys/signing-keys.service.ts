@@ -180,8 +180,9 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
         // Not due yet, or due but the next key has not been in the JWKS for KEY_PREPUBLISH: wait.
         result = { rotated: false, activeKid: active.kid, retiredKid: null };
       }
-      if (!next || nextConsumed)
+      if (!next || nextConsumed) {
         await this.create(manager, 'next', this.after(now, this.config.keyPrepublish));
+      }
       await manager.getRepository(SigningKey).delete({ status: 'retired', expiresAt: LessThan(now) });
       return result;
     });
@@ -296,8 +297,9 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     const nexts = rows.filter((r) => r.status === 'next');
     // The lock keeps it from happening, but a hand-edited table must heal rather than sign with two keys.
     for (const extra of actives.slice(1)) await this.retire(manager, extra, now, false);
-    for (const extra of nexts.slice(0, -1))
+    for (const extra of nexts.slice(0, -1)) {
       await manager.getRepository(SigningKey).delete({ kid: extra.kid });
+    }
     return { active: actives[0], next: nexts.at(-1) };
   }
 

@@ -7,13 +7,15 @@ import type { AuthorizationCheck } from '../authorization-request';
  */
 export const checkClient: AuthorizationCheck = async (ctx, { clients }) => {
   const clientId = ctx.params.client_id;
-  if (!clientId)
+  if (!clientId) {
     throw new AuthorizationPageError(
       'invalid_request',
       'The request does not name an app (client_id is missing).',
     );
+  }
   const client = await clients.findActive(clientId);
-  if (!client)
+  if (!client) {
     throw new AuthorizationPageError('invalid_client', 'The app that sent you here is not registered.');
+  }
   ctx.client = client;
 };

@@ -10,19 +10,21 @@ export const checkRedirectUri: AuthorizationCheck = (ctx) => {
   const sent = ctx.params.redirect_uri;
   if (sent !== undefined) {
     // RFC 9700 §4.1.3: exact string comparison, no normalisation, no prefix or pattern matching.
-    if (!client.redirectUris.includes(sent))
+    if (!client.redirectUris.includes(sent)) {
       throw new AuthorizationPageError(
         'invalid_request',
         'The redirect address is not registered for this app.',
       );
+    }
     ctx.redirectUri = sent;
     return;
   }
   // RFC 6749 §3.1.2.3: redirect_uri may be omitted only when exactly one is registered.
-  if (client.redirectUris.length !== 1)
+  if (client.redirectUris.length !== 1) {
     throw new AuthorizationPageError(
       'invalid_request',
       'The request must say where to return (redirect_uri is missing).',
     );
+  }
   ctx.redirectUri = client.redirectUris[0];
 };

@@ -10,10 +10,11 @@ export const MAX_STATE_LENGTH = 2048;
  */
 export const checkState: AuthorizationCheck = (ctx) => {
   const state = ctx.params.state;
-  if (state !== undefined && state.length > MAX_STATE_LENGTH)
+  if (state !== undefined && state.length > MAX_STATE_LENGTH) {
     throw new InvalidAuthorizationRequest(
       'invalid_request',
       `state must be at most ${MAX_STATE_LENGTH} characters`,
     );
+  }
   ctx.state = state;
 };

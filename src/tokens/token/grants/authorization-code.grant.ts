@@ -28,26 +28,31 @@ export class AuthorizationCodeGrant implements GrantTypeHandler {
       await this.authorizations.revoke(code.grantId, 'authorization_code.reuse_detected', meta);
       throw new InvalidGrant('the authorization code was already used; tokens issued from it are revoked');
     }
-    if (code.clientId !== client.clientId)
+    if (code.clientId !== client.clientId) {
       throw new InvalidGrant('the authorization code was issued to another client');
-    if (code.expiresAt.getTime() <= Date.now())
+    }
+    if (code.expiresAt.getTime() <= Date.now()) {
       throw new InvalidGrant('the authorization code is invalid or expired');
+    }
     // RFC 6749 §4.1.3: redirect_uri must be identical when the authorization request included it.
     if (code.redirectUriSent || params.redirect_uri !== undefined) {
-      if (params.redirect_uri !== code.redirectUri)
+      if (params.redirect_uri !== code.redirectUri) {
         throw new InvalidGrant('redirect_uri does not match the authorization request');
+      }
     }
     if (code.codeChallenge) {
       if (!params.code_verifier) throw new InvalidGrant('code_verifier is required (PKCE)');
-      if (!verifyS256(params.code_verifier, code.codeChallenge))
+      if (!verifyS256(params.code_verifier, code.codeChallenge)) {
         throw new InvalidGrant('code_verifier does not match the code_challenge');
+      }
     } else if (params.code_verifier !== undefined) {
       // RFC 9700 §2.1.1: a verifier for a code issued without a challenge signals a PKCE downgrade attack.
       throw new InvalidGrant('code_verifier sent for an authorization request without code_challenge');
     }
     // Checked before redeeming, so a revoked authorization's code stores no dead refresh token.
-    if (!(await this.authorizations.isActive(code.grantId)))
+    if (!(await this.authorizations.isActive(code.grantId))) {
       throw new InvalidGrant('the authorization was revoked');
+    }
     const refresh = client.grantTypes.includes('refresh_token') ? this.refreshTokens.mint() : null;
     if (!(await this.codes.redeem(code, refresh))) {
       await this.authorizations.revoke(code.grantId, 'authorization_code.reuse_detected', meta);

@@ -15,8 +15,9 @@ export class ClientCredentialsGrant implements GrantTypeHandler {
   constructor(private readonly issuer: TokenIssuer) {}
 
   async handle({ params, client, meta }: TokenRequest): Promise<TokenResponse> {
-    if (client.type !== 'confidential')
+    if (client.type !== 'confidential') {
       throw new UnauthorizedClient('public clients cannot use client_credentials');
+    }
     const requested = parseScope(params.scope);
     if (requested === undefined) throw new InvalidScope('scope is malformed');
     const beyond = requested.filter((s) => !client.scopes.includes(s));
