@@ -17,6 +17,10 @@ import type { GrantTypeHandler, TokenRequest, TokenResponse } from './grant-type
  * successor is still unused, gets a fresh pair and the successor it never received is revoked. Only once,
  * never for a duplicate that raced the rotation itself, and never once the successor was used: there is
  * at most one live refresh token per chain at any time.
+ *
+ * A duplicate that arrives while this instance is still rotating the same token is such a race even when
+ * the database would order it after the rotation (the embedded database serialises statements): it waits
+ * for the rotation to finish and is then treated as reuse, never as a retry.
  */
 @Injectable()
 export class RefreshTokenGrant implements GrantTypeHandler {
@@ -28,9 +32,40 @@ export class RefreshTokenGrant implements GrantTypeHandler {
     private readonly issuer: TokenIssuer,
   ) {}
 
-  async handle({ params, client, meta }: TokenRequest): Promise<TokenResponse> {
-    if (!params.refresh_token) throw new InvalidRequest('refresh_token is required');
-    const token = await this.refreshTokens.find(params.refresh_token);
+  /** Refresh tokens being exchanged on this instance right now, with the exchange's settling promise. */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+
+  async handle(request: TokenRequest): Promise<TokenResponse> {
+    const presented = request.params.refresh_token;
+    if (!presented) throw new InvalidRequest('refresh_token is required');
+    const running = this.inFlight.get(presented);
+    if (running) return this.duplicate(running, presented, request);
+    const exchange = this.exchange(presented, request);
+    const settled = exchange.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.set(presented, settled);
+    try {
+      return await exchange;
+    } finally {
+      this.inFlight.delete(presented);
+    }
+  }
+
+  private async duplicate(
+    running: Promise<unknown>,
+    presented: string,
+    { client, meta }: TokenRequest,
+  ): Promise<never> {
+    await running;
+    const token = await this.refreshTokens.find(presented);
+    if (!token || token.clientId !== client.clientId) throw new InvalidGrant('the refresh token is invalid');
+    return this.reuse(token, meta);
+  }
+
+  private async exchange(presented: string, { params, client, meta }: TokenRequest): Promise<TokenResponse> {
+    const token = await this.refreshTokens.find(presented);
     if (!token || token.clientId !== client.clientId) throw new InvalidGrant('the refresh token is invalid');
     // A successor that a retry replaced was never received, so whoever presents it did not lose it.
     if (token.revokedAt) return this.reuse(token, meta);
