@@ -2,7 +2,11 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
+import { isDatabaseUnavailable } from '../platform/errors/database-unavailable';
 import { AuditEvent } from './audit-event.entity';
+
+/** How long queued audit events wait before the next write attempt while the database is down. */
+const AUDIT_RETRY_MS = 2_000;
 
 export type AuditEventType =
   | 'sign_in.succeeded'
@@ -77,6 +81,7 @@ export class AuditService implements OnModuleDestroy {
   private readonly logger = new Logger('Audit');
   private queue: AuditInput[] = [];
   private flushing: Promise<void> | undefined;
+  private closing = false;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -98,20 +103,34 @@ export class AuditService implements OnModuleDestroy {
     }
   }
 
-  /** Writes everything queued so far (tests and shutdown call it to make the log complete). */
+  /**
+   * Writes everything queued so far (tests and shutdown call it to make the log complete). While the
+   * database is unreachable a batch goes back to the head of the queue, in order, and is retried every
+   * AUDIT_RETRY_MS: an outage delays audit events, it does not drop them. Other failures (a bug) are logged.
+   */
   async flush(): Promise<void> {
     while (this.queue.length) {
       const batch = this.queue.splice(0, 500);
-      await this.dataSource
-        .transaction((m) => this.append(m, batch))
-        .catch((error: unknown) =>
-          this.logger.error({ err: error, events: batch.length }, 'audit write failed'),
-        );
+      try {
+        await this.dataSource.transaction((m) => this.append(m, batch));
+      } catch (error: unknown) {
+        if (isDatabaseUnavailable(error) && !this.closing) {
+          this.queue.unshift(...batch);
+          this.logger.warn({ events: this.queue.length }, 'audit write deferred: database unavailable');
+          this.flushing = new Promise<void>((resolve) => setTimeout(resolve, AUDIT_RETRY_MS).unref()).then(
+            () => this.flush(),
+          );
+          return;
+        }
+        this.logger.error({ err: error, events: batch.length }, 'audit write failed');
+      }
     }
     this.flushing = undefined;
   }
 
   async onModuleDestroy(): Promise<void> {
+    // One last attempt, no more retries: a shutdown during an outage must not hang.
+    this.closing = true;
     await this.flushing;
     await this.flush();
   }

@@ -26,6 +26,20 @@ class OwningDataSource extends DataSource {
   }
 }
 
+/**
+ * pg pool bounds so an unreachable or hung database fails requests within seconds (answered 503 by the
+ * error filter) instead of holding sockets open: connect timeout, a server-side statement_timeout, a
+ * client-side query timeout a little above it, TCP keep-alive to notice dead peers, and idle eviction.
+ */
+const OUTAGE_BOUNDS = {
+  connectionTimeoutMillis: 3_000,
+  statement_timeout: 30_000,
+  query_timeout: 35_000,
+  keepAlive: true,
+  keepAliveInitialDelayMillis: 10_000,
+  idleTimeoutMillis: 30_000,
+} as const;
+
 export interface DataSourceMode {
   /** CLI processes reuse a running server's embedded database through its socket instead of failing. */
   shareRunningEmbedded?: boolean;
@@ -49,7 +63,7 @@ export async function createDataSource(
   let embedded: EmbeddedPostgres | undefined;
   let options: DataSourceOptions;
   if (config.databaseUrl) {
-    options = { ...common, url: config.databaseUrl, extra: { max: 20 } };
+    options = { ...common, url: config.databaseUrl, extra: { max: 20, ...OUTAGE_BOUNDS } };
   } else {
     const running = mode.shareRunningEmbedded ? await findRunningEmbeddedPostgres(config.dataDir) : null;
     let connection = running;

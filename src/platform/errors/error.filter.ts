@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, ServerError } from './api-error';
+import { DatabaseUnavailable, isDatabaseUnavailable } from './database-unavailable';
 
 /** Fastify/Nest status codes we translate to a product error code (bad input is never a 500). */
 const CODES: Record<number, string> = {
@@ -48,6 +49,8 @@ function rendersHtml(error: unknown): error is RendersHtml & ApiError {
  */
 export function toApiError(exception: unknown): { error: ApiError; unexpected: boolean } {
   if (exception instanceof ApiError) return { error: exception, unexpected: false };
+  // The database being down is an outage, not a bug: 503 so clients retry and back off.
+  if (isDatabaseUnavailable(exception)) return { error: new DatabaseUnavailable(), unexpected: false };
   if (unstorableText(exception)) {
     return {
       error: new ApiError(
@@ -69,6 +72,8 @@ export function toApiError(exception: unknown): { error: ApiError; unexpected: b
     status = Number(exception.statusCode);
     message = (exception as { message?: string }).message;
   }
+  // Readiness (terminus) and anything else reporting 503 keep it: an unavailable dependency is no bug.
+  if (status === 503) return { error: new DatabaseUnavailable(), unexpected: false };
   if (status !== undefined && status >= 400 && status < 500) {
     const code = CODES[status] ?? 'invalid_request';
     const description = status === 404 ? 'no such route' : (message ?? code).slice(0, 200);
