@@ -51,7 +51,10 @@ function simulatedCluster(count: number) {
     const link = new WorkerInvalidationLink(proc, (kind, id) => received.push(`${kind}:${id}`));
     return { id, proc, handle, toWorker, link, received };
   });
-  const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+  // Each hop is one setImmediate; a timer could fire between hops on a loaded machine, so wait in check phases.
+  const settle = async () => {
+    for (let hop = 0; hop < 4; hop++) await new Promise((resolve) => setImmediate(resolve));
+  };
   return { cluster, workers, settle };
 }
 
