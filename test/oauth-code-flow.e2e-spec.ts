@@ -186,7 +186,16 @@ describe('OAuth 2.0 authorization code flow', () => {
         code_challenge_methods_supported: ['S256'],
         authorization_response_iss_parameter_supported: true,
         response_types_supported: ['code'],
-        scopes_supported: ['read:user', 'read:projects', 'write:projects'],
+        // OpenID Connect Discovery §3: scopes_supported includes openid (and the other OIDC scopes).
+        scopes_supported: [
+          'read:user',
+          'read:projects',
+          'write:projects',
+          'openid',
+          'profile',
+          'email',
+          'offline_access',
+        ],
       });
       expect(meta.json.grant_types_supported).toEqual(
         expect.arrayContaining(['authorization_code', 'refresh_token']),

@@ -6,6 +6,7 @@ import { UsersModule } from '../users/users.module';
 import { AuthorizationRequestService } from './authorize/authorization-request.service';
 import { AuthorizeController } from './authorize/authorize.controller';
 import { AuthorizeFlow } from './authorize/authorize.flow';
+import { OidcInteraction } from './authorize/oidc-interaction';
 import { ConsentController } from './consent/consent.controller';
 import { ConsentService } from './consent/consent.service';
 import { LoginController } from './login/login.controller';
@@ -17,6 +18,13 @@ import { SignupService } from './signup/signup.service';
 @Module({
   imports: [SessionsModule, UsersModule, ClientsModule, TokensModule],
   controllers: [AuthorizeController, LoginController, SignupController, ConsentController],
-  providers: [AuthorizationRequestService, AuthorizeFlow, LoginService, SignupService, ConsentService],
+  providers: [
+    AuthorizationRequestService,
+    AuthorizeFlow,
+    OidcInteraction,
+    LoginService,
+    SignupService,
+    ConsentService,
+  ],
 })
 export class AuthModule {}

@@ -30,7 +30,7 @@ async function ownerId(app: INestApplicationContext, email: string | undefined):
 const COMMANDS: Record<string, { usage: string; flags: FlagSpec; run: Command }> = {
   'client:create': {
     usage:
-      'client:create --name N --type confidential|public --redirect-uri U [--redirect-uri U2] --scope "read:user read:projects" [--grant-type G ...] [--owner EMAIL]   (a client_credentials-only client may take manage:clients manage:users manage:api-keys)',
+      'client:create --name N --type confidential|public --redirect-uri U [--redirect-uri U2] --scope "read:user read:projects" [--grant-type G ...] [--owner EMAIL] [--post-logout-redirect-uri U ...] [--id-token-alg ES256|RS256]   (a client_credentials-only client may take manage:clients manage:users manage:api-keys)',
     flags: {
       name: { type: 'string' },
       type: { type: 'string' },
@@ -38,6 +38,8 @@ const COMMANDS: Record<string, { usage: string; flags: FlagSpec; run: Command }>
       scope: { type: 'string' },
       'grant-type': { type: 'string', multiple: true },
       owner: { type: 'string' },
+      'post-logout-redirect-uri': { type: 'string', multiple: true },
+      'id-token-alg': { type: 'string' },
     },
     run: async (app, flags) => {
       const grantTypes = all(flags, 'grant-type');
@@ -53,6 +55,8 @@ const COMMANDS: Record<string, { usage: string; flags: FlagSpec; run: Command }>
         redirectUris: all(flags, 'redirect-uri'),
         scopes: (optional(flags, 'scope') ?? '').split(' ').filter(Boolean),
         grantTypes: grantTypes.length ? grantTypes : undefined,
+        postLogoutRedirectUris: all(flags, 'post-logout-redirect-uri'),
+        idTokenSignedResponseAlg: optional(flags, 'id-token-alg'),
         ownerId: await ownerId(app, optional(flags, 'owner')),
         // The operator's own tool: the only place besides the management API that may grant manage:*.
         operator: true,
@@ -65,6 +69,8 @@ const COMMANDS: Record<string, { usage: string; flags: FlagSpec; run: Command }>
         redirect_uris: client.redirectUris,
         grant_types: client.grantTypes,
         scopes: client.scopes,
+        post_logout_redirect_uris: client.postLogoutRedirectUris,
+        id_token_signed_response_alg: client.idTokenSignedResponseAlg,
       };
     },
   },

@@ -11,6 +11,8 @@ function client(clientId: string, type: ClientView['type']): ClientView {
     name: clientId,
     type,
     redirectUris: ['https://app.example/cb'],
+    postLogoutRedirectUris: [],
+    idTokenSignedResponseAlg: 'ES256',
     grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
     scopes: ['read:user'],
     ownerId: null,

@@ -22,6 +22,8 @@ export class ClientsController {
       redirectUris: body.redirect_uris,
       scopes: body.scopes,
       grantTypes: body.grant_types,
+      postLogoutRedirectUris: body.post_logout_redirect_uris,
+      idTokenSignedResponseAlg: body.id_token_signed_response_alg,
       ownerId: p.userId,
     });
     return toClientResponse(client, clientSecret);
@@ -48,6 +50,8 @@ export class ClientsController {
       redirectUris: body.redirect_uris,
       scopes: body.scopes,
       grantTypes: body.grant_types,
+      postLogoutRedirectUris: body.post_logout_redirect_uris,
+      idTokenSignedResponseAlg: body.id_token_signed_response_alg,
     });
     return toClientResponse(client);
   }

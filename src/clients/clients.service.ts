@@ -25,6 +25,10 @@ export interface ClientView {
   redirectUris: string[];
   grantTypes: string[];
   scopes: string[];
+  /** RP-Initiated Logout 1.0 §3.1: exact strings logout may return to. */
+  postLogoutRedirectUris: string[];
+  /** OIDC Dynamic Client Registration §2: how id_tokens for this client are signed. */
+  idTokenSignedResponseAlg: IdTokenAlg;
   ownerId: string | null;
   createdAt: Date;
   updatedAt: Date;
@@ -32,12 +36,18 @@ export interface ClientView {
   disabledAt?: Date | null;
 }
 
+/** id_token signing: ES256 by default, RS256 for relying parties that only know RS256. */
+export const ID_TOKEN_ALGS = ['ES256', 'RS256'] as const;
+export type IdTokenAlg = (typeof ID_TOKEN_ALGS)[number];
+
 export interface ClientInput {
   name: string;
   type: ClientType;
   redirectUris: string[];
   scopes: string[];
   grantTypes?: string[];
+  postLogoutRedirectUris?: string[];
+  idTokenSignedResponseAlg?: string;
   ownerId?: string | null;
   /**
    * Created by an operator (admin CLI, management API): only then may a confidential client whose only
@@ -46,7 +56,21 @@ export interface ClientInput {
   operator?: boolean;
 }
 
-export type ClientPatch = Partial<Pick<ClientInput, 'name' | 'redirectUris' | 'scopes' | 'grantTypes'>>;
+export type ClientPatch = Partial<
+  Pick<
+    ClientInput,
+    'name' | 'redirectUris' | 'scopes' | 'grantTypes' | 'postLogoutRedirectUris' | 'idTokenSignedResponseAlg'
+  >
+>;
+
+interface CheckedClient {
+  name: string;
+  redirectUris: string[];
+  scopes: string[];
+  grantTypes: GrantType[];
+  postLogoutRedirectUris: string[];
+  idTokenSignedResponseAlg: IdTokenAlg;
+}
 
 function view(c: OAuthClient): ClientView {
   return {
@@ -57,6 +81,8 @@ function view(c: OAuthClient): ClientView {
     redirectUris: [...c.redirectUris],
     grantTypes: [...c.grantTypes],
     scopes: [...c.scopes],
+    postLogoutRedirectUris: [...c.postLogoutRedirectUris],
+    idTokenSignedResponseAlg: c.idTokenSignedResponseAlg === 'RS256' ? 'RS256' : 'ES256',
     ownerId: c.ownerId,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
@@ -106,6 +132,8 @@ export class ClientsService implements OnModuleInit {
         redirectUris: checked.redirectUris,
         grantTypes: checked.grantTypes,
         scopes: checked.scopes,
+        postLogoutRedirectUris: checked.postLogoutRedirectUris,
+        idTokenSignedResponseAlg: checked.idTokenSignedResponseAlg,
         ownerId: input.ownerId ?? null,
         secretHash: clientSecret ? this.hasher.hash(clientSecret) : null,
       }),
@@ -138,6 +166,8 @@ export class ClientsService implements OnModuleInit {
       redirectUris: patch.redirectUris ?? client.redirectUris,
       scopes: patch.scopes ?? client.scopes,
       grantTypes: patch.grantTypes ?? client.grantTypes,
+      postLogoutRedirectUris: patch.postLogoutRedirectUris ?? client.postLogoutRedirectUris,
+      idTokenSignedResponseAlg: patch.idTokenSignedResponseAlg ?? client.idTokenSignedResponseAlg,
     };
     Object.assign(client, this.check(merged, client.type));
     const saved = await this.clients.save(client);
@@ -222,6 +252,22 @@ export class ClientsService implements OnModuleInit {
     return client ? view(client) : null;
   }
 
+  /**
+   * Whether `origin` (scheme://host[:port]) is the origin of a redirect URI of any active client: the
+   * browser apps the OIDC userinfo endpoint answers CORS preflights for.
+   */
+  async isRegisteredOrigin(origin: string): Promise<boolean> {
+    if (origin.length > 300 || !/^https?:\/\/[^/?#\s]+$/.test(origin)) return false;
+    const rows: unknown[] = await this.clients.query(
+      `SELECT 1 FROM "oauth_clients" WHERE "revoked_at" IS NULL AND EXISTS (
+         SELECT 1 FROM unnest("redirect_uris") AS u
+         WHERE u = $1 OR left(u, length($1) + 1) IN ($1 || '/', $1 || '?')
+       ) LIMIT 1`,
+      [origin],
+    );
+    return rows.length > 0;
+  }
+
   /** Secret check in constant time against the current and, during an overlap, the previous secret. */
   async verifySecret(clientId: string, secret: string): Promise<boolean> {
     const client = await this.activeEntity(clientId);
@@ -254,10 +300,17 @@ export class ClientsService implements OnModuleInit {
   }
 
   private check(
-    input: { name: string; redirectUris: string[]; scopes: string[]; grantTypes: string[] },
+    input: {
+      name: string;
+      redirectUris: string[];
+      scopes: string[];
+      grantTypes: string[];
+      postLogoutRedirectUris?: string[];
+      idTokenSignedResponseAlg?: string;
+    },
     type: ClientType,
     operator = false,
-  ): { name: string; redirectUris: string[]; scopes: string[]; grantTypes: GrantType[] } {
+  ): CheckedClient {
     const name = input.name.trim();
     if (name.length < 1 || name.length > 100) {
       throw new InvalidClientMetadata('name', 'must be 1 to 100 characters');
@@ -305,7 +358,29 @@ export class ClientsService implements OnModuleInit {
         'the authorization_code grant needs at least one redirect URI',
       );
     }
-    return { name, redirectUris, scopes, grantTypes: grantTypes as GrantType[] };
+    // RP-Initiated Logout 1.0 §3.1: the same rules as redirect URIs (exact match, no open redirect).
+    const postLogoutRedirectUris = [...new Set(input.postLogoutRedirectUris ?? [])];
+    if (postLogoutRedirectUris.length > 10) {
+      throw new InvalidClientMetadata('post_logout_redirect_uris', 'at most 10 post-logout redirect URIs');
+    }
+    for (const uri of postLogoutRedirectUris) {
+      const problem = redirectUriProblem(uri);
+      if (problem) {
+        throw new InvalidClientMetadata('post_logout_redirect_uris', `${uri.slice(0, 100)}: ${problem}`);
+      }
+    }
+    const alg = input.idTokenSignedResponseAlg ?? 'ES256';
+    if (!(ID_TOKEN_ALGS as readonly string[]).includes(alg)) {
+      throw new InvalidClientMetadata('id_token_signed_response_alg', 'must be ES256 or RS256');
+    }
+    return {
+      name,
+      redirectUris,
+      scopes,
+      grantTypes: grantTypes as GrantType[],
+      postLogoutRedirectUris,
+      idTokenSignedResponseAlg: alg as IdTokenAlg,
+    };
   }
 
   private async owned(ownerId: string, id: string): Promise<OAuthClient> {

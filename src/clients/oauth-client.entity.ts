@@ -40,6 +40,14 @@ export class OAuthClient {
   @Column({ type: 'text', array: true, default: '{}' })
   scopes: string[];
 
+  /** RP-Initiated Logout 1.0 §3.1: where logout may return to; exact strings, like redirect URIs. */
+  @Column({ name: 'post_logout_redirect_uris', type: 'text', array: true, default: '{}' })
+  postLogoutRedirectUris: string[];
+
+  /** OIDC Dynamic Client Registration §2: ES256 (our default) or RS256. */
+  @Column({ name: 'id_token_signed_response_alg', type: 'varchar', length: 16, default: 'ES256' })
+  idTokenSignedResponseAlg: string;
+
   @Column({ name: 'owner_id', type: 'uuid', nullable: true })
   ownerId: string | null;
 

@@ -36,7 +36,14 @@ const NOTICES: Record<string, string> = {
 const appId = new UuidParamPipe(() => new ConsoleNotFound('app'));
 
 function shown(v: UpdateAppForm, type: string): AppFormValues {
-  return { name: v.name, type, redirectUris: v.redirect_uris.join('\n'), scopes: v.scopes };
+  return {
+    name: v.name,
+    type,
+    redirectUris: v.redirect_uris.join('\n'),
+    scopes: v.scopes,
+    postLogoutRedirectUris: v.post_logout_redirect_uris.join('\n'),
+    idTokenAlg: v.id_token_signed_response_alg || 'ES256',
+  };
 }
 
 /** OAuth apps the developer owns: list, create, edit, rotate the secret, delete. */
@@ -62,7 +69,14 @@ export class ConsoleAppsController {
 
   @Get('new')
   newForm(@ConsoleUser() ctx: ConsoleContext, @Res() reply: FastifyReply): FastifyReply {
-    const blank = { name: '', type: 'confidential', redirectUris: '', scopes: ['read:user'] };
+    const blank = {
+      name: '',
+      type: 'confidential',
+      redirectUris: '',
+      scopes: ['read:user'],
+      postLogoutRedirectUris: '',
+      idTokenAlg: 'ES256',
+    };
     return sendPage(reply, newAppPage(ctx, blank));
   }
 
@@ -81,6 +95,8 @@ export class ConsoleAppsController {
         type: v.type as ClientView['type'],
         redirectUris: v.redirect_uris,
         scopes: v.scopes,
+        postLogoutRedirectUris: v.post_logout_redirect_uris,
+        idTokenSignedResponseAlg: v.id_token_signed_response_alg || undefined,
         ownerId: ctx.user.id,
       });
       const secret = clientSecret
@@ -138,6 +154,8 @@ export class ConsoleAppsController {
         name: v.name,
         redirectUris: v.redirect_uris,
         scopes: v.scopes,
+        postLogoutRedirectUris: v.post_logout_redirect_uris,
+        idTokenSignedResponseAlg: v.id_token_signed_response_alg || undefined,
       });
     } catch (error) {
       const errors = fieldErrors(error, form.fields);

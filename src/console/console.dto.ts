@@ -59,6 +59,15 @@ export class UpdateAppForm {
   @FormList()
   @ArrayNotEmpty({ message: APP_SCOPES_REQUIRED })
   scopes: string[] = [];
+
+  /** OpenID Connect sign-in (optional): where logout may return to, and how id_tokens are signed. */
+  @FormLines()
+  post_logout_redirect_uris: string[] = [];
+
+  /** Empty (a form without the field): ES256 for a new app, unchanged for an existing one. */
+  @FormText()
+  @IsIn(['', 'ES256', 'RS256'], { message: 'Choose ES256 or RS256.' })
+  id_token_signed_response_alg = '';
 }
 
 export class CreateAppForm extends UpdateAppForm {

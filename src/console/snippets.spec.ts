@@ -10,6 +10,8 @@ const app: ClientView = {
   redirectUris: ['https://app.example.com/callback?x=1&y=2', 'https://second.example/cb'],
   grantTypes: ['authorization_code', 'refresh_token'],
   scopes: ['read:user', 'read:projects'],
+  postLogoutRedirectUris: [],
+  idTokenSignedResponseAlg: 'ES256',
   ownerId: null,
   createdAt: new Date(),
   updatedAt: new Date(),

@@ -27,4 +27,16 @@ export class Session {
 
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt: Date;
+
+  /** OIDC Core §2 auth_time: when the user last authenticated in this session (not when it was refreshed). */
+  @Column({ name: 'auth_time', type: 'timestamptz', default: () => 'now()' })
+  authTime: Date;
+
+  /** RFC 8176 authentication method references: `pwd` today; `otp`, `hwk`, `fed` later. */
+  @Column({ type: 'text', array: true, default: '{pwd}' })
+  amr: string[];
+
+  /** OIDC Front-Channel Logout §3 / RP-Initiated Logout: the public session id carried in id_tokens. */
+  @Column({ type: 'uuid' })
+  sid: string;
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LessThan, Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -13,7 +13,14 @@ export interface ActiveSession {
   userId: string;
   /** The cookie value: binds the CSRF token to this session. */
   token: string;
+  /** OIDC Core §2: when the user signed in (auth_time) and how (amr); `sid` is the public session id. */
+  authTime: Date;
+  amr: string[];
+  sid: string;
 }
+
+/** RFC 8176 §2: a password. */
+export const AMR_PASSWORD = 'pwd';
 
 /**
  * Server-side sessions. The cookie carries 256 random bits; the table keeps their HMAC, so a database
@@ -38,25 +45,44 @@ export class SessionsService {
   }
 
   /** Starts a fresh session (a new id at every sign-in: no session fixation) and sets the cookie. */
-  async start(reply: FastifyReply, request: FastifyRequest, userId: string): Promise<ActiveSession> {
+  async start(
+    reply: FastifyReply,
+    request: FastifyRequest,
+    userId: string,
+    amr: string[] = [AMR_PASSWORD],
+  ): Promise<ActiveSession> {
     const previous = readCookie(request, this.cookieName);
     if (previous) await this.sessions.delete({ idHash: this.hasher.hash(previous) });
-    const session = await this.create(userId, { ip: request.ip, userAgent: request.headers['user-agent'] });
+    const session = await this.create(userId, {
+      ip: request.ip,
+      userAgent: request.headers['user-agent'],
+      amr,
+    });
     setCookie(reply, this.cookieName, session.token, { secure: this.secure, maxAge: this.config.sessionTtl });
     return session;
   }
 
-  async create(userId: string, meta: { ip?: string; userAgent?: string } = {}): Promise<ActiveSession> {
+  async create(
+    userId: string,
+    meta: { ip?: string; userAgent?: string; amr?: string[] } = {},
+  ): Promise<ActiveSession> {
     const token = randomToken();
     const idHash = this.hasher.hash(token);
+    // Whole seconds: auth_time is stated in seconds (OIDC Core §2), and max_age compares against it.
+    const authTime = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const amr = meta.amr ?? [AMR_PASSWORD];
+    const sid = randomUUID();
     await this.sessions.insert({
       idHash,
       userId,
       ip: meta.ip?.slice(0, 64) ?? null,
       userAgent: meta.userAgent?.slice(0, 300) || null,
       expiresAt: new Date(Date.now() + this.config.sessionTtl * 1000),
+      authTime,
+      amr,
+      sid,
     });
-    return { idHash, userId, token };
+    return { idHash, userId, token, authTime, amr, sid };
   }
 
   async current(request: FastifyRequest): Promise<ActiveSession | null> {
@@ -69,7 +95,14 @@ export class SessionsService {
       await this.sessions.delete({ idHash });
       return null;
     }
-    return { idHash, userId: session.userId, token };
+    return {
+      idHash,
+      userId: session.userId,
+      token,
+      authTime: session.authTime,
+      amr: session.amr,
+      sid: session.sid,
+    };
   }
 
   async end(request: FastifyRequest, reply: FastifyReply): Promise<void> {

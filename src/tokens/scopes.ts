@@ -3,10 +3,30 @@ export const SCOPES = {
   'read:user': 'See your profile: name, email address and account id',
   'read:projects': 'See your projects',
   'write:projects': 'Create, change and delete your projects',
+  // OpenID Connect Core 1.0 §5.4 (profile, email) and §11 (offline_access).
+  openid: 'Sign you in with your iiniit account (your account id)',
+  profile: 'See your name',
+  email: 'See your email address',
+  offline_access: 'Stay connected when you are not using it',
 } as const;
 
 export type Scope = keyof typeof SCOPES;
 export const KNOWN_SCOPES = Object.keys(SCOPES) as Scope[];
+
+/** OIDC Core §3.1.2.1: a request is an OpenID Connect request only when its scope contains `openid`. */
+export const OPENID_SCOPE = 'openid';
+/** OIDC Core §11: asks for a refresh token that works while the user is away (public clients need it). */
+export const OFFLINE_ACCESS_SCOPE = 'offline_access';
+
+/** OIDC Core §5.4: the standard claims each scope releases (at userinfo; `sub` always). */
+export const SCOPE_CLAIMS: Readonly<Record<string, readonly string[]>> = {
+  openid: ['sub'],
+  profile: ['name', 'updated_at'],
+  email: ['email', 'email_verified'],
+};
+
+/** Every claim we can release, for discovery's claims_supported (plus the id_token's own claims). */
+export const SUPPORTED_CLAIMS = [...new Set(Object.values(SCOPE_CLAIMS).flat())];
 
 export function isKnownScope(value: string): value is Scope {
   return Object.prototype.hasOwnProperty.call(SCOPES, value);

@@ -5,6 +5,7 @@ import { DiscoveryModule } from './discovery/discovery.module';
 import { IntrospectionModule } from './introspection/introspection.module';
 import { JwtTokensModule } from './jwt/jwt-tokens.module';
 import { KeysModule } from './keys/keys.module';
+import { OidcModule } from './oidc/oidc.module';
 import { RefreshTokensModule } from './refresh-tokens/refresh-tokens.module';
 import { RevocationModule } from './revocation/revocation.module';
 import { TokenModule } from './token/token.module';
@@ -21,7 +22,8 @@ import { TokenModule } from './token/token.module';
     TokenModule,
     IntrospectionModule,
     DiscoveryModule,
+    OidcModule,
   ],
-  exports: [CodesModule, AuthorizationsModule, TokenModule, JwtTokensModule],
+  exports: [CodesModule, AuthorizationsModule, TokenModule, JwtTokensModule, OidcModule],
 })
 export class TokensModule {}

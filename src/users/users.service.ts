@@ -21,6 +21,8 @@ export interface UserView {
   email: string;
   displayName: string;
   createdAt: Date;
+  /** OIDC Core §5.1 `updated_at`: the last change to the profile. */
+  updatedAt: Date;
   /** Null or absent while enabled. */
   disabledAt?: Date | null;
 }
@@ -51,6 +53,7 @@ function view(user: User): UserView {
     email: user.email,
     displayName: user.displayName,
     createdAt: user.createdAt,
+    updatedAt: user.updatedAt,
     disabledAt: user.disabledAt ?? null,
   };
 }

@@ -16,6 +16,15 @@ export class AuthorizationParamsDto implements AuthorizationParams {
   @IsOptional() @IsString(TEXT) state?: string;
   @IsOptional() @IsString(TEXT) code_challenge?: string;
   @IsOptional() @IsString(TEXT) code_challenge_method?: string;
+  // OpenID Connect Core §3.1.2.1; checked by checks/check-oidc.ts.
+  @IsOptional() @IsString(TEXT) nonce?: string;
+  @IsOptional() @IsString(TEXT) prompt?: string;
+  @IsOptional() @IsString(TEXT) max_age?: string;
+  @IsOptional() @IsString(TEXT) login_hint?: string;
+  @IsOptional() @IsString(TEXT) id_token_hint?: string;
+  @IsOptional() @IsString(TEXT) claims?: string;
+  @IsOptional() @IsString(TEXT) request?: string;
+  @IsOptional() @IsString(TEXT) request_uri?: string;
 }
 
 /** Whether a query or form carries an authorization request (the published doc's /auth/login entry). */

@@ -12,7 +12,8 @@ import {
   type AuthorizationRequest,
 } from './authorization-request';
 import { responseLocation } from './authorization-response';
-import { AUTHORIZATION_CHECKS } from './checks';
+import { AUTHORIZATION_CHECKS, OIDC_AUTHORIZATION_CHECKS } from './checks';
+import type { AuthContext } from '../../tokens/oidc/auth-context';
 
 /** RFC 6749 §4.1.2: 302 answers a GET; a POSTed request is answered 303 so the browser follows with GET. */
 function redirectStatus(method: string): 302 | 303 {
@@ -44,6 +45,7 @@ export class AuthorizationRequestService {
     const ctx: AuthorizationContext = { params: pickAuthorizationParams(all) };
     try {
       for (const check of AUTHORIZATION_CHECKS) await check(ctx, this.env);
+      for (const check of OIDC_AUTHORIZATION_CHECKS) await check(ctx, this.env);
     } catch (error) {
       if (!(error instanceof InvalidAuthorizationRequest)) throw error;
       // Never redirect to an address no check has vouched for.
@@ -58,6 +60,7 @@ export class AuthorizationRequestService {
       state: ctx.state,
       codeChallenge: ctx.codeChallenge,
       params: ctx.params,
+      oidc: ctx.oidc!,
     };
   }
 
@@ -73,6 +76,8 @@ export class AuthorizationRequestService {
     request: AuthorizationRequest,
     userId: string,
     method: string,
+    /** The session's sign-in, for the id_token (OIDC Core §2 auth_time, amr, sid). */
+    auth?: AuthContext,
   ): Promise<AuthorizationRedirect> {
     const authorization = await this.authorizations.approve(userId, request.client.clientId, request.scopes);
     const code = await this.codes.issue({
@@ -83,6 +88,8 @@ export class AuthorizationRequestService {
       redirectUriSent: request.redirectUriSent,
       scopes: request.scopes,
       codeChallenge: request.codeChallenge ?? null,
+      nonce: request.oidc.nonce,
+      auth,
     });
     const location = responseLocation(request.redirectUri, {
       code,
@@ -101,6 +108,16 @@ export class AuthorizationRequestService {
       'the user denied the request',
       request.state,
     );
+  }
+
+  /** An error for a valid request, redirected to its client (e.g. OIDC login_required for prompt=none). */
+  fail(
+    request: AuthorizationRequest,
+    method: string,
+    code: string,
+    description: string,
+  ): AuthorizationRedirect {
+    return this.redirectError(request.redirectUri, method, code, description, request.state);
   }
 
   /** Canonical URL of the authorization request, for the login page's return path. */

@@ -1,6 +1,7 @@
 import type { ClientView } from '../../clients/clients.service';
 import type { AppConfig } from '../../config/app-config';
 import type { ClientsService } from '../../clients/clients.service';
+import { OIDC_AUTHORIZATION_PARAMS, type OidcRequest } from './oidc-request';
 
 /** RFC 6749 §4.1.1 and RFC 7636 §4.3 parameters the authorization endpoint reads (others are ignored). */
 export const AUTHORIZATION_PARAMS = [
@@ -11,6 +12,8 @@ export const AUTHORIZATION_PARAMS = [
   'state',
   'code_challenge',
   'code_challenge_method',
+  // OpenID Connect Core §3.1.2.1 (nonce, prompt, max_age, hints; request objects to refuse them).
+  ...OIDC_AUTHORIZATION_PARAMS,
 ] as const;
 
 export type AuthorizationParamName = (typeof AUTHORIZATION_PARAMS)[number];
@@ -39,6 +42,8 @@ export interface AuthorizationRequest {
   codeChallenge?: string;
   /** The parameters as received: for the login return path and the consent form. */
   params: AuthorizationParams;
+  /** OpenID Connect Core §3.1.2.1 parameters (nonce, prompt, max_age, hints). */
+  oidc: OidcRequest;
 }
 
 /** What the checks learn, step by step; a check fills in its part for the ones after it. */
@@ -50,6 +55,7 @@ export interface AuthorizationContext {
   state?: string;
   scopes?: string[];
   codeChallenge?: string;
+  oidc?: OidcRequest;
 }
 
 /** What the checks may consult. */

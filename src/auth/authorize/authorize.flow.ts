@@ -7,6 +7,7 @@ import type { AuthorizationRedirect } from '../auth.errors';
 import { consentPage, loginPage } from '../pages';
 import type { AuthorizationParams } from './authorization-request';
 import { AuthorizationRequestService } from './authorization-request.service';
+import { authContextOfSession, OidcInteraction } from './oidc-interaction';
 
 export function sendRedirect(reply: FastifyReply, redirect: AuthorizationRedirect): FastifyReply {
   return reply.status(redirect.status).headers(redirect.headers).send();
@@ -24,6 +25,7 @@ export class AuthorizeFlow {
     private readonly requests: AuthorizationRequestService,
     private readonly sessions: SessionsService,
     private readonly users: UsersService,
+    private readonly oidc: OidcInteraction,
   ) {}
 
   async respond(
@@ -34,8 +36,24 @@ export class AuthorizeFlow {
     const method = req.method === 'GET' ? 'GET' : 'POST';
     const request = await this.requests.validate(params, method);
     const session = await this.sessions.current(req);
-    if (!session) return this.showLogin(req, reply, this.requests.returnPath(request), request.client.name);
-    if (await this.requests.needsConsent(request, session.userId)) {
+    // OIDC Core §3.1.2.1: prompt, max_age and id_token_hint decide between login, consent and a code.
+    const next = await this.oidc.next({
+      params: request.params,
+      oidc: request.oidc,
+      clientId: request.client.clientId,
+      session,
+      needsConsent: (userId) => this.requests.needsConsent(request, userId),
+    });
+    if (next.step === 'error') {
+      return sendRedirect(reply, this.requests.fail(request, method, next.error, next.description));
+    }
+    if (next.step === 'login' || !session) {
+      const params = next.step === 'login' ? next.params : request.params;
+      const returnTo = this.requests.returnPath({ ...request, params });
+      const hint = next.step === 'login' ? next.loginHint : undefined;
+      return this.showLogin(req, reply, returnTo, request.client.name, hint);
+    }
+    if (next.step === 'consent') {
       const user = await this.users.findById(session.userId);
       const page = consentPage({
         csrf: this.sessions.csrfFor(req, reply, session),
@@ -46,11 +64,25 @@ export class AuthorizeFlow {
       });
       return sendPage(reply, page);
     }
-    return sendRedirect(reply, await this.requests.approve(request, session.userId, method));
+    const approved = await this.requests.approve(
+      request,
+      session.userId,
+      method,
+      authContextOfSession(session),
+    );
+    return sendRedirect(reply, approved);
   }
 
   /** The login page for an authorization request: back to it after sign-in, naming the app. */
-  showLogin(req: FastifyRequest, reply: FastifyReply, returnTo: string, appName: string): FastifyReply {
-    return sendPage(reply, loginPage({ csrf: this.sessions.csrfFor(req, reply, null), returnTo, appName }));
+  showLogin(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    returnTo: string,
+    appName: string,
+    /** OIDC Core §3.1.2.1 login_hint: pre-fills the email. */
+    email?: string,
+  ): FastifyReply {
+    const csrf = this.sessions.csrfFor(req, reply, null);
+    return sendPage(reply, loginPage({ csrf, returnTo, appName, email }));
   }
 }

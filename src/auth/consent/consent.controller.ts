@@ -6,6 +6,7 @@ import { SessionsService } from '../../sessions/sessions.service';
 import { AuthorizationPageError } from '../auth.errors';
 import { AuthorizationRequestService } from '../authorize/authorization-request.service';
 import { AuthorizeFlow, sendRedirect } from '../authorize/authorize.flow';
+import { authContextOfSession } from '../authorize/oidc-interaction';
 import { FormDtoPipe, type SubmittedForm } from '../forms';
 import { InteractiveParams } from '../interactive-params';
 import { ConsentFormDto } from './consent.dto';
@@ -63,6 +64,7 @@ export class ConsentController {
       form.decision,
       'POST',
       requestMeta(req),
+      authContextOfSession(session),
     );
     return sendRedirect(reply, redirect);
   }

@@ -5,6 +5,7 @@ import type { AuthorizationRedirect } from '../auth.errors';
 import type { AuthorizationRequest } from '../authorize/authorization-request';
 import { AuthorizationRequestService } from '../authorize/authorization-request.service';
 import type { ConsentDecision } from './consent.dto';
+import type { AuthContext } from '../../tokens/oidc/auth-context';
 
 /** The user's answer on the consent page: a code for the app (recorded in the audit trail) or access_denied. */
 @Injectable()
@@ -20,9 +21,11 @@ export class ConsentService {
     decision: ConsentDecision,
     method: string,
     meta: RequestMeta,
+    /** The session's sign-in, stated in the id_token (OIDC Core §2). */
+    auth?: AuthContext,
   ): Promise<AuthorizationRedirect> {
     if (decision === 'deny') return this.requests.deny(request, method);
-    const redirect = await this.requests.approve(request, userId, method);
+    const redirect = await this.requests.approve(request, userId, method, auth);
     await this.audit.record({
       type: 'consent.granted',
       userId,

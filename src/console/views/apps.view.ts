@@ -30,10 +30,64 @@ export interface AppFormValues {
   /** The textarea's text: one URI per line. */
   redirectUris: string;
   scopes: string[];
+  /** OpenID Connect sign-in: one URI per line (RP-Initiated Logout) and the id_token algorithm. */
+  postLogoutRedirectUris: string;
+  idTokenAlg: string;
 }
 
 export function appFormValues(app: ClientView): AppFormValues {
-  return { name: app.name, type: app.type, redirectUris: app.redirectUris.join('\n'), scopes: app.scopes };
+  return {
+    name: app.name,
+    type: app.type,
+    redirectUris: app.redirectUris.join('\n'),
+    scopes: app.scopes,
+    postLogoutRedirectUris: app.postLogoutRedirectUris.join('\n'),
+    idTokenAlg: app.idTokenSignedResponseAlg,
+  };
+}
+
+const ID_TOKEN_ALG_CHOICES = [
+  ['ES256', 'ES256 (recommended)'],
+  ['RS256', 'RS256 (for libraries that only know RSA)'],
+] as const;
+
+/** OpenID Connect settings: where logout may return to, and how id_tokens are signed. */
+function openIdFields(v: AppFormValues, errors: FieldErrors): Html {
+  return html`<fieldset id="openid">
+    <legend>Sign-in with OpenID Connect</legend>
+    <p class="muted">
+      Add the <code>openid</code> scope (and <code>profile</code>, <code>email</code>) to get an id_token and
+      use the userinfo endpoint.
+    </p>
+    <label for="post_logout_redirect_uris">Return addresses after sign-out</label>
+    <p class="muted" id="post_logout_redirect_uris-hint">
+      One per line. Where people may come back after signing out at <code>/oauth2/logout</code>, matched
+      exactly.
+    </p>
+    <textarea
+      id="post_logout_redirect_uris"
+      name="post_logout_redirect_uris"
+      rows="2"
+      spellcheck="false"
+      autocapitalize="off"
+      placeholder="https://example.com/signed-out"
+      ${invalid(errors, 'post_logout_redirect_uris', 'post_logout_redirect_uris-hint')}
+    >
+${v.postLogoutRedirectUris}</textarea>
+    ${fieldError(errors, 'post_logout_redirect_uris')}
+    <label for="id_token_signed_response_alg">id_token signing algorithm</label>
+    <select
+      id="id_token_signed_response_alg"
+      name="id_token_signed_response_alg"
+      ${invalid(errors, 'id_token_signed_response_alg')}
+    >
+      ${ID_TOKEN_ALG_CHOICES.map(
+        ([value, label]) =>
+          html`<option value="${value}" ${v.idTokenAlg === value ? html`selected` : ''}>${label}</option>`,
+      )}
+    </select>
+    ${fieldError(errors, 'id_token_signed_response_alg')}
+  </fieldset>`;
 }
 
 const TYPES = [
@@ -138,6 +192,7 @@ export function newAppPage(ctx: ConsoleContext, v: AppFormValues, errors: FieldE
           ${fieldError(errors, 'type')}
         </fieldset>
         ${redirectUrisField(v, errors)} ${scopeCheckboxes(KNOWN_SCOPES, v.scopes, errors)}
+        ${openIdFields(v, errors)}
         <div class="row">${submitOrCancel('Create app', '/console/apps')}</div>
       </form>`,
   );
@@ -229,7 +284,7 @@ export function appPage(ctx: ConsoleContext, v: AppPageView): Html {
         ${formError(errors)}
         <form method="post" action="/console/apps/${app.id}" novalidate class="stacked">
           ${csrfField(ctx.csrf)} ${nameField(v.form, errors)} ${redirectUrisField(v.form, errors)}
-          ${scopeCheckboxes(KNOWN_SCOPES, v.form.scopes, errors)}
+          ${scopeCheckboxes(KNOWN_SCOPES, v.form.scopes, errors)} ${openIdFields(v.form, errors)}
           <button type="submit">Save changes</button>
         </form>
       </section>

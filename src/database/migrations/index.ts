@@ -4,6 +4,7 @@ import { Audit1764536400000 } from './1764536400000-audit';
 import { Authorizations1764540000000 } from './1764540000000-authorizations';
 import { RefreshRotation1764600000000 } from './1764600000000-refresh-rotation';
 import { Management1764600100000 } from './1764600100000-management';
+import { Oidc1764950000000 } from './1764950000000-oidc';
 
 /** Applied in order; new migrations are appended (TypeORM also sorts by the timestamp in the name). */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   Authorizations1764540000000,
   RefreshRotation1764600000000,
   Management1764600100000,
+  Oidc1764950000000,
 ];

@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import type { FastifyRequest } from 'fastify';
 import type { Strategy } from 'passport';
 
@@ -17,9 +18,13 @@ interface StrategyAttempt {
 
 class UnexpectedStrategyOutcome extends Error {}
 
-/** Strategies report errors they caught; anything that is not an Error is wrapped so the stack survives. */
+/**
+ * Strategies report errors they caught; anything that is not an Error is wrapped so the stack survives.
+ * isNativeError too: errors made by Node core (a refused socket) fail `instanceof Error` in another realm.
+ */
 function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
+  if (error instanceof Error || types.isNativeError(error)) return error;
+  return new Error(String(error), { cause: error });
 }
 
 /**

@@ -38,6 +38,23 @@ export class AuthorizationCode {
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt: Date;
 
+  /** OIDC Core §3.1.2.1: echoed in the id_token exactly as the authorization request sent it. */
+  @Column({ type: 'varchar', length: 512, nullable: true })
+  nonce: string | null;
+
+  /** The session's authentication context when the code was issued (OIDC Core §2). */
+  @Column({ name: 'auth_time', type: 'timestamptz', nullable: true })
+  authTime: Date | null;
+
+  @Column({ type: 'uuid', nullable: true })
+  sid: string | null;
+
+  @Column({ type: 'text', array: true, nullable: true })
+  amr: string[] | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  acr: string | null;
+
   @Column({ name: 'consumed_at', type: 'timestamptz', nullable: true })
   consumedAt: Date | null;
 

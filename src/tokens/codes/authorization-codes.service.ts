@@ -6,6 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import type { MintedRefreshToken } from '../refresh-tokens/refresh-tokens.service';
 import { REDEEM_CODE } from '../refresh-tokens/refresh-token-statements';
 import { AuthorizationCode } from './authorization-code.entity';
+import { storedAuthContext, type AuthContext } from '../oidc/auth-context';
 
 interface NewCode {
   clientId: string;
@@ -15,6 +16,10 @@ interface NewCode {
   redirectUriSent: boolean;
   scopes: string[];
   codeChallenge: string | null;
+  /** OIDC Core §3.1.2.1 nonce, echoed in the id_token. */
+  nonce?: string;
+  /** The session's authentication, stated in the id_token issued for this code. */
+  auth?: AuthContext;
 }
 
 @Injectable()
@@ -26,10 +31,12 @@ export class AuthorizationCodesService {
   ) {}
 
   /** 256 random bits, stored only as a hash, valid AUTHORIZATION_CODE_TTL seconds (default 60). */
-  async issue(input: NewCode): Promise<string> {
+  async issue({ nonce, auth, ...input }: NewCode): Promise<string> {
     const code = randomToken();
     await this.codes.insert({
       ...input,
+      nonce: nonce ?? null,
+      ...storedAuthContext(auth),
       codeHash: this.hasher.hash(code),
       expiresAt: new Date(Date.now() + this.config.authorizationCodeTtl * 1000),
     });

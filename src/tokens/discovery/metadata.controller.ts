@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { Public } from '../../platform/auth/decorators';
-import { KNOWN_SCOPES } from '../scopes';
+import { KNOWN_SCOPES, SCOPE_CLAIMS, SUPPORTED_CLAIMS } from '../scopes';
+import { ID_TOKEN_ALGS } from '../../clients/clients.service';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { apiAudience } from '../jwt/access-tokens.service';
 import { TokenEndpoint } from '../token/token-endpoint.service';
@@ -25,6 +26,9 @@ export class MetadataController {
       jwks_uri: `${iss}/.well-known/jwks.json`,
       introspection_endpoint: `${iss}/oauth2/introspect`,
       revocation_endpoint: `${iss}/oauth2/revoke`,
+      // OpenID Connect Discovery 1.0 §3 and RP-Initiated Logout 1.0 §2.1.
+      userinfo_endpoint: `${iss}/oauth2/userinfo`,
+      end_session_endpoint: `${iss}/oauth2/logout`,
       scopes_supported: KNOWN_SCOPES,
       response_types_supported: ['code'],
       response_modes_supported: ['query'],
@@ -37,12 +41,36 @@ export class MetadataController {
       authorization_response_iss_parameter_supported: true,
       // RFC 9068 access tokens.
       access_token_signing_alg_values_supported: ['ES256'],
+      // OIDC Discovery §3: only what works — no claims/request objects, no signed or encrypted userinfo.
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: [...ID_TOKEN_ALGS],
+      claim_types_supported: ['normal'],
+      claims_supported: [
+        'iss',
+        'aud',
+        'exp',
+        'iat',
+        'auth_time',
+        'nonce',
+        'azp',
+        'at_hash',
+        'sid',
+        'amr',
+        'acr',
+        ...SUPPORTED_CLAIMS,
+      ],
+      prompt_values_supported: ['none', 'login', 'consent'],
+      claims_parameter_supported: false,
+      request_parameter_supported: false,
+      // Discovery §3 defaults this to true: say it plainly.
+      request_uri_parameter_supported: false,
       service_documentation: `${iss}/docs`,
     };
     this.resource = {
       resource: apiAudience(config),
       authorization_servers: [iss],
-      scopes_supported: KNOWN_SCOPES,
+      // RFC 9728 §2: the API's own scopes; the OpenID Connect scopes are for sign-in, not for /v1.
+      scopes_supported: KNOWN_SCOPES.filter((s) => !(s in SCOPE_CLAIMS) && s !== 'offline_access'),
       bearer_methods_supported: ['header'],
       resource_documentation: `${iss}/docs`,
     };

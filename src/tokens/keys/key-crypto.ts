@@ -11,8 +11,16 @@ import {
 import { ConfigError } from '../../config/app-config';
 import { JWT_ALGORITHM } from '../jwt/jwt.constants';
 
+/** The algorithms our keys sign with: ES256 for everything, RS256 for id_tokens of clients that ask for it. */
+export type SigningAlg = typeof JWT_ALGORITHM | 'RS256';
+export const SIGNING_ALGS: readonly SigningAlg[] = [JWT_ALGORITHM, 'RS256'];
+
+export function isSigningAlg(value: unknown): value is SigningAlg {
+  return typeof value === 'string' && (SIGNING_ALGS as readonly string[]).includes(value);
+}
+
 /** The public members of an EC P-256 key as published in the JWKS (RFC 7518 §6.2.1) — never `d`. */
-export interface PublicJwk {
+export interface EcPublicJwk {
   kty: 'EC';
   crv: 'P-256';
   x: string;
@@ -22,9 +30,24 @@ export interface PublicJwk {
   use: 'sig';
 }
 
-interface GeneratedKey {
+/** The public members of an RSA key (RFC 7518 §6.3.1) — never `d`, `p`, `q`, `dp`, `dq`, `qi`. */
+export interface RsaPublicJwk {
+  kty: 'RSA';
+  n: string;
+  e: string;
   kid: string;
-  publicJwk: PublicJwk;
+  alg: 'RS256';
+  use: 'sig';
+}
+
+export type PublicJwk = EcPublicJwk | RsaPublicJwk;
+
+/** RSA modulus for RS256 keys: 2048 bits (RFC 7518 §3.3 minimum, NIST SP 800-57 through 2030). */
+const RSA_MODULUS_BITS = 2048;
+
+interface GeneratedKey<J extends PublicJwk = PublicJwk> {
+  kid: string;
+  publicJwk: J;
   publicKey: KeyObject;
   privateKey: KeyObject;
   /** PKCS#8 PEM of the private key: what gets encrypted at rest. */
@@ -46,26 +69,39 @@ interface EcJwk {
   y: string;
 }
 
-function ecJwk(key: KeyObject): EcJwk {
+interface RsaJwk {
+  kty: string;
+  n: string;
+  e: string;
+}
+
+function requiredJwk(key: KeyObject): EcJwk | RsaJwk {
   const jwk = key.export({ format: 'jwk' });
-  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.x || !jwk.y) {
-    throw new Error('signing keys must be EC P-256');
+  if (jwk.kty === 'EC' && jwk.crv === 'P-256' && jwk.x && jwk.y) {
+    return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y };
   }
-  return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y };
+  if (jwk.kty === 'RSA' && jwk.n && jwk.e) return { kty: jwk.kty, n: jwk.n, e: jwk.e };
+  throw new Error('signing keys must be EC P-256 or RSA');
 }
 
 /**
  * RFC 7638 §3: the thumbprint is SHA-256 over the required members only, in lexicographic order, with
- * no whitespace — for EC that is exactly {"crv","kty","x","y"} (§3.2). Used as `kid`, so a kid names
- * one key forever and two instances generating keys can never collide.
+ * no whitespace — for EC that is exactly {"crv","kty","x","y"}, for RSA {"e","kty","n"} (§3.2). Used as
+ * `kid`, so a kid names one key forever and two instances generating keys can never collide.
  */
-export function jwkThumbprint(jwk: EcJwk): string {
-  const canonical = JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y });
+export function jwkThumbprint(jwk: EcJwk | RsaJwk): string {
+  const canonical =
+    'n' in jwk
+      ? JSON.stringify({ e: jwk.e, kty: jwk.kty, n: jwk.n })
+      : JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y });
   return createHash('sha256').update(canonical).digest('base64url');
 }
 
 export function publicJwkOf(publicKey: KeyObject): PublicJwk {
-  const jwk = ecJwk(publicKey);
+  const jwk = requiredJwk(publicKey);
+  if ('n' in jwk) {
+    return { kty: 'RSA', n: jwk.n, e: jwk.e, kid: jwkThumbprint(jwk), alg: 'RS256', use: 'sig' };
+  }
   return {
     kty: 'EC',
     crv: 'P-256',
@@ -77,9 +113,15 @@ export function publicJwkOf(publicKey: KeyObject): PublicJwk {
   };
 }
 
-export function generateSigningKey(): GeneratedKey {
-  // RFC 7518 §3.4: ES256 is ECDSA over P-256 with SHA-256.
-  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+export function generateSigningKey(alg?: typeof JWT_ALGORITHM): GeneratedKey<EcPublicJwk>;
+export function generateSigningKey(alg: 'RS256'): GeneratedKey<RsaPublicJwk>;
+export function generateSigningKey(alg: SigningAlg): GeneratedKey;
+export function generateSigningKey(alg: SigningAlg = JWT_ALGORITHM): GeneratedKey {
+  // RFC 7518 §3.4: ES256 is ECDSA over P-256 with SHA-256; §3.3: RS256 is RSASSA-PKCS1-v1_5 with SHA-256.
+  const { publicKey, privateKey } =
+    alg === 'RS256'
+      ? generateKeyPairSync('rsa', { modulusLength: RSA_MODULUS_BITS })
+      : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const publicJwk = publicJwkOf(publicKey);
   return {
     kid: publicJwk.kid,
@@ -129,6 +171,6 @@ export function decryptPrivateKey(stored: string, keyEncryptionKey: Buffer, kid:
     throw new SigningKeyDecryptionError();
   }
   // The private half must belong to the published public half, or we would sign with a key nobody can verify.
-  if (jwkThumbprint(ecJwk(createPublicKey(privateKey))) !== kid) throw new SigningKeyDecryptionError();
+  if (jwkThumbprint(requiredJwk(createPublicKey(privateKey))) !== kid) throw new SigningKeyDecryptionError();
   return privateKey;
 }

@@ -4,7 +4,10 @@ import { TokenClockModule } from '../jwt/token-clock.module';
 import { SigningKey } from './signing-key.entity';
 import { SigningKeysService } from './signing-keys.service';
 
-/** ES256 signing keys: their table, lifecycle (next → active → retired) and rotation. */
+/**
+ * Signing keys — ES256, and RS256 once a client asked for RS256 id_tokens: their table, lifecycle
+ * (next → active → retired) and rotation.
+ */
 @Module({
   imports: [TypeOrmModule.forFeature([SigningKey]), TokenClockModule],
   providers: [SigningKeysService],

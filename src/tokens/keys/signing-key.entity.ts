@@ -2,7 +2,10 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
 export type SigningKeyStatus = 'next' | 'active' | 'retired';
 
-/** An ES256 key pair. Lifecycle next → active → retired; the private half is encrypted at rest. */
+/**
+ * An ES256 key pair (or RS256, for id_tokens of clients that registered it: `alg` says which). Lifecycle
+ * next → active → retired per algorithm; the private half is encrypted at rest.
+ */
 @Entity({ name: 'signing_keys' })
 export class SigningKey {
   @PrimaryColumn({ type: 'varchar', length: 64, primaryKeyConstraintName: 'PK_signing_keys' })

@@ -19,6 +19,7 @@ import {
   generateSigningKey,
   publicJwkOf,
   type PublicJwk,
+  type SigningAlg,
 } from './key-crypto';
 
 /** The key that signs right now. */
@@ -30,6 +31,7 @@ interface ActiveSigningKey {
 /** A key a token may have been signed with. */
 interface VerificationKey {
   kid: string;
+  alg: SigningAlg;
   status: SigningKeyStatus;
   publicKey: KeyObject;
 }
@@ -49,6 +51,7 @@ interface RotationResult {
 
 interface CachedKey {
   kid: string;
+  alg: SigningAlg;
   status: SigningKeyStatus;
   publicJwk: PublicJwk;
   publicKey: KeyObject;
@@ -58,14 +61,16 @@ interface CachedKey {
 }
 
 interface KeyCache {
-  active?: CachedKey;
+  /** The key that signs, per algorithm (ES256 always; RS256 once a client needed it). */
+  active: Map<SigningAlg, CachedKey>;
   byKid: Map<string, CachedKey>;
 }
 
 const JWKS_ORDER: Record<SigningKeyStatus, number> = { active: 0, next: 1, retired: 2 };
 
 /**
- * ES256 signing keys with a `next → active → retired` lifecycle:
+ * Signing keys with a `next → active → retired` lifecycle, per algorithm: ES256 always (access tokens and
+ * id_tokens), RS256 from the first RS256 id_token on (ensureAlgorithm), rotated in the same transaction:
  * - a `next` key sits in the JWKS for KEY_PREPUBLISH before it signs, so verifiers that cache the JWKS
  *   (RFC 7517) already know it when the first token it signed arrives;
  * - a `retired` key stays in the JWKS for ACCESS_TOKEN_TTL after it stopped signing, until every token it
@@ -77,7 +82,7 @@ const JWKS_ORDER: Record<SigningKeyStatus, number> = { active: 0, next: 1, retir
 @Injectable()
 export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SigningKeysService.name);
-  private cache: KeyCache = { byKid: new Map() };
+  private cache: KeyCache = { active: new Map(), byKid: new Map() };
   private timer?: NodeJS.Timeout;
   /** Loads may overlap (timer, feed, rotation); only the most recently started one may win. */
   private loadsStarted = 0;
@@ -108,21 +113,46 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     this.timer = undefined;
   }
 
-  /** The active key: every token issued now is signed with it. */
-  signingKey(): ActiveSigningKey {
-    const active = this.cache.active;
-    if (!active) throw new Error('no active signing key loaded');
+  /** The active key: every token issued now is signed with it (RS256: id_tokens of clients that chose it). */
+  signingKey(alg: SigningAlg = JWT_ALGORITHM): ActiveSigningKey {
+    const active = this.cache.active.get(alg);
+    if (!active) throw new Error(`no active ${alg} signing key loaded`);
     return { kid: active.kid, privateKey: active.privateKey };
+  }
+
+  hasSigningKey(alg: SigningAlg): boolean {
+    return this.cache.active.has(alg);
+  }
+
+  /**
+   * Starts the lifecycle of another algorithm's keys (RS256 when the first client registered for it): an
+   * active and a next key, published in the JWKS from now on and rotated with the ES256 keys from then on.
+   * Idempotent and safe on any number of instances (same advisory lock as rotation).
+   */
+  async ensureAlgorithm(alg: SigningAlg): Promise<void> {
+    const now = this.clock.now();
+    const created = await this.withLock(async (manager) => {
+      const { active, next } = await this.current(manager, now, alg);
+      if (!active) await this.create(manager, 'active', now, alg);
+      if (!next) await this.create(manager, 'next', this.after(now, this.config.keyPrepublish), alg);
+      return !active || !next;
+    });
+    await this.refresh();
+    if (created) {
+      await this.feed.publish(SIGNING_KEYS_CHANNEL, alg);
+      this.logger.log(`${alg} signing keys created`);
+    }
   }
 
   /**
    * The public key for a `kid` from a token header: active, next (another instance may already have
    * promoted it) or retired-but-unexpired. Undefined for anything else — never fetched from anywhere.
    */
-  verificationKey(kid: string): VerificationKey | undefined {
+  verificationKey(kid: string, alg: SigningAlg = JWT_ALGORITHM): VerificationKey | undefined {
     const key = this.cache.byKid.get(kid);
-    if (!key || !this.published(key, this.clock.now())) return undefined;
-    return { kid: key.kid, status: key.status, publicKey: key.publicKey };
+    // RFC 8725 §3.1: a key is used with its one algorithm only; an RS256 key never verifies an access token.
+    if (!key || key.alg !== alg || !this.published(key, this.clock.now())) return undefined;
+    return { kid: key.kid, alg: key.alg, status: key.status, publicKey: key.publicKey };
   }
 
   /** RFC 7517 §5 JWK Set: next, active and unexpired retired keys — public members only, never `d`. */
@@ -152,43 +182,72 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
    * published long enough, it waits. Also creates missing keys and deletes retired keys that expired.
    */
   async rotateIfDue(now: Date = this.clock.now()): Promise<RotationResult> {
-    const result = await this.withLock(async (manager): Promise<RotationResult> => {
-      const { active, next } = await this.current(manager, now);
-      let result: RotationResult;
-      let nextConsumed = false;
-      if (!active) {
-        // First start (or the active row was removed by hand): a published next key is the better choice.
-        nextConsumed = next !== undefined && next.activatesAt <= now;
-        const created =
-          nextConsumed && next
-            ? await this.promote(manager, next, now)
-            : await this.create(manager, 'active', now);
-        result = { rotated: true, activeKid: created.kid, retiredKid: null };
-      } else if (this.rotationDue(active, now) && next && next.activatesAt <= now) {
-        await this.retire(manager, active, now, false);
-        const promoted = await this.promote(manager, next, now);
-        nextConsumed = true;
-        result = { rotated: true, activeKid: promoted.kid, retiredKid: active.kid };
-        await this.audit.record(
-          {
-            type: 'signing_key.rotated',
-            details: { reason: 'schedule', active_kid: promoted.kid, retired_kid: active.kid },
-          },
-          manager,
-        );
-      } else {
-        // Not due yet, or due but the next key has not been in the JWKS for KEY_PREPUBLISH: wait.
-        result = { rotated: false, activeKid: active.kid, retiredKid: null };
-      }
-      if (!next || nextConsumed) {
-        await this.create(manager, 'next', this.after(now, this.config.keyPrepublish));
+    const { result, others } = await this.withLock(async (manager) => {
+      const result = await this.rotateAlgorithmIfDue(manager, JWT_ALGORITHM, now);
+      // Other algorithms (RS256) rotate on the same schedule, once a client made us create them.
+      const others: RotationResult[] = [];
+      for (const alg of await this.otherAlgorithms(manager)) {
+        others.push(await this.rotateAlgorithmIfDue(manager, alg, now));
       }
       await manager.getRepository(SigningKey).delete({ status: 'retired', expiresAt: LessThan(now) });
-      return result;
+      return { result, others };
     });
     await this.refresh();
-    if (result.rotated) await this.feed.publish(SIGNING_KEYS_CHANNEL, result.activeKid);
+    const rotated = [result, ...others].find((r) => r.rotated);
+    if (rotated) await this.feed.publish(SIGNING_KEYS_CHANNEL, rotated.activeKid);
     return result;
+  }
+
+  private async rotateAlgorithmIfDue(
+    manager: EntityManager,
+    alg: SigningAlg,
+    now: Date,
+  ): Promise<RotationResult> {
+    const { active, next } = await this.current(manager, now, alg);
+    let result: RotationResult;
+    let nextConsumed = false;
+    if (!active) {
+      // First start (or the active row was removed by hand): a published next key is the better choice.
+      nextConsumed = next !== undefined && next.activatesAt <= now;
+      const created =
+        nextConsumed && next
+          ? await this.promote(manager, next, now)
+          : await this.create(manager, 'active', now, alg);
+      result = { rotated: true, activeKid: created.kid, retiredKid: null };
+    } else if (this.rotationDue(active, now) && next && next.activatesAt <= now) {
+      await this.retire(manager, active, now, false);
+      const promoted = await this.promote(manager, next, now);
+      nextConsumed = true;
+      result = { rotated: true, activeKid: promoted.kid, retiredKid: active.kid };
+      await this.audit.record(
+        {
+          type: 'signing_key.rotated',
+          details: {
+            reason: 'schedule',
+            active_kid: promoted.kid,
+            retired_kid: active.kid,
+            ...(alg === JWT_ALGORITHM ? {} : { alg }),
+          },
+        },
+        manager,
+      );
+    } else {
+      // Not due yet, or due but the next key has not been in the JWKS for KEY_PREPUBLISH: wait.
+      result = { rotated: false, activeKid: active.kid, retiredKid: null };
+    }
+    if (!next || nextConsumed) {
+      await this.create(manager, 'next', this.after(now, this.config.keyPrepublish), alg);
+    }
+    return result;
+  }
+
+  /** Algorithms besides ES256 that have live keys (RS256 once a client asked for RS256 id_tokens). */
+  private async otherAlgorithms(manager: EntityManager): Promise<SigningAlg[]> {
+    const rows: { alg: SigningAlg }[] = await manager.query(
+      `SELECT DISTINCT "alg" FROM "signing_keys" WHERE "alg" <> $1 AND "status" IN ('active', 'next')`,
+      [JWT_ALGORITHM],
+    );
+    return rows.map((r) => r.alg);
   }
 
   /**
@@ -203,25 +262,12 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   }): Promise<{ activeKid: string; retiredKid: string | null }> {
     const now = this.clock.now();
     const result = await this.withLock(async (manager) => {
-      const { active, next } = await this.current(manager, now);
-      if (active) await this.retire(manager, active, now, options.emergency);
-      // No next key (should not happen) → a fresh one: verifiers refetch the JWKS on an unknown kid.
-      const promoted = next
-        ? await this.promote(manager, next, now)
-        : await this.create(manager, 'active', now);
-      await this.create(manager, 'next', this.after(now, this.config.keyPrepublish));
-      await this.audit.record(
-        {
-          type: 'signing_key.rotated',
-          details: {
-            reason: options.emergency ? 'emergency' : 'operator',
-            active_kid: promoted.kid,
-            retired_kid: active?.kid ?? null,
-          },
-        },
-        manager,
-      );
-      return { activeKid: promoted.kid, retiredKid: active?.kid ?? null };
+      const es256 = await this.rotateAlgorithmNow(manager, JWT_ALGORITHM, now, options.emergency);
+      // A leaked APP_SECRET or database exposes every key: RS256 keys rotate with the ES256 ones.
+      for (const alg of await this.otherAlgorithms(manager)) {
+        await this.rotateAlgorithmNow(manager, alg, now, options.emergency);
+      }
+      return es256;
     });
     await this.refresh();
     await this.feed.publish(SIGNING_KEYS_CHANNEL, result.activeKid);
@@ -229,6 +275,34 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
       `signing key rotated${options.emergency ? ' (emergency)' : ''}: ${result.retiredKid ?? '-'} → ${result.activeKid}`,
     );
     return result;
+  }
+
+  private async rotateAlgorithmNow(
+    manager: EntityManager,
+    alg: SigningAlg,
+    now: Date,
+    emergency: boolean,
+  ): Promise<{ activeKid: string; retiredKid: string | null }> {
+    const { active, next } = await this.current(manager, now, alg);
+    if (active) await this.retire(manager, active, now, emergency);
+    // No next key (should not happen) → a fresh one: verifiers refetch the JWKS on an unknown kid.
+    const promoted = next
+      ? await this.promote(manager, next, now)
+      : await this.create(manager, 'active', now, alg);
+    await this.create(manager, 'next', this.after(now, this.config.keyPrepublish), alg);
+    await this.audit.record(
+      {
+        type: 'signing_key.rotated',
+        details: {
+          reason: emergency ? 'emergency' : 'operator',
+          active_kid: promoted.kid,
+          retired_kid: active?.kid ?? null,
+          ...(alg === JWT_ALGORITHM ? {} : { alg }),
+        },
+      },
+      manager,
+    );
+    return { activeKid: promoted.kid, retiredKid: active?.kid ?? null };
   }
 
   private rotationDue(active: SigningKey, now: Date): boolean {
@@ -255,7 +329,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
       where: [{ status: In(['active', 'next']) }, { status: 'retired', expiresAt: MoreThan(now) }],
     });
     const byKid = new Map<string, CachedKey>();
-    let active: CachedKey | undefined;
+    const active = new Map<SigningAlg, CachedKey>();
     for (const row of rows) {
       const known = this.cache.byKid.get(row.kid);
       // Decrypt each key once per process; a row only ever changes status and dates, never key material.
@@ -265,6 +339,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
       const publicKey = known?.publicKey ?? createPublicKey(privateKey);
       const key: CachedKey = {
         kid: row.kid,
+        alg: row.alg === 'RS256' ? 'RS256' : JWT_ALGORITHM,
         status: row.status,
         publicJwk: known?.publicJwk ?? publicJwkOf(publicKey),
         publicKey,
@@ -272,9 +347,9 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
         expiresAt: row.expiresAt,
       };
       byKid.set(key.kid, key);
-      if (key.status === 'active') active = key;
+      if (key.status === 'active') active.set(key.alg, key);
     }
-    if (!active) throw new Error('no active signing key in the database');
+    if (!active.has(JWT_ALGORITHM)) throw new Error('no active signing key in the database');
     return { active, byKid };
   }
 
@@ -289,10 +364,11 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   private async current(
     manager: EntityManager,
     now: Date,
+    alg: SigningAlg,
   ): Promise<{ active?: SigningKey; next?: SigningKey }> {
     const rows = await manager
       .getRepository(SigningKey)
-      .find({ where: { status: In(['active', 'next']) }, order: { activatesAt: 'DESC' } });
+      .find({ where: { status: In(['active', 'next']), alg }, order: { activatesAt: 'DESC' } });
     const actives = rows.filter((r) => r.status === 'active');
     const nexts = rows.filter((r) => r.status === 'next');
     // The lock keeps it from happening, but a hand-edited table must heal rather than sign with two keys.
@@ -307,11 +383,12 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     manager: EntityManager,
     status: 'active' | 'next',
     activatesAt: Date,
+    alg: SigningAlg,
   ): Promise<SigningKey> {
-    const generated = generateSigningKey();
+    const generated = generateSigningKey(alg);
     const row = manager.getRepository(SigningKey).create({
       kid: generated.kid,
-      alg: JWT_ALGORITHM,
+      alg,
       status,
       publicJwk: { ...generated.publicJwk },
       privateKeyEnc: encryptPrivateKey(

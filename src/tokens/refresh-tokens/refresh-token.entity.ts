@@ -48,4 +48,20 @@ export class RefreshToken {
   /** Set on a successor whose response was lost and that a retry replaced: never usable again. */
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
+
+  /**
+   * The original authentication (OIDC Core §12.2: a refreshed id_token keeps the original auth_time),
+   * copied from the code to every rotation. Null for tokens issued without a browser sign-in context.
+   */
+  @Column({ name: 'auth_time', type: 'timestamptz', nullable: true })
+  authTime: Date | null;
+
+  @Column({ type: 'uuid', nullable: true })
+  sid: string | null;
+
+  @Column({ type: 'text', array: true, nullable: true })
+  amr: string[] | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  acr: string | null;
 }

@@ -5,6 +5,7 @@ import { randomToken, SecretHasher } from '../../platform/crypto/crypto.service'
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { RefreshToken } from './refresh-token.entity';
 import { RETRY, ROTATE } from './refresh-token-statements';
+import { storedAuthContext, type AuthContext } from '../oidc/auth-context';
 
 /** Prefix makes leaked refresh tokens recognisable to secret scanners. */
 const PREFIX = 'iirt_';
@@ -35,14 +36,24 @@ export class RefreshTokensService {
   }
 
   /** The first token of a chain, outside a code redemption (operator tooling and tests). */
-  async issue(input: {
+  async issue({
+    auth,
+    ...input
+  }: {
     grantId: string;
     clientId: string;
     userId: string;
     scopes: string[];
+    /** The sign-in that refreshed id_tokens keep stating (OIDC Core §12.2). */
+    auth?: AuthContext;
   }): Promise<string> {
     const minted = this.mint();
-    await this.tokens.insert({ ...input, tokenHash: minted.hash, expiresAt: minted.expiresAt });
+    await this.tokens.insert({
+      ...input,
+      ...storedAuthContext(auth),
+      tokenHash: minted.hash,
+      expiresAt: minted.expiresAt,
+    });
     return minted.token;
   }
 

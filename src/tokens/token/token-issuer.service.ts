@@ -5,6 +5,9 @@ import type { RequestMeta } from '../../platform/http/request-meta';
 import { formatScope } from '../scopes';
 import type { TokenResponse } from './grants/grant-type';
 import { AccessTokensService } from '../jwt/access-tokens.service';
+import type { SigningAlg } from '../keys/key-crypto';
+import type { AuthContext } from '../oidc/auth-context';
+import { IdTokenService } from '../oidc/id-token.service';
 
 /** Mints the token response shared by every user-facing grant: a JWT access token and, optionally, a refresh token. */
 @Injectable()
@@ -12,6 +15,7 @@ export class TokenIssuer {
   constructor(
     private readonly accessTokens: AccessTokensService,
     private readonly audit: AuditService,
+    private readonly idTokens: IdTokenService,
   ) {}
 
   async issue(input: {
@@ -30,6 +34,8 @@ export class TokenIssuer {
     refreshToken?: string;
     /** Audit detail: this pair answers the retry of a rotation whose response was lost. */
     retry?: boolean;
+    /** OIDC Core §3.1.3.3: an id_token for the user, when `openid` was granted. */
+    idToken?: { alg: SigningAlg; nonce?: string; auth?: AuthContext };
   }): Promise<TokenResponse> {
     const refreshToken = input.refreshToken;
     const access = await this.accessTokens.issue({
@@ -38,6 +44,14 @@ export class TokenIssuer {
       scopes: input.scopes,
       grantId: input.grantId,
     });
+    const idToken = input.idToken
+      ? await this.idTokens.issue({
+          ...input.idToken,
+          subject: input.subject,
+          clientId: input.clientId,
+          accessToken: access.token,
+        })
+      : undefined;
     // Grant type and client only: never token material in the audit log.
     this.audit.recordSoon({
       type: 'token.issued',
@@ -49,6 +63,7 @@ export class TokenIssuer {
         scope: formatScope(input.scopes),
         refresh_token: !!refreshToken,
         ...(input.retry ? { retry: true } : {}),
+        ...(idToken ? { id_token: true } : {}),
       },
     });
     return {
@@ -57,6 +72,7 @@ export class TokenIssuer {
       expires_in: access.expiresIn,
       ...(refreshToken ? { refresh_token: refreshToken } : {}),
       scope: formatScope(input.scopes),
+      ...(idToken ? { id_token: idToken } : {}),
     };
   }
 }

@@ -4,6 +4,7 @@ import { AuthorizationsModule } from '../authorizations/authorizations.module';
 import { CodesModule } from '../codes/codes.module';
 import { JwtTokensModule } from '../jwt/jwt-tokens.module';
 import { RefreshTokensModule } from '../refresh-tokens/refresh-tokens.module';
+import { OidcModule } from '../oidc/oidc.module';
 import { AuthorizationCodeGrant } from './grants/authorization-code.grant';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant';
 import { GRANT_TYPE_HANDLERS } from './grants/grant-type';
@@ -16,7 +17,14 @@ const GRANT_HANDLERS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredent
 
 /** RFC 6749 §3.2 token endpoint: client authentication, then one handler per grant type. */
 @Module({
-  imports: [JwtTokensModule, CodesModule, RefreshTokensModule, AuthorizationsModule, ClientsModule],
+  imports: [
+    JwtTokensModule,
+    CodesModule,
+    RefreshTokensModule,
+    AuthorizationsModule,
+    ClientsModule,
+    OidcModule,
+  ],
   controllers: [TokenController],
   providers: [
     TokenIssuer,

@@ -25,6 +25,8 @@ function client(overrides: Partial<ClientView> = {}): ClientView {
     redirectUris: ['https://app.example/cb'],
     grantTypes: ['authorization_code', 'refresh_token'],
     scopes: ['read:user', 'read:projects'],
+    postLogoutRedirectUris: [],
+    idTokenSignedResponseAlg: 'ES256',
     ownerId: null,
     createdAt: new Date(),
     updatedAt: new Date(),

@@ -1,5 +1,6 @@
 import type { AuthorizationCheck } from '../authorization-request';
 import { checkClient } from './check-client';
+import { checkOidc } from './check-oidc';
 import { checkPkce } from './check-pkce';
 import { checkRedirectUri } from './check-redirect-uri';
 import { checkResponseType } from './check-response-type';
@@ -18,3 +19,6 @@ export const AUTHORIZATION_CHECKS: readonly AuthorizationCheck[] = [
   checkScope,
   checkPkce,
 ];
+
+/** OpenID Connect Core §3.1.2.2, once the OAuth 2.0 request is known to be valid (it needs the scopes). */
+export const OIDC_AUTHORIZATION_CHECKS: readonly AuthorizationCheck[] = [checkOidc];

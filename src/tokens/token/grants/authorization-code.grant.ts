@@ -3,6 +3,8 @@ import { InvalidGrant, InvalidRequest } from '../../../platform/errors/oauth-err
 import { AuthorizationCodesService } from '../../codes/authorization-codes.service';
 import { AuthorizationsService } from '../../authorizations/authorizations.service';
 import { verifyS256 } from '../../codes/pkce';
+import { authContextOf } from '../../oidc/auth-context';
+import { idTokenFor, mayReceiveRefreshToken } from '../../oidc/offline-access';
 import { RefreshTokensService } from '../../refresh-tokens/refresh-tokens.service';
 import { TokenIssuer } from '../token-issuer.service';
 import type { GrantTypeHandler, TokenRequest, TokenResponse } from './grant-type';
@@ -53,7 +55,8 @@ export class AuthorizationCodeGrant implements GrantTypeHandler {
     if (!(await this.authorizations.isActive(code.grantId))) {
       throw new InvalidGrant('the authorization was revoked');
     }
-    const refresh = client.grantTypes.includes('refresh_token') ? this.refreshTokens.mint() : null;
+    // Public clients only with offline_access (see mayReceiveRefreshToken).
+    const refresh = mayReceiveRefreshToken(client, code.scopes) ? this.refreshTokens.mint() : null;
     if (!(await this.codes.redeem(code, refresh))) {
       await this.authorizations.revoke(code.grantId, 'authorization_code.reuse_detected', meta);
       throw new InvalidGrant('the authorization code was already used; tokens issued from it are revoked');
@@ -67,6 +70,7 @@ export class AuthorizationCodeGrant implements GrantTypeHandler {
       scopes: code.scopes,
       grantId: code.grantId,
       refreshToken: refresh?.token,
+      idToken: idTokenFor(client, code.scopes, { nonce: code.nonce ?? undefined, auth: authContextOf(code) }),
     });
   }
 }

@@ -10,6 +10,8 @@ const service: ClientView = {
   name: 'Service',
   type: 'confidential',
   redirectUris: [],
+  postLogoutRedirectUris: [],
+  idTokenSignedResponseAlg: 'ES256',
   grantTypes: ['client_credentials'],
   scopes: ['manage:clients', 'read:projects'],
   ownerId: null,

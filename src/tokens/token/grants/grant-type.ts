@@ -15,6 +15,8 @@ export interface TokenResponse {
   expires_in: number;
   refresh_token?: string;
   scope: string;
+  /** OIDC Core §3.1.3.3: present whenever the `openid` scope was granted. */
+  id_token?: string;
 }
 
 /**

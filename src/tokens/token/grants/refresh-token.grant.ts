@@ -7,6 +7,8 @@ import type { RefreshToken } from '../../refresh-tokens/refresh-token.entity';
 import { RefreshTokensService } from '../../refresh-tokens/refresh-tokens.service';
 import { TokenIssuer } from '../token-issuer.service';
 import type { GrantTypeHandler, TokenRequest, TokenResponse } from './grant-type';
+import { authContextOf } from '../../oidc/auth-context';
+import { idTokenFor } from '../../oidc/offline-access';
 
 /**
  * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): every use returns a new refresh token; presenting a
@@ -97,6 +99,8 @@ export class RefreshTokenGrant implements GrantTypeHandler {
       // The new refresh token keeps the grant's full scope; only this access token is narrowed.
       refreshToken: successor,
       retry,
+      // OIDC Core §12.2: same sub and the original auth_time; no nonce (there was no new request).
+      idToken: idTokenFor(client, scopes, { auth: authContextOf(token) }),
     });
   }
 

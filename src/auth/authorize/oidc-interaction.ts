@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import type { ActiveSession } from '../../sessions/sessions.service';
+import { IdTokenService } from '../../tokens/oidc/id-token.service';
+import type { AuthContext } from '../../tokens/oidc/auth-context';
+import { acrFor } from '../../tokens/oidc/auth-context';
+import { afterReauthentication, type OidcRequest } from './oidc-request';
+import type { AuthorizationParams } from './authorization-request';
+
+/** What the authorization endpoint does next for a valid request. */
+export type Interaction =
+  | { step: 'login'; params: AuthorizationParams; loginHint?: string }
+  | { step: 'consent' }
+  | { step: 'approve' }
+  /** prompt=none could not be satisfied silently: redirect this error to the client (§3.1.2.6). */
+  | { step: 'error'; error: string; description: string };
+
+export function authContextOfSession(session: ActiveSession): AuthContext {
+  return { authTime: session.authTime, sid: session.sid, amr: session.amr, acr: acrFor(session.amr) };
+}
+
+/**
+ * OpenID Connect Core 1.0 §3.1.2.1–§3.1.2.4 for one authorization request: whether the user must sign in
+ * (no session, prompt=login, a session older than max_age, an id_token_hint naming someone else), whether
+ * to show consent (not remembered, or prompt=consent), and with prompt=none the error instead of any page.
+ */
+@Injectable()
+export class OidcInteraction {
+  constructor(private readonly idTokens: IdTokenService) {}
+
+  async next(input: {
+    params: AuthorizationParams;
+    oidc: OidcRequest;
+    clientId: string;
+    session: ActiveSession | null;
+    needsConsent: (userId: string) => Promise<boolean>;
+    now?: Date;
+  }): Promise<Interaction> {
+    const { oidc, session } = input;
+    const silent = oidc.prompt.has('none');
+    const now = input.now ?? new Date();
+
+    // §3.1.2.1 id_token_hint: the client's view of who is signed in; someone else → sign in (or fail).
+    let hintedSub: string | undefined;
+    if (oidc.idTokenHint !== undefined) {
+      const hint = this.idTokens.readHint(oidc.idTokenHint);
+      if (!hint || hint.clientId !== input.clientId) {
+        return {
+          step: 'error',
+          error: 'invalid_request',
+          description: 'id_token_hint is not valid for this app',
+        };
+      }
+      hintedSub = hint.sub;
+    }
+
+    const login = (params: AuthorizationParams): Interaction =>
+      silent
+        ? { step: 'error', error: 'login_required', description: 'the user must sign in' }
+        : { step: 'login', params, ...(oidc.loginHint !== undefined ? { loginHint: oidc.loginHint } : {}) };
+
+    // Signing in now satisfies prompt=login and max_age: the request to return to leaves them out.
+    if (!session) return login(afterReauthentication(input.params));
+    if (oidc.prompt.has('login')) return login(afterReauthentication(input.params));
+    // §3.1.2.1 max_age: elapsed seconds since the last active authentication.
+    if (oidc.maxAge !== undefined && now.getTime() - session.authTime.getTime() > oidc.maxAge * 1000) {
+      return login(afterReauthentication(input.params));
+    }
+    if (hintedSub !== undefined && hintedSub !== session.userId) {
+      // Whoever signs in next is who the user chose to be: the hint has done its job.
+      const { id_token_hint: _hint, ...rest } = input.params;
+      return login(rest);
+    }
+
+    // prompt=consent: ask even when the user already approved these scopes for this app.
+    if (oidc.prompt.has('consent') || (await input.needsConsent(session.userId))) {
+      return silent
+        ? { step: 'error', error: 'consent_required', description: 'the user must approve this app' }
+        : { step: 'consent' };
+    }
+    return { step: 'approve' };
+  }
+}
