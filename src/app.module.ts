@@ -16,6 +16,8 @@ import { HealthModule } from './health/health.module';
 import { ProjectsModule } from './projects/projects.module';
 import { TokensModule } from './tokens/tokens.module';
 import { UsersModule } from './users/users.module';
+import { AccountModule } from './users/account/account.module';
+import { MailModule } from './platform/mail/mail.module';
 
 @Module({})
 export class AppModule {
@@ -27,6 +29,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(config),
         PlatformModule,
+        MailModule,
         RateLimitModule, // Issue 7: rate limits + sign-in lockout storage (global)
         AuditModule,
         HealthModule,
@@ -37,6 +40,7 @@ export class AppModule {
         AuthModule,
         ApiKeysModule,
         ProjectsModule,
+        AccountModule,
         ConsoleModule,
         AdminModule,
         DemoDataModule,

@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
-import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
+import { assertMailDeliverable, ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { createDataSource } from './database/data-source';
 import { EmbeddedDatabaseLockedError } from './database/embedded-postgres';
 import { createApp } from './bootstrap';
@@ -46,6 +46,7 @@ async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const started = performance.now();
   const config = loadConfig();
+  assertMailDeliverable(config);
   if (config.workers > 1 && cluster.isPrimary) return primary(config);
   return serve(config, started);
 }

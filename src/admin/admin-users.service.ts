@@ -46,10 +46,13 @@ export class AdminUsersService {
    * deleted, then the account row, whose foreign keys take projects, keys, sessions and authorizations.
    */
   async delete(id: string, actor: RequestMeta & { clientId?: string }): Promise<void> {
-    if (!(await this.users.findById(id))) throw new NotFound('user');
+    const user = await this.users.findById(id);
+    if (!user) throw new NotFound('user');
     await this.cutOff(id, actor);
     await this.clients.deleteAllOwnedBy(id);
     if (!(await this.users.delete(id))) throw new NotFound('user');
+    // The person's email, IPs and browsers leave the audit log too (the operator's own stay).
+    await this.audit.erasePersonalData(id, user.email);
     await this.record('user.deleted', id, actor);
   }
 

@@ -1,12 +1,13 @@
 import { ReadCache } from '../platform/cache/read-cache';
 import { ChangeFeed } from '../platform/cache/change-feed.service';
 import { AuditService } from '../audit/audit.service';
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { SecretHasher } from '../platform/crypto/crypto.service';
 import { keysetPage, type Page, type PageRequest } from '../platform/pagination/keyset';
 import { isKnownScope } from '../tokens/scopes';
+import { SecurityNotices } from '../users/security-notices.service';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { generateApiKey, parseApiKey } from './api-key-format';
 import { ApiKey } from './api-key.entity';
@@ -102,6 +103,8 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
     private readonly hasher: SecretHasher,
     private readonly audit: AuditService,
     private readonly feed: ChangeFeed,
+    /** The owner is told by mail of every new key (a key they did not make is an intrusion). */
+    @Optional() private readonly notices?: SecurityNotices,
   ) {}
 
   /** Revokes and rolls, here and on other instances/workers, drop the key from this cache at once. */
@@ -116,7 +119,7 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
     if (expiresAt && !(expiresAt.getTime() > Date.now())) {
       throw new InvalidApiKeyField('expires_at', 'must be in the future');
     }
-    return this.keys.manager.transaction(async (em) => {
+    const created = await this.keys.manager.transaction(async (em) => {
       const issued = await this.insert(em.getRepository(ApiKey), {
         userId: input.userId,
         name,
@@ -133,6 +136,10 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
       );
       return issued;
     });
+    void this.notices
+      ?.apiKeyCreated(input.userId, created.key.name, created.key.prefix)
+      .catch((error: unknown) => this.logger.warn(`new-key notice failed: ${String(error)}`));
+    return created;
   }
 
   /** The user's keys that are not revoked (expired ones stay listed, so their owner can see why calls fail). */

@@ -29,6 +29,17 @@ export class AuditEvent {
   @Column({ type: 'jsonb', default: {} })
   details: Record<string, unknown>;
 
+  /**
+   * Key of `piiDigest` (random per row). Erased together with the personal fields (ip, user_agent, the
+   * email in details); null then, or on a row sealed before personal data was sealed apart.
+   */
+  @Column({ name: 'pii_nonce', type: 'varchar', length: 64, nullable: true })
+  piiNonce: string | null;
+
+  /** HMAC of the personal fields under `piiNonce`: the hash covers this digest, not the fields. */
+  @Column({ name: 'pii_digest', type: 'varchar', length: 64, nullable: true })
+  piiDigest: string | null;
+
   @Column({ name: 'prev_hash', type: 'varchar', length: 64 })
   prevHash: string;
 

@@ -33,8 +33,8 @@ describe('AuditService during a database outage', () => {
     down = false;
     await jest.advanceTimersByTimeAsync(2_000);
     expect(inserted).toHaveLength(1);
-    // Two rows of ten columns, in the order they were recorded (client_id is the fifth column).
-    expect([inserted[0][4], inserted[0][14]]).toEqual(['a', 'b']);
+    // Two rows of twelve columns, in the order they were recorded (client_id is the fifth column).
+    expect([inserted[0][4], inserted[0][16]]).toEqual(['a', 'b']);
     jest.useRealTimers();
   });
 });

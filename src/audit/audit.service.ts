@@ -1,9 +1,17 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHash } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { isDatabaseUnavailable } from '../platform/errors/database-unavailable';
+import { randomToken } from '../platform/crypto/crypto.service';
 import { AuditEvent } from './audit-event.entity';
+import {
+  hashV1,
+  hashV2,
+  holdsPersonalData,
+  personalDigest,
+  PERSONAL_DETAIL_KEYS,
+  type SealedFields,
+} from './audit-hash';
 
 /** How long queued audit events wait before the next write attempt while the database is down. */
 const AUDIT_RETRY_MS = 2_000;
@@ -30,7 +38,17 @@ export type AuditEventType =
   | 'user.disabled'
   | 'user.enabled'
   | 'user.deleted'
-  | 'signing_key.rotated';
+  | 'signing_key.rotated'
+  | 'email.verification_sent'
+  | 'email.verified'
+  | 'email.change_requested'
+  | 'password.reset_requested'
+  | 'password.reset'
+  | 'password.changed'
+  | 'profile.updated'
+  | 'session.ended'
+  | 'account.exported'
+  | 'account.deleted';
 
 interface AuditInput {
   type: AuditEventType;
@@ -41,35 +59,9 @@ interface AuditInput {
   details?: Record<string, unknown>;
 }
 
-const GENESIS_HASH = '0'.repeat(64);
+export const GENESIS_HASH = '0'.repeat(64);
 /** One advisory lock serialises appends, so every row links to exactly one predecessor. */
 const CHAIN_LOCK = 0x11a0d17;
-
-/** The hash covers every column but itself, in a fixed order (a canonical form independent of the driver). */
-function eventHash(e: Omit<AuditEvent, 'hash'>): string {
-  const canonical = JSON.stringify([
-    e.seq,
-    e.occurredAt.toISOString(),
-    e.type,
-    e.userId,
-    e.clientId,
-    e.ip,
-    e.userAgent,
-    canonicalJson(e.details),
-    e.prevHash,
-  ]);
-  return createHash('sha256').update(canonical).digest('hex');
-}
-
-/** JSON with sorted keys: jsonb does not keep key order, the hash must not depend on it. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
 
 /**
  * The security audit log: an append-only hash chain. Editing or deleting a row breaks the chain, which
@@ -143,7 +135,7 @@ export class AuditService implements OnModuleDestroy {
     const rows: unknown[][] = [];
     for (const input of inputs) {
       seq++;
-      const event: Omit<AuditEvent, 'hash'> = {
+      const event: SealedFields = {
         seq: String(seq),
         occurredAt: new Date(),
         type: input.type,
@@ -154,7 +146,10 @@ export class AuditService implements OnModuleDestroy {
         details: input.details ?? {},
         prevHash,
       };
-      prevHash = eventHash(event);
+      // Personal fields are sealed through a nonce-keyed digest, so erasing them keeps the chain intact.
+      const nonce = randomToken();
+      const digest = personalDigest(event, nonce);
+      prevHash = hashV2(event, digest);
       rows.push([
         event.seq,
         event.occurredAt,
@@ -166,16 +161,41 @@ export class AuditService implements OnModuleDestroy {
         JSON.stringify(event.details),
         event.prevHash,
         prevHash,
+        nonce,
+        digest,
       ]);
     }
     const placeholders = rows.map(
-      (_, r) => `(${Array.from({ length: 10 }, (_, c) => `$${r * 10 + c + 1}`).join(', ')})`,
+      (_, r) => `(${Array.from({ length: 12 }, (_, c) => `$${r * 12 + c + 1}`).join(', ')})`,
     );
     await m.query(
-      `INSERT INTO "audit_events" ("seq", "occurred_at", "type", "user_id", "client_id", "ip", "user_agent", "details", "prev_hash", "hash")
+      `INSERT INTO "audit_events" ("seq", "occurred_at", "type", "user_id", "client_id", "ip", "user_agent", "details", "prev_hash", "hash", "pii_nonce", "pii_digest")
        VALUES ${placeholders.join(', ')}`,
       rows.flat(),
     );
+  }
+
+  /**
+   * Erasure (GDPR art. 17) of a person's data in the log: the IP, user agent and email of every event
+   * about the user, or naming their email, are removed with the nonce that keyed their digest. The events
+   * stay (what happened, when, to which account id) and the chain still verifies. Rows sealed before
+   * personal data was sealed apart cannot be erased without breaking the chain and are left as they are.
+   */
+  async erasePersonalData(userId: string, email: string, manager?: EntityManager): Promise<number> {
+    const run = async (m: EntityManager): Promise<number> => {
+      // The chain lock: no append interleaves (appends read the last row's hash, not these columns).
+      await m.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
+      const emailKeys = PERSONAL_DETAIL_KEYS.map((k) => `lower("details"->>'${k}') = lower($2)`).join(' OR ');
+      const stripped = PERSONAL_DETAIL_KEYS.reduce((sql, k) => `${sql} - '${k}'`, '"details"');
+      const result: [unknown[], number] = await m.query(
+        `UPDATE "audit_events"
+            SET "ip" = NULL, "user_agent" = NULL, "details" = ${stripped}, "pii_nonce" = NULL
+          WHERE "pii_digest" IS NOT NULL AND ("user_id" = $1 OR ${emailKeys})`,
+        [userId, email],
+      );
+      return result[1];
+    };
+    return manager ? run(manager) : this.dataSource.transaction(run);
   }
 
   async recentForUser(userId: string, limit = 50): Promise<AuditEvent[]> {
@@ -207,13 +227,22 @@ export class AuditService implements OnModuleDestroy {
             reason: 'prev_hash does not link to the previous row',
           };
         }
-        if (eventHash(e) !== e.hash) {
-          return { ok: false, events: count, brokenAt: e.seq, reason: 'row content does not match its hash' };
-        }
+        const problem = sealProblem(e);
+        if (problem) return { ok: false, events: count, brokenAt: e.seq, reason: problem };
         prevHash = e.hash;
         expectedSeq++;
       }
       if (batch.length < 1000) return { ok: true, events: count };
     }
   }
+}
+
+/** Why a row does not match its seal, or undefined when it does. */
+function sealProblem(e: AuditEvent): string | undefined {
+  if (e.piiDigest === null) return hashV1(e) === e.hash ? undefined : 'row content does not match its hash';
+  if (e.piiNonce !== null && personalDigest(e, e.piiNonce) !== e.piiDigest) {
+    return 'personal data does not match its digest';
+  }
+  if (e.piiNonce === null && holdsPersonalData(e)) return 'an erased row holds personal data again';
+  return hashV2(e, e.piiDigest) === e.hash ? undefined : 'row content does not match its hash';
 }

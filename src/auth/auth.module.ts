@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ClientsModule } from '../clients/clients.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { TokensModule } from '../tokens/tokens.module';
+import { AccountModule } from '../users/account/account.module';
 import { UsersModule } from '../users/users.module';
 import { AuthorizationRequestService } from './authorize/authorization-request.service';
 import { AuthorizeController } from './authorize/authorize.controller';
@@ -11,13 +12,22 @@ import { ConsentController } from './consent/consent.controller';
 import { ConsentService } from './consent/consent.service';
 import { LoginController } from './login/login.controller';
 import { LoginService } from './login/login.service';
+import { PasswordController } from './password/password.controller';
+import { VerifyEmailController } from './verify-email/verify-email.controller';
 import { SignupController } from './signup/signup.controller';
 import { SignupService } from './signup/signup.service';
 
 /** The interactive half of the code flow: the authorization endpoint, sign-in, sign-up, consent. */
 @Module({
-  imports: [SessionsModule, UsersModule, ClientsModule, TokensModule],
-  controllers: [AuthorizeController, LoginController, SignupController, ConsentController],
+  imports: [SessionsModule, UsersModule, ClientsModule, TokensModule, AccountModule],
+  controllers: [
+    AuthorizeController,
+    LoginController,
+    SignupController,
+    ConsentController,
+    PasswordController,
+    VerifyEmailController,
+  ],
   providers: [
     AuthorizationRequestService,
     AuthorizeFlow,

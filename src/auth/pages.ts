@@ -38,6 +38,7 @@ export function loginPage(v: LoginView): Html {
         <input id="password" name="password" type="password" autocomplete="current-password" required />
         <button type="submit">Sign in</button>
       </form>
+      <p class="muted"><a href="/auth/password/forgot">Forgot password?</a></p>
       <p class="muted">
         New here? <a href="/auth/signup?return_to=${encodeURIComponent(v.returnTo)}">Create an account</a>
       </p>`,

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, PLACEHOLDER_APP_SECRET } from './app-config';
+import { assertMailDeliverable, ConfigError, loadConfig, PLACEHOLDER_APP_SECRET } from './app-config';
 
 describe('loadConfig', () => {
   it('has working defaults for development', () => {
@@ -46,5 +46,40 @@ describe('loadConfig', () => {
         ALLOW_EMBEDDED_DB_IN_PRODUCTION: 'true',
       }).seedDemoData,
     ).toBe(false);
+  });
+});
+
+describe('mail configuration', () => {
+  const prod = { NODE_ENV: 'production', APP_SECRET: 'k'.repeat(32), DATABASE_URL: 'postgres://db/x' };
+
+  it('logs mail (and keeps the dev outbox) without SMTP_URL outside production', () => {
+    expect(loadConfig({}).mail).toMatchObject({ transport: 'log', devOutbox: true });
+    expect(() => assertMailDeliverable(loadConfig({}))).not.toThrow();
+  });
+
+  it('sends through SMTP_URL', () => {
+    const c = loadConfig({ SMTP_URL: 'smtps://u:p@mail.example.com:465', MAIL_FROM: 'Acme <id@acme.test>' });
+    expect(c.mail).toMatchObject({ transport: 'smtp', from: 'Acme <id@acme.test>' });
+  });
+
+  it('refuses to start in production without SMTP_URL unless MAIL_TRANSPORT=log says so', () => {
+    expect(() => assertMailDeliverable(loadConfig(prod))).toThrow(
+      /^config: SMTP_URL must be set in production/,
+    );
+    const logged = loadConfig({ ...prod, MAIL_TRANSPORT: 'log' });
+    expect(() => assertMailDeliverable(logged)).not.toThrow();
+    expect(logged.mail.devOutbox).toBe(false);
+    expect(() => assertMailDeliverable(loadConfig({ ...prod, SMTP_URL: 'smtp://mail:587' }))).not.toThrow();
+  });
+
+  it.each([
+    [{ SMTP_URL: 'http://mail' }, 'SMTP_URL'],
+    [{ MAIL_TRANSPORT: 'smtp' }, 'SMTP_URL'],
+    [{ MAIL_TRANSPORT: 'pigeon' }, 'MAIL_TRANSPORT'],
+    [{ MAIL_FROM: 'not an address' }, 'MAIL_FROM'],
+    [{ MAIL_FROM: 'a@b.test\r\nBcc: x@y.test' }, 'MAIL_FROM'],
+    [{ PASSWORD_RESET_TTL: '10' }, 'PASSWORD_RESET_TTL'],
+  ])('%j is refused naming %s', (env, variable) => {
+    expect(() => loadConfig(env)).toThrow(new RegExp(`^config: ${variable} `));
   });
 });

@@ -68,6 +68,24 @@ export interface AppConfig {
   loginLockout: LoginLockoutPolicy;
   /** Issue 7: exact origins allowed to call the resource API and /oauth2/token|revoke from a browser. */
   corsOrigins: string[];
+  /** Outgoing mail (verification, password reset, security notices). */
+  mail: MailConfig;
+  /** Seconds a verification link stays valid. */
+  emailVerificationTtl: number;
+  /** Seconds a password-reset link stays valid. */
+  passwordResetTtl: number;
+}
+
+export interface MailConfig {
+  /** `smtp` sends through SMTP_URL; `log` writes one line per mail (and keeps the dev outbox). */
+  transport: 'smtp' | 'log';
+  smtpUrl?: string;
+  /** The From header: `iiniit <no-reply@example.com>`. */
+  from: string;
+  /** The in-memory outbox page at /console/dev/outbox: never in production. */
+  devOutbox: boolean;
+  /** MAIL_TRANSPORT was set (production accepts the log transport only when asked for by name). */
+  explicit: boolean;
 }
 
 /** At most `limit` hits per `windowSeconds` (fixed window); `limit` 0 means the limit is off. */
@@ -86,6 +104,8 @@ export interface RateLimits {
   clientAuthFailureIp: RateLimit;
   api: RateLimit;
   apiAuthFailureIp: RateLimit;
+  passwordResetIp: RateLimit;
+  passwordResetAccount: RateLimit;
   /** Prefix of every rate-limit key in Redis (several deployments, or tests, can share one Redis). */
   keyPrefix: string;
 }
@@ -213,6 +233,51 @@ function origins(env: Env, name: string): string[] {
     });
 }
 
+/**
+ * SMTP_URL (`smtp://user:pass@host:587`, `smtps://…`) or the log transport. Production refuses to start
+ * without SMTP_URL unless MAIL_TRANSPORT=log says so explicitly: a silent log would lose every reset mail.
+ */
+function mail(env: Env, nodeEnv: NodeEnv): MailConfig {
+  const production = nodeEnv === 'production';
+  const smtpUrl = url(env, 'SMTP_URL', ['smtp:', 'smtps:']);
+  const transport = oneOf(env, 'MAIL_TRANSPORT', ['smtp', 'log'] as const, smtpUrl ? 'smtp' : 'log');
+  if (transport === 'smtp' && !smtpUrl) {
+    throw new ConfigError('SMTP_URL', 'must be set when MAIL_TRANSPORT=smtp');
+  }
+  const from = str(env, 'MAIL_FROM', 'iiniit <no-reply@localhost>')!;
+  // One address, optionally with a display name; no line breaks (header injection).
+  if (
+    from.length > 200 ||
+    /[\r\n]/.test(from) ||
+    !/^([^<>@]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/.test(from)
+  ) {
+    throw new ConfigError(
+      'MAIL_FROM',
+      `must be an address like "iiniit <no-reply@example.com>", got "${from.slice(0, 80)}"`,
+    );
+  }
+  return {
+    transport,
+    smtpUrl,
+    from,
+    devOutbox: !production,
+    explicit: str(env, 'MAIL_TRANSPORT') !== undefined,
+  };
+}
+
+/**
+ * The server's start-up check (main.ts): in production, mail must go out through SMTP_URL unless
+ * MAIL_TRANSPORT=log was chosen explicitly — a silent log would lose every reset and verification mail.
+ * Not part of loadConfig: the admin CLI sends no mail and runs without it.
+ */
+export function assertMailDeliverable(config: AppConfig): void {
+  if (config.nodeEnv !== 'production' || config.mail.smtpUrl || config.mail.explicit) return;
+  throw new ConfigError(
+    'SMTP_URL',
+    'must be set in production (or set MAIL_TRANSPORT=log to only log mails, links withheld)',
+  );
+}
+
 /** HKDF-SHA256 (RFC 5869) so the pepper and the key-encryption key are independent keys from one secret. */
 function derive(secret: string, info: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, 'iiniit-identity', info, 32));
@@ -297,6 +362,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       clientAuthFailureIp: rate(env, 'RATE_LIMIT_CLIENT_AUTH_FAILURES_IP', '60/1m'),
       api: rate(env, 'RATE_LIMIT_API', '6000/1m'),
       apiAuthFailureIp: rate(env, 'RATE_LIMIT_API_AUTH_FAILURES_IP', '300/1m'),
+      passwordResetIp: rate(env, 'RATE_LIMIT_PASSWORD_RESET_IP', '20/1h'),
+      passwordResetAccount: rate(env, 'RATE_LIMIT_PASSWORD_RESET_ACCOUNT', '5/1h'),
       keyPrefix: keyPrefix(env, 'RATE_LIMIT_KEY_PREFIX', 'iiniit:rl:'),
     },
     loginLockout: {
@@ -306,6 +373,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       windowSeconds: int(env, 'LOGIN_LOCKOUT_WINDOW', 3600, 60, 30 * day),
     },
     corsOrigins: origins(env, 'CORS_ORIGINS'),
+    mail: mail(env, nodeEnv),
+    emailVerificationTtl: int(env, 'EMAIL_VERIFICATION_TTL', day, 300, 7 * day),
+    passwordResetTtl: int(env, 'PASSWORD_RESET_TTL', 1800, 300, day),
   };
 }
 

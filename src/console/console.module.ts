@@ -3,7 +3,12 @@ import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { ClientsModule } from '../clients/clients.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { TokensModule } from '../tokens/tokens.module';
+import { AccountModule } from '../users/account/account.module';
 import { UsersModule } from '../users/users.module';
+import { ConsoleAccountController } from './account.controller';
+import { DevOutboxController } from './dev-outbox.controller';
+import { ConsoleProfileController } from './profile.controller';
+import { ConsoleSessionsController } from './sessions.controller';
 import { ConsoleApiKeysController } from './api-keys.controller';
 import { ConsoleAppsController } from './apps.controller';
 import { ConsoleAuthorizedAppsController } from './authorized-apps.controller';
@@ -19,13 +24,17 @@ import { SecurityActivity } from './security-activity.service';
  * is the sessions module's), and the global guard authenticates its pages (`@Page()` + the session).
  */
 @Module({
-  imports: [SessionsModule, UsersModule, ClientsModule, ApiKeysModule, TokensModule],
+  imports: [SessionsModule, UsersModule, ClientsModule, ApiKeysModule, TokensModule, AccountModule],
   controllers: [
     RootController,
     ConsoleHomeController,
     ConsoleAppsController,
     ConsoleApiKeysController,
     ConsoleAuthorizedAppsController,
+    ConsoleProfileController,
+    ConsoleSessionsController,
+    ConsoleAccountController,
+    DevOutboxController,
   ],
   providers: [ConsoleContextPipe, OneTimeSecrets, SecurityActivity],
 })

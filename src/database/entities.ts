@@ -8,6 +8,7 @@ import { Authorization } from '../tokens/authorizations/authorization.entity';
 import { RefreshToken } from '../tokens/refresh-tokens/refresh-token.entity';
 import { RevokedToken } from '../tokens/revocation/revoked-token.entity';
 import { SigningKey } from '../tokens/keys/signing-key.entity';
+import { AccountToken } from '../users/account-token.entity';
 import { User } from '../users/user.entity';
 
 /** Every entity, listed once: the app, the TypeORM CLI (ormconfig.ts) and tests share this list. */
@@ -23,4 +24,5 @@ export const ENTITIES = [
   ApiKey,
   Project,
   AuditEvent,
+  AccountToken,
 ];

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { credentialStrategyProvider } from '../platform/auth/credential-strategy';
 import { UsersModule } from '../users/users.module';
+import { AccountSessions } from './account-sessions.service';
 import { Session } from './session.entity';
 import { SessionController } from './session.controller';
 import { SessionStrategy } from './session.strategy';
@@ -17,7 +18,8 @@ import { SignInHistory } from './sign-in-history.service';
     SessionStrategy,
     credentialStrategyProvider('session', SessionStrategy),
     SignInHistory,
+    AccountSessions,
   ],
-  exports: [SessionsService, SignInHistory],
+  exports: [SessionsService, SignInHistory, AccountSessions],
 })
 export class SessionsModule {}

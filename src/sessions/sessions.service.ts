@@ -8,6 +8,9 @@ import { constantTimeEqual, randomToken, SecretHasher } from '../platform/crypto
 import { clearCookie, readCookie, setCookie } from '../platform/http/cookies';
 import { Session } from './session.entity';
 
+/** How stale a session's "last seen" may be: it costs one write per session per this period. */
+const LAST_SEEN_RESOLUTION_MS = 5 * 60_000;
+
 export interface ActiveSession {
   idHash: string;
   userId: string;
@@ -95,6 +98,7 @@ export class SessionsService {
       await this.sessions.delete({ idHash });
       return null;
     }
+    this.touch(session);
     return {
       idHash,
       userId: session.userId,
@@ -103,6 +107,19 @@ export class SessionsService {
       amr: session.amr,
       sid: session.sid,
     };
+  }
+
+  /**
+   * "Last seen" for the sessions page: at most one fire-and-forget write per LAST_SEEN_RESOLUTION_MS
+   * per session, never on the request's path.
+   */
+  private touch(session: Session): void {
+    const now = Date.now();
+    const seen = (session.lastSeenAt ?? session.createdAt).getTime();
+    if (now - seen < LAST_SEEN_RESOLUTION_MS) return;
+    void this.sessions
+      .update({ idHash: session.idHash }, { lastSeenAt: new Date(now) })
+      .catch(() => undefined);
   }
 
   async end(request: FastifyRequest, reply: FastifyReply): Promise<void> {

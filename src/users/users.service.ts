@@ -20,6 +20,8 @@ export interface UserView {
   id: string;
   email: string;
   displayName: string;
+  /** The address was confirmed through a link sent to it. */
+  emailVerified: boolean;
   createdAt: Date;
   /** OIDC Core §5.1 `updated_at`: the last change to the profile. */
   updatedAt: Date;
@@ -52,6 +54,7 @@ function view(user: User): UserView {
     id: user.id,
     email: user.email,
     displayName: user.displayName,
+    emailVerified: user.emailVerified,
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
     disabledAt: user.disabledAt ?? null,
@@ -80,8 +83,8 @@ function isUniqueViolation(error: unknown): boolean {
  * change feed — so `findById`, the hot path of GET /v1/user and of every console page, can serve from
  * memory. A change made to the table outside this code is seen within USER_CACHE_TTL_MS.
  *
- * There is no account deletion yet. One must publish `user:<id>` too (the projects cache listens for it:
- * projects cascade), and also revoke the user's grants and API keys, whose own caches are keyed by them.
+ * Deleting publishes `user:<id>` too (the projects cache listens for it: projects cascade); the user's
+ * authorizations and API keys, whose caches are keyed by them, are revoked first by AccountDeletion.
  */
 @Injectable()
 export class UsersService implements OnModuleInit {
@@ -124,13 +127,15 @@ export class UsersService implements OnModuleInit {
    * dropped after the write, here at once and on other instances/workers through the change feed.
    */
   async updateProfile(id: string, patch: UserProfilePatch): Promise<UserView | null> {
-    const changes: Partial<Pick<User, 'email' | 'displayName'>> = {};
+    const changes: Partial<Pick<User, 'email' | 'displayName' | 'emailVerified'>> = {};
     if (patch.email !== undefined) changes.email = checkEmail(patch.email);
     if (patch.displayName !== undefined) changes.displayName = checkDisplayName(patch.displayName);
     if (Object.keys(changes).length === 0) return this.findById(id);
     if (changes.email !== undefined) {
       const holder = await this.byEmail(changes.email);
       if (holder && holder.id !== id) throw new EmailTaken();
+      // A new address is unconfirmed until a link sent to it is followed (a change of case is not new).
+      if (holder?.id !== id) changes.emailVerified = false;
     }
     let affected: number | undefined;
     try {
@@ -163,6 +168,53 @@ export class UsersService implements OnModuleInit {
       .createQueryBuilder('u')
       .where('lower(u.email) = lower(:email)', { email: email.trim() })
       .getOne();
+  }
+
+  /** Checks an email for shape and availability, as a change to it would (before sending a link to it). */
+  async checkNewEmail(id: string, raw: string): Promise<string> {
+    const email = checkEmail(raw);
+    const holder = await this.byEmail(email);
+    if (holder && holder.id !== id) throw new EmailTaken();
+    return email;
+  }
+
+  /**
+   * The address was proven by a link sent to it: it becomes the account's email (an email change takes
+   * effect only now) and is marked verified. EmailTaken when another account took it in the meantime.
+   */
+  async confirmEmail(id: string, email: string): Promise<UserView | null> {
+    const holder = await this.byEmail(email);
+    if (holder && holder.id !== id) throw new EmailTaken();
+    let affected: number | undefined;
+    try {
+      ({ affected } = await this.users.update({ id }, { email, emailVerified: true }));
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new EmailTaken();
+      throw error;
+    }
+    if (!affected) return null;
+    this.feed.invalidate(USER_KIND, id);
+    return this.findById(id);
+  }
+
+  /** Sets a new password (the policy applies); false when there is no such user. */
+  async setPassword(id: string, password: string): Promise<boolean> {
+    const user = await this.users.findOneBy({ id });
+    if (!user) return false;
+    const problem = passwordProblem(password, user.email);
+    if (problem) throw new WeakPassword(problem);
+    const passwordHash = await argon2.hash(password, ARGON2_OPTIONS);
+    const { affected } = await this.users.update({ id }, { passwordHash });
+    this.feed.invalidate(USER_KIND, id);
+    return !!affected;
+  }
+
+  /** Re-authentication for sensitive changes: one argon2 verification whether or not the user exists. */
+  async verifyPassword(id: string, password: string): Promise<boolean> {
+    const user = await this.users.findOneBy({ id });
+    const candidate = password.length <= 1024 ? password : '';
+    const ok = await argon2.verify(user?.passwordHash ?? this.dummyHash, candidate).catch(() => false);
+    return ok && !!user;
   }
 
   async count(): Promise<number> {

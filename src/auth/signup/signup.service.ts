@@ -3,6 +3,7 @@ import { AuditService } from '../../audit/audit.service';
 import { ApiError, ValidationFailed } from '../../platform/errors/api-error';
 import type { RequestMeta } from '../../platform/http/request-meta';
 import { RateLimiter, type RateDecision } from '../../platform/rate-limit/rate-limiter.service';
+import { EmailVerification } from '../../users/account/email-verification.service';
 import { UsersService } from '../../users/users.service';
 
 export interface SignupAttempt {
@@ -29,6 +30,7 @@ export class SignupService {
     private readonly users: UsersService,
     private readonly audit: AuditService,
     private readonly limiter: RateLimiter,
+    private readonly verification: EmailVerification,
   ) {}
 
   async signUp(
@@ -48,6 +50,8 @@ export class SignupService {
       });
       await startSession(user.id);
       await this.audit.record({ type: 'sign_up', userId: user.id, ...attempt.meta });
+      // The account works at once; the link proves the address (the OIDC email_verified claim).
+      await this.verification.send(user.id, attempt.meta);
       return { outcome: 'signed_up', userId: user.id };
     } catch (error) {
       if (error instanceof ValidationFailed) return { outcome: 'invalid', error };

@@ -2,7 +2,19 @@ import { html, layout, type Html } from '../../platform/web/html';
 import type { ConsoleContext } from '../console-user';
 import { csrfField } from './components';
 
-export type Section = 'home' | 'apps' | 'api-keys' | 'authorized-apps' | 'security';
+/** Until the address is confirmed: say so on every page, with a way to get the link again. */
+function verifyBanner(ctx: ConsoleContext): Html | '' {
+  if (ctx.user.emailVerified) return '';
+  return html`<div class="notice" role="status">
+    <p>Please confirm your email address: we sent a link to <strong>${ctx.user.email}</strong>.</p>
+    <form method="post" action="/console/profile/verification" class="inline">
+      ${csrfField(ctx.csrf)}
+      <button type="submit" class="link">Send the link again</button>
+    </form>
+  </div>`;
+}
+
+export type Section = 'home' | 'apps' | 'api-keys' | 'authorized-apps' | 'security' | 'sessions' | 'profile';
 
 const NAV: readonly [Section, string, string][] = [
   ['home', 'Home', '/console'],
@@ -10,6 +22,8 @@ const NAV: readonly [Section, string, string][] = [
   ['api-keys', 'API keys', '/console/api-keys'],
   ['authorized-apps', 'Authorized apps', '/console/authorized-apps'],
   ['security', 'Security activity', '/console/security'],
+  ['sessions', 'Sessions', '/console/sessions'],
+  ['profile', 'Profile', '/console/profile'],
 ];
 
 export const CONSOLE_SCRIPT = '/assets/console.js';
@@ -35,7 +49,7 @@ export function consolePage(ctx: ConsoleContext, section: Section | null, title:
         </nav>
         <p class="muted who">Signed in as <strong>${ctx.user.email}</strong></p>
       </header>
-      <div id="content" tabindex="-1">${body}</div>`,
+      <div id="content" tabindex="-1">${verifyBanner(ctx)}${body}</div>`,
     { wide: true, script: CONSOLE_SCRIPT },
   );
 }

@@ -5,6 +5,7 @@ import { Authorizations1764540000000 } from './1764540000000-authorizations';
 import { RefreshRotation1764600000000 } from './1764600000000-refresh-rotation';
 import { Management1764600100000 } from './1764600100000-management';
 import { Oidc1764950000000 } from './1764950000000-oidc';
+import { Account1764960000000 } from './1764960000000-account';
 
 /** Applied in order; new migrations are appended (TypeORM also sorts by the timestamp in the name). */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   RefreshRotation1764600000000,
   Management1764600100000,
   Oidc1764950000000,
+  Account1764960000000,
 ];

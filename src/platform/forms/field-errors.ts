@@ -11,6 +11,10 @@ const LABELS: Record<string, string> = {
   grant_types: 'Grant types',
   expires_at: 'Expiry date',
   expires_on: 'Expiry date',
+  email: 'Email',
+  password: 'Password',
+  current_password: 'Current password',
+  new_password: 'New password',
 };
 
 /** "must be 1 to 100 characters" → "Name must be 1 to 100 characters." */

@@ -19,7 +19,9 @@ export type RateRule =
   | 'client'
   | 'client_auth_failures_ip'
   | 'api'
-  | 'api_auth_failures_ip';
+  | 'api_auth_failures_ip'
+  | 'password_reset_ip'
+  | 'password_reset_account';
 
 export interface RateDecision {
   allowed: boolean;
@@ -97,6 +99,8 @@ export class RateLimiter {
       client_auth_failures_ip: r.clientAuthFailureIp,
       api: r.api,
       api_auth_failures_ip: r.apiAuthFailureIp,
+      password_reset_ip: r.passwordResetIp,
+      password_reset_account: r.passwordResetAccount,
     };
     this.pepper = config.secrets.pepper;
     const l = config.loginLockout;

@@ -64,6 +64,7 @@ button.link { background:none; border:none; color:var(--accent); padding:4px 2px
 form.stacked { max-width:640px; }
 textarea { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size:.9rem; }
 input[aria-invalid=true], textarea[aria-invalid=true], fieldset[aria-invalid=true] { border-color:var(--danger); }
+.outbox a, .outbox p { overflow-wrap:anywhere; } .outbox h2 { font-size:1rem; margin:0 0 4px; }
 .copyable { margin:8px 0 12px; } .copyable pre, .copyable .secret { margin:0; }
 .copyable .row button { margin-top:8px; padding:6px 12px; }
 .copy-status { margin-top:8px; }
