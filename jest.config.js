@@ -33,6 +33,7 @@ module.exports = {
       transformIgnorePatterns,
       testEnvironment: 'node',
       globalSetup: '<rootDir>/test/global-setup.ts',
+      setupFiles: ['<rootDir>/test/setup-env.ts'],
       globalTeardown: '<rootDir>/test/global-teardown.ts',
     },
   ],

@@ -5,6 +5,9 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { ClientsModule } from './clients/clients.module';
+import { RegistrationModule } from './clients/registration/registration.module';
+import { MetadataDocumentModule } from './clients/metadata-document/metadata-document.module';
+import { ProtectedResourceModule } from './resources/resources.module';
 import { PlatformModule } from './platform/platform.module';
 import { ConsoleModule } from './console/console.module';
 import { RateLimitModule } from './platform/rate-limit/rate-limit.module';
@@ -35,6 +38,9 @@ export class AppModule {
         HealthModule,
         UsersModule,
         ClientsModule,
+        RegistrationModule, // RFC 7591/7592 dynamic client registration
+        MetadataDocumentModule, // Client ID Metadata Documents (URL client_ids)
+        ProtectedResourceModule, // RFC 9728 resource_metadata in the API's Bearer challenges
         TokensModule,
         SessionsModule,
         AuthModule,

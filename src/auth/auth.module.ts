@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ClientsModule } from '../clients/clients.module';
+import { ResourcesModule } from '../resources/resources.module';
+import { ParModule } from '../tokens/par/par.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { AccountModule } from '../users/account/account.module';
@@ -19,7 +21,15 @@ import { SignupService } from './signup/signup.service';
 
 /** The interactive half of the code flow: the authorization endpoint, sign-in, sign-up, consent. */
 @Module({
-  imports: [SessionsModule, UsersModule, ClientsModule, TokensModule, AccountModule],
+  imports: [
+    SessionsModule,
+    UsersModule,
+    ClientsModule,
+    TokensModule,
+    AccountModule,
+    ResourcesModule,
+    ParModule,
+  ],
   controllers: [
     AuthorizeController,
     LoginController,

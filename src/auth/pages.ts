@@ -1,3 +1,4 @@
+import { unverifiedClientNotice } from './consent/unverified-client';
 import type { ClientView } from '../clients/clients.service';
 import { SCOPES, type Scope } from '../tokens/scopes';
 import { html, layout, type Html } from '../platform/web/html';
@@ -115,12 +116,14 @@ export interface ConsentView {
   userEmail: string;
   /** The authorization request, re-posted and re-validated on submit. */
   request: Record<string, string | undefined>;
+  /** The validated redirect URI (a pushed request carries it only by reference). */
+  redirectUri?: string;
 }
 
 export function consentPage(v: ConsentView): Html {
   const host = (() => {
     try {
-      return new URL(v.request.redirect_uri ?? v.client.redirectUris[0] ?? '').host;
+      return new URL(v.redirectUri ?? v.request.redirect_uri ?? v.client.redirectUris[0] ?? '').host;
     } catch {
       return '';
     }
@@ -128,6 +131,7 @@ export function consentPage(v: ConsentView): Html {
   return layout(
     'Authorize app',
     html`<h1><strong>${v.client.name}</strong> wants to access your iiniit account</h1>
+      ${unverifiedClientNotice(v.client, host)}
       <p class="muted">Signed in as ${v.userEmail}</p>
       <p>This will allow the app to:</p>
       <ul class="scopes">

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { AuditModule } from '../audit/audit.module';
 import { AuditService } from '../audit/audit.service';
 import { ClientsModule } from '../clients/clients.module';
-import { ClientsService } from '../clients/clients.service';
+import { ClientsService, TOKEN_EXCHANGE } from '../clients/clients.service';
 import { ApiError } from '../platform/errors/api-error';
 import { PlatformModule } from '../platform/platform.module';
 import { ConfigError, loadConfig, type AppConfig } from '../config/app-config';
@@ -13,6 +13,10 @@ import { DatabaseModule } from '../database/database.module';
 import { EmbeddedDatabaseLockedError } from '../database/embedded-postgres';
 import { JwtTokensModule } from '../tokens/jwt/jwt-tokens.module';
 import { SigningKeysService } from '../tokens/keys/signing-keys.service';
+import { RegistrationServiceModule } from '../clients/registration/registration.module';
+import { RegistrationService } from '../clients/registration/registration.service';
+import { ResourcesModule } from '../resources/resources.module';
+import { ResourcesService } from '../resources/resources.service';
 import { UsersModule } from '../users/users.module';
 import { UsersService } from '../users/users.service';
 import { all, flag, optional, parseFlags, required, UsageError, type Flags, type FlagSpec } from './args';
@@ -44,7 +48,9 @@ const COMMANDS: Record<string, { usage: string; flags: FlagSpec; run: Command }>
     run: async (app, flags) => {
       const grantTypes = all(flags, 'grant-type');
       // A service (only client_credentials) is confidential by nature: --type and --name may be left out.
-      const service = grantTypes.length > 0 && grantTypes.every((g) => g === 'client_credentials');
+      // A resource server exchanging tokens (RFC 8693) is a service too.
+      const service =
+        grantTypes.length > 0 && grantTypes.every((g) => g === 'client_credentials' || g === TOKEN_EXCHANGE);
       const type = service ? (optional(flags, 'type') ?? 'confidential') : required(flags, 'type');
       if (type !== 'confidential' && type !== 'public') {
         throw new UsageError('--type must be confidential or public');
@@ -73,6 +79,60 @@ const COMMANDS: Record<string, { usage: string; flags: FlagSpec; run: Command }>
         id_token_signed_response_alg: client.idTokenSignedResponseAlg,
       };
     },
+  },
+  'resource:create': {
+    usage:
+      'resource:create --uri https://mcp.example.com/mcp --scope "read:projects" [--name N] [--client-id ID]   (RFC 8707: tokens for it carry aud = the URI; --client-id: the resource server\'s own client, which may exchange them (RFC 8693))',
+    flags: {
+      uri: { type: 'string' },
+      scope: { type: 'string' },
+      name: { type: 'string' },
+      'client-id': { type: 'string' },
+    },
+    run: async (app, flags) => {
+      const uri = required(flags, 'uri');
+      const resource = await app.get(ResourcesService).create({
+        uri,
+        name: optional(flags, 'name') ?? uri,
+        scopes: required(flags, 'scope').split(' ').filter(Boolean),
+        clientId: optional(flags, 'client-id') ?? null,
+      });
+      return {
+        uri: resource.uri,
+        name: resource.name,
+        scopes: resource.scopes,
+        ...(resource.clientId ? { client_id: resource.clientId } : {}),
+      };
+    },
+  },
+  'resource:list': {
+    usage: 'resource:list',
+    flags: {},
+    run: async (app) =>
+      (await app.get(ResourcesService).list()).map((r) => ({
+        uri: r.uri,
+        name: r.name,
+        scopes: r.scopes,
+        built_in: r.builtIn,
+      })),
+  },
+  'registration:initial-token': {
+    usage:
+      'registration:initial-token [--ttl SECONDS]   (RFC 7591 initial access token for one registration; DCR_MODE=initial-access-token)',
+    flags: { ttl: { type: 'string' } },
+    run: async (app, flags) => {
+      const ttl = optional(flags, 'ttl') ?? '86400';
+      if (!/^\d+$/.test(ttl) || Number(ttl) < 60 || Number(ttl) > 30 * 86400) {
+        throw new UsageError('--ttl must be 60 to 2592000 seconds');
+      }
+      const { token, expiresAt } = await app.get(RegistrationService).mintInitialAccessToken(Number(ttl));
+      return { initial_access_token: token, expires_at: expiresAt.toISOString() };
+    },
+  },
+  'client:purge-dynamic': {
+    usage: 'client:purge-dynamic   (delete dynamically registered clients unused for 30 days)',
+    flags: {},
+    run: async (app) => ({ deleted: await app.get(RegistrationService).purgeUnused() }),
   },
   'audit:verify': {
     usage: 'audit:verify   (exit 1 when the audit chain is broken)',
@@ -134,6 +194,8 @@ class AdminModule {
         UsersModule,
         ClientsModule,
         JwtTokensModule,
+        ResourcesModule,
+        RegistrationServiceModule,
       ],
     };
   }

@@ -10,10 +10,18 @@ import { keysetPage, type Page, type PageRequest } from '../platform/pagination/
 import { isKnownScope, isManagementScope } from '../tokens/scopes';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { InvalidClientMetadata } from './clients.errors';
-import { OAuthClient, type ClientType } from './oauth-client.entity';
+import { OAuthClient, type ClientRegistration, type ClientType } from './oauth-client.entity';
 import { redirectUriProblem } from './redirect-uri';
 
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+/** RFC 8693 token exchange, as its URN. */
+export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+
+export const GRANT_TYPES = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  TOKEN_EXCHANGE,
+] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
 /** What other modules see of a client: never the secret hash. */
@@ -34,6 +42,14 @@ export interface ClientView {
   updatedAt: Date;
   /** Null or absent while enabled. */
   disabledAt?: Date | null;
+  /** RFC 9126 §6: authorization requests must be pushed first. */
+  requirePar?: boolean;
+  /** Self-registered (RFC 7591) or described by a Client ID Metadata Document; null otherwise. */
+  registration?: ClientRegistration | null;
+  /** The Client ID Metadata Document's URL: the client_id the client itself uses. */
+  metadataUrl?: string | null;
+  /** As registered or as the document said (client_uri, logo_uri, ...). */
+  registrationMetadata?: Record<string, unknown> | null;
 }
 
 /** id_token signing: ES256 by default, RS256 for relying parties that only know RS256. */
@@ -54,6 +70,17 @@ export interface ClientInput {
    * grant is client_credentials hold the management scopes.
    */
   operator?: boolean;
+  /** Self-registered clients (RFC 7591, Client ID Metadata Documents) and what they registered. */
+  selfRegistered?: SelfRegistration;
+}
+
+/** What RFC 7591 / a Client ID Metadata Document adds to a client. */
+export interface SelfRegistration {
+  registration: ClientRegistration;
+  requirePar?: boolean;
+  registrationAccessTokenHash?: string | null;
+  registrationMetadata: Record<string, unknown>;
+  metadataUrl?: string | null;
 }
 
 export type ClientPatch = Partial<
@@ -87,6 +114,22 @@ function view(c: OAuthClient): ClientView {
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
     disabledAt: c.disabledAt ?? null,
+    requirePar: c.requirePar ?? false,
+    registration: c.registration ?? null,
+    metadataUrl: c.metadataUrl ?? null,
+    registrationMetadata: c.registrationMetadata ?? null,
+  };
+}
+
+function selfRegistrationColumns(s: SelfRegistration): Partial<OAuthClient> {
+  return {
+    registration: s.registration,
+    requirePar: s.requirePar ?? false,
+    registrationMetadata: s.registrationMetadata,
+    ...(s.registrationAccessTokenHash !== undefined
+      ? { registrationAccessTokenHash: s.registrationAccessTokenHash }
+      : {}),
+    ...(s.metadataUrl !== undefined ? { metadataUrl: s.metadataUrl } : {}),
   };
 }
 
@@ -136,6 +179,7 @@ export class ClientsService implements OnModuleInit {
         idTokenSignedResponseAlg: checked.idTokenSignedResponseAlg,
         ownerId: input.ownerId ?? null,
         secretHash: clientSecret ? this.hasher.hash(clientSecret) : null,
+        ...(input.selfRegistered ? selfRegistrationColumns(input.selfRegistered) : {}),
       }),
     );
     await this.audit.record({
@@ -186,6 +230,23 @@ export class ClientsService implements OnModuleInit {
     this.forget(client.clientId);
     await this.audit.record({ type: 'client.deleted', userId: client.ownerId, clientId: client.clientId });
     return view(client);
+  }
+
+  /**
+   * A self-registered client's metadata replaced as a whole (RFC 7592 §2.2 update, or a refreshed Client
+   * ID Metadata Document); its type is fixed at registration.
+   */
+  async replaceSelfRegistered(
+    id: string,
+    input: Pick<ClientInput, 'name' | 'redirectUris' | 'scopes' | 'grantTypes'>,
+    selfRegistered: SelfRegistration,
+  ): Promise<ClientView> {
+    const client = await this.byId(id);
+    const checked = this.check({ ...input, grantTypes: input.grantTypes ?? client.grantTypes }, client.type);
+    Object.assign(client, checked, selfRegistrationColumns(selfRegistered));
+    const saved = await this.clients.save(client);
+    this.forget(client.clientId);
+    return view(saved);
   }
 
   /** Operators: every client that is not deleted, newest first, one keyset page at a time. */
@@ -246,8 +307,16 @@ export class ClientsService implements OnModuleInit {
     return { client: view(client), clientSecret };
   }
 
+  /** Client ID Metadata Documents: URL client_ids are resolved elsewhere (it depends on this service). */
+  private urlClientIds?: (clientId: string) => Promise<ClientView | null>;
+
+  resolveUrlClientIdsWith(resolver: (clientId: string) => Promise<ClientView | null>): void {
+    this.urlClientIds = resolver;
+  }
+
   /** The active client with this public id, or null. Served from a 30 s cache (invalidated on change). */
   async findActive(clientId: string): Promise<ClientView | null> {
+    if (this.urlClientIds && clientId.startsWith('http')) return this.urlClientIds(clientId);
     const client = await this.activeEntity(clientId);
     return client ? view(client) : null;
   }
@@ -349,7 +418,10 @@ export class ClientsService implements OnModuleInit {
       }
     }
     if (grantTypes.length === 0) throw new InvalidClientMetadata('grant_types', 'at least one grant type');
-    if (type === 'public' && grantTypes.includes('client_credentials')) {
+    if (
+      type === 'public' &&
+      (grantTypes.includes('client_credentials') || grantTypes.includes(TOKEN_EXCHANGE))
+    ) {
       throw new InvalidClientMetadata('grant_types', 'public clients cannot use client_credentials');
     }
     if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {

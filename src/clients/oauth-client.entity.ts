@@ -13,9 +13,16 @@ import { User } from '../users/user.entity';
 
 export type ClientType = 'confidential' | 'public';
 
+/** How a client came to be: null = a developer or operator; RFC 7591; a Client ID Metadata Document. */
+export type ClientRegistration = 'dynamic' | 'metadata_document';
+
 @Entity({ name: 'oauth_clients' })
 @Unique('UQ_oauth_clients_client_id', ['clientId'])
 @Index('IDX_oauth_clients_owner', ['ownerId'])
+@Index('IDX_oauth_clients_metadata_url', ['metadataUrl'], {
+  unique: true,
+  where: '"metadata_url" IS NOT NULL',
+})
 export class OAuthClient {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'PK_oauth_clients' })
   id: string;
@@ -74,6 +81,25 @@ export class OAuthClient {
 
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
+
+  @Column({ type: 'varchar', length: 24, nullable: true })
+  registration: ClientRegistration | null;
+
+  /** RFC 7592 §1: the registration access token, as a hash (it is a bearer credential). */
+  @Column({ name: 'registration_access_token_hash', type: 'varchar', length: 64, nullable: true })
+  registrationAccessTokenHash: string | null;
+
+  /** The client metadata as registered (RFC 7591 §2) or as the metadata document said, echoed back. */
+  @Column({ name: 'registration_metadata', type: 'jsonb', nullable: true })
+  registrationMetadata: Record<string, unknown> | null;
+
+  /** Client ID Metadata Document: the https URL that is this client's public client_id. */
+  @Column({ name: 'metadata_url', type: 'varchar', length: 2048, nullable: true })
+  metadataUrl: string | null;
+
+  /** RFC 9126 §6: authorization requests must be pushed (PAR) first. */
+  @Column({ name: 'require_par', type: 'boolean', default: false })
+  requirePar: boolean;
 
   /** Set while an operator has disabled it (management API); cleared when enabled again. */
   @Column({ name: 'disabled_at', type: 'timestamptz', nullable: true })

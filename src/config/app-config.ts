@@ -74,6 +74,8 @@ export interface AppConfig {
   emailVerificationTtl: number;
   /** Seconds a password-reset link stays valid. */
   passwordResetTtl: number;
+  /** AI agents (MCP): RFC 9728, RFC 7591, Client ID Metadata Documents. */
+  agents: AgentsConfig;
 }
 
 export interface MailConfig {
@@ -88,6 +90,17 @@ export interface MailConfig {
   explicit: boolean;
 }
 
+export type DcrMode = 'open' | 'initial-access-token' | 'off';
+
+export interface AgentsConfig {
+  /** RFC 9728 §5.1: the resource API's Bearer challenges name its protected-resource metadata. */
+  resourceMetadataChallenge: boolean;
+  /** RFC 7591 dynamic registration: anyone, holders of an operator-minted initial access token, or nobody. */
+  dcrMode: DcrMode;
+  /** Client ID Metadata Documents may live on private, loopback and link-local addresses (development only). */
+  cimdAllowPrivateHosts: boolean;
+}
+
 /** At most `limit` hits per `windowSeconds` (fixed window); `limit` 0 means the limit is off. */
 export interface RateLimit {
   limit: number;
@@ -98,6 +111,8 @@ export interface RateLimits {
   loginIp: RateLimit;
   loginAccount: RateLimit;
   signupIp: RateLimit;
+  /** RFC 7591 dynamic client registrations per client IP. */
+  registrationIp: RateLimit;
   client: RateLimit;
   /** A failed client authentication counts this many hits in its client_id's bucket. */
   clientFailureWeight: number;
@@ -357,6 +372,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       loginIp: rate(env, 'RATE_LIMIT_LOGIN_IP', '30/1m'),
       loginAccount: rate(env, 'RATE_LIMIT_LOGIN_ACCOUNT', '10/1m'),
       signupIp: rate(env, 'RATE_LIMIT_SIGNUP_IP', '10/1h'),
+      registrationIp: rate(env, 'RATE_LIMIT_REGISTRATION_IP', '20/1h'),
       client: rate(env, 'RATE_LIMIT_CLIENT', '600/1m'),
       clientFailureWeight: int(env, 'RATE_LIMIT_CLIENT_FAILURE_WEIGHT', 10, 1, 1000),
       clientAuthFailureIp: rate(env, 'RATE_LIMIT_CLIENT_AUTH_FAILURES_IP', '60/1m'),
@@ -376,7 +392,24 @@ export function loadConfig(env: Env = process.env): AppConfig {
     mail: mail(env, nodeEnv),
     emailVerificationTtl: int(env, 'EMAIL_VERIFICATION_TTL', day, 300, 7 * day),
     passwordResetTtl: int(env, 'PASSWORD_RESET_TTL', 1800, 300, day),
+    agents: {
+      resourceMetadataChallenge: bool(env, 'RESOURCE_METADATA_CHALLENGE', false),
+      dcrMode: oneOf(env, 'DCR_MODE', ['open', 'initial-access-token', 'off'] as const, 'off'),
+      cimdAllowPrivateHosts: cimdAllowPrivateHosts(env, production),
+    },
   };
+}
+
+/** An SSRF hole by design, for tests and local development: refused in production. */
+function cimdAllowPrivateHosts(env: Env, production: boolean): boolean {
+  const allowed = bool(env, 'CIMD_ALLOW_PRIVATE_HOSTS', false);
+  if (allowed && production) {
+    throw new ConfigError(
+      'CIMD_ALLOW_PRIVATE_HOSTS',
+      'must not be true in production (it lets the server fetch internal addresses)',
+    );
+  }
+  return allowed;
 }
 
 /** Injection token for the typed config (a plain object, so tests can build one with loadConfig). */

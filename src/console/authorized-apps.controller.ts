@@ -41,6 +41,7 @@ export class ConsoleAuthorizedAppsController {
           grantId: g.id,
           appName: client?.name ?? g.clientId,
           appExists: client !== null,
+          registration: client?.registration ?? null,
           scopes: g.scopes,
           authorizedAt: g.createdAt,
           updatedAt: g.updatedAt,

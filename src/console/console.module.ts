@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { ClientsModule } from '../clients/clients.module';
 import { SessionsModule } from '../sessions/sessions.module';
+import { ResourcesModule } from '../resources/resources.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { AccountModule } from '../users/account/account.module';
 import { UsersModule } from '../users/users.module';
@@ -15,6 +16,7 @@ import { ConsoleAuthorizedAppsController } from './authorized-apps.controller';
 import { ConsoleContextPipe } from './console-user';
 import { ConsoleHomeController } from './home.controller';
 import { OneTimeSecrets } from './one-time-secrets';
+import { ConsoleResourcesController } from './resources.controller';
 import { RootController } from './root.controller';
 import { SecurityActivity } from './security-activity.service';
 
@@ -24,7 +26,15 @@ import { SecurityActivity } from './security-activity.service';
  * is the sessions module's), and the global guard authenticates its pages (`@Page()` + the session).
  */
 @Module({
-  imports: [SessionsModule, UsersModule, ClientsModule, ApiKeysModule, TokensModule, AccountModule],
+  imports: [
+    SessionsModule,
+    UsersModule,
+    ClientsModule,
+    ApiKeysModule,
+    TokensModule,
+    AccountModule,
+    ResourcesModule,
+  ],
   controllers: [
     RootController,
     ConsoleHomeController,
@@ -35,6 +45,7 @@ import { SecurityActivity } from './security-activity.service';
     ConsoleSessionsController,
     ConsoleAccountController,
     DevOutboxController,
+    ConsoleResourcesController,
   ],
   providers: [ConsoleContextPipe, OneTimeSecrets, SecurityActivity],
 })

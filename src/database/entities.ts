@@ -6,6 +6,9 @@ import { Project } from '../projects/project.entity';
 import { AuthorizationCode } from '../tokens/codes/authorization-code.entity';
 import { Authorization } from '../tokens/authorizations/authorization.entity';
 import { RefreshToken } from '../tokens/refresh-tokens/refresh-token.entity';
+import { ResourceServer } from '../resources/resource.entity';
+import { PushedAuthorizationRequest } from '../tokens/par/pushed-authorization-request.entity';
+import { InitialAccessToken } from '../clients/registration/initial-access-token.entity';
 import { RevokedToken } from '../tokens/revocation/revoked-token.entity';
 import { SigningKey } from '../tokens/keys/signing-key.entity';
 import { AccountToken } from '../users/account-token.entity';
@@ -25,4 +28,7 @@ export const ENTITIES = [
   Project,
   AuditEvent,
   AccountToken,
+  ResourceServer,
+  PushedAuthorizationRequest,
+  InitialAccessToken,
 ];

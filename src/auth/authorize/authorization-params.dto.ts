@@ -24,6 +24,7 @@ export class AuthorizationParamsDto implements AuthorizationParams {
   @IsOptional() @IsString(TEXT) id_token_hint?: string;
   @IsOptional() @IsString(TEXT) claims?: string;
   @IsOptional() @IsString(TEXT) request?: string;
+  @IsOptional() @IsString(TEXT) resource?: string;
   @IsOptional() @IsString(TEXT) request_uri?: string;
 }
 

@@ -1,8 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClientsService } from '../../clients/clients.service';
+import { ResourcesService } from '../../resources/resources.service';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { AuthorizationsService } from '../../tokens/authorizations/authorizations.service';
 import { AuthorizationCodesService } from '../../tokens/codes/authorization-codes.service';
+import {
+  PushedAuthorizationRequestsService,
+  REQUEST_URI_PREFIX,
+} from '../../tokens/par/pushed-authorization-requests.service';
 import { AuthorizationPageError, AuthorizationRedirect, InvalidAuthorizationRequest } from '../auth.errors';
 import {
   pickAuthorizationParams,
@@ -12,7 +17,7 @@ import {
   type AuthorizationRequest,
 } from './authorization-request';
 import { responseLocation } from './authorization-response';
-import { AUTHORIZATION_CHECKS, OIDC_AUTHORIZATION_CHECKS } from './checks';
+import { ALL_AUTHORIZATION_CHECKS } from './checks';
 import type { AuthContext } from '../../tokens/oidc/auth-context';
 
 /** RFC 6749 §4.1.2: 302 answers a GET; a POSTed request is answered 303 so the browser follows with GET. */
@@ -33,8 +38,10 @@ export class AuthorizationRequestService {
     clients: ClientsService,
     private readonly codes: AuthorizationCodesService,
     private readonly authorizations: AuthorizationsService,
+    resources: ResourcesService,
+    private readonly pushed: PushedAuthorizationRequestsService,
   ) {
-    this.env = { clients, config };
+    this.env = { clients, config, resources };
   }
 
   /**
@@ -42,10 +49,15 @@ export class AuthorizationRequestService {
    * later ones are redirected to it with error, error_description, state and iss (RFC 6749 §4.1.2.1).
    */
   async validate(all: AuthorizationParams, method: string): Promise<AuthorizationRequest> {
-    const ctx: AuthorizationContext = { params: pickAuthorizationParams(all) };
+    // Only our own pushed requests are references (RFC 9126 §4); any other request_uri is a request object
+    // by reference (OIDC Core §6.2), refused by the OIDC check with request_uri_not_supported.
+    const requestUri = all.request_uri?.startsWith(REQUEST_URI_PREFIX) ? all.request_uri : undefined;
+    const ctx: AuthorizationContext =
+      requestUri === undefined
+        ? { params: pickAuthorizationParams(all) }
+        : { ...(await this.pushedParams(requestUri, all.client_id)), pushed: true };
     try {
-      for (const check of AUTHORIZATION_CHECKS) await check(ctx, this.env);
-      for (const check of OIDC_AUTHORIZATION_CHECKS) await check(ctx, this.env);
+      for (const check of ALL_AUTHORIZATION_CHECKS) await check(ctx, this.env);
     } catch (error) {
       if (!(error instanceof InvalidAuthorizationRequest)) throw error;
       // Never redirect to an address no check has vouched for.
@@ -59,9 +71,47 @@ export class AuthorizationRequestService {
       scopes: ctx.scopes!,
       state: ctx.state,
       codeChallenge: ctx.codeChallenge,
-      params: ctx.params,
       oidc: ctx.oidc!,
+      resources: ctx.resources ?? [],
+      requestUri,
+      interactionStartedAt: ctx.interactionStartedAt,
+      // A pushed request travels by reference through login and consent (RFC 9126 §4).
+      params: requestUri === undefined ? ctx.params : { client_id: all.client_id, request_uri: requestUri },
     };
+  }
+
+  /**
+   * RFC 9126 §4: the pushed parameters replace whatever else came with request_uri. Until its client is
+   * known nothing can be redirected, so every refusal is a page.
+   */
+  private async pushedParams(
+    requestUri: string,
+    clientId: string | undefined,
+  ): Promise<{ params: AuthorizationParams; interactionStartedAt: Date }> {
+    const client = clientId === undefined ? null : await this.env.clients.findActive(clientId);
+    if (!client) {
+      throw new AuthorizationPageError('invalid_request', 'The request does not name a registered app.');
+    }
+    const pushed = await this.pushed.resolve(requestUri, client.clientId);
+    if (typeof pushed === 'string') {
+      throw new AuthorizationPageError(
+        'invalid_request_uri',
+        pushed === 'expired' || pushed === 'used'
+          ? 'This sign-in request has expired or was already used. Start again from the app.'
+          : 'This sign-in request is not valid. Start again from the app.',
+      );
+    }
+    return { params: pickAuthorizationParams(pushed.params), interactionStartedAt: pushed.startedAt };
+  }
+
+  /** RFC 9126 §4: a pushed request is good for one decision. */
+  private async usePushed(request: AuthorizationRequest): Promise<void> {
+    if (request.requestUri !== undefined && !(await this.pushed.consume(request.requestUri))) {
+      throw new AuthorizationPageError(
+        'invalid_request_uri',
+        'This sign-in request has expired or was already used. Start again from the app.',
+      );
+    }
   }
 
   /** Consent is skipped when a confidential app already holds these scopes; public apps are always asked. */
@@ -79,6 +129,7 @@ export class AuthorizationRequestService {
     /** The session's sign-in, for the id_token (OIDC Core §2 auth_time, amr, sid). */
     auth?: AuthContext,
   ): Promise<AuthorizationRedirect> {
+    await this.usePushed(request);
     const authorization = await this.authorizations.approve(userId, request.client.clientId, request.scopes);
     const code = await this.codes.issue({
       clientId: request.client.clientId,
@@ -87,6 +138,7 @@ export class AuthorizationRequestService {
       redirectUri: request.redirectUri,
       redirectUriSent: request.redirectUriSent,
       scopes: request.scopes,
+      resources: request.resources.map((r) => r.uri),
       codeChallenge: request.codeChallenge ?? null,
       nonce: request.oidc.nonce,
       auth,
@@ -100,7 +152,8 @@ export class AuthorizationRequestService {
   }
 
   /** RFC 6749 §4.1.2.1 access_denied: the user said no. */
-  deny(request: AuthorizationRequest, method: string): AuthorizationRedirect {
+  async deny(request: AuthorizationRequest, method: string): Promise<AuthorizationRedirect> {
+    await this.usePushed(request);
     return this.redirectError(
       request.redirectUri,
       method,

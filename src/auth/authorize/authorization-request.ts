@@ -2,6 +2,7 @@ import type { ClientView } from '../../clients/clients.service';
 import type { AppConfig } from '../../config/app-config';
 import type { ClientsService } from '../../clients/clients.service';
 import { OIDC_AUTHORIZATION_PARAMS, type OidcRequest } from './oidc-request';
+import type { ResourcesService, ResourceView } from '../../resources/resources.service';
 
 /** RFC 6749 §4.1.1 and RFC 7636 §4.3 parameters the authorization endpoint reads (others are ignored). */
 export const AUTHORIZATION_PARAMS = [
@@ -14,6 +15,10 @@ export const AUTHORIZATION_PARAMS = [
   'code_challenge_method',
   // OpenID Connect Core §3.1.2.1 (nonce, prompt, max_age, hints; request objects to refuse them).
   ...OIDC_AUTHORIZATION_PARAMS,
+  // RFC 8707 §2: the protected resources the token is for (several joined by a space, see oauthParams).
+  'resource',
+  // RFC 9126 §4: a pushed request, by reference.
+  'request_uri',
 ] as const;
 
 export type AuthorizationParamName = (typeof AUTHORIZATION_PARAMS)[number];
@@ -40,6 +45,12 @@ export interface AuthorizationRequest {
   scopes: string[];
   state?: string;
   codeChallenge?: string;
+  /** RFC 8707: the resources requested (empty: the product API). */
+  resources: ResourceView[];
+  /** RFC 9126: the pushed request this came from; used up by the decision. */
+  requestUri?: string;
+  /** A pushed request: when the browser first brought it here (a sign-in since then answers its prompt). */
+  interactionStartedAt?: Date;
   /** The parameters as received: for the login return path and the consent form. */
   params: AuthorizationParams;
   /** OpenID Connect Core §3.1.2.1 parameters (nonce, prompt, max_age, hints). */
@@ -56,12 +67,17 @@ export interface AuthorizationContext {
   scopes?: string[];
   codeChallenge?: string;
   oidc?: OidcRequest;
+  resources?: ResourceView[];
+  /** RFC 9126: the parameters came from a pushed request. */
+  pushed?: boolean;
+  interactionStartedAt?: Date;
 }
 
 /** What the checks may consult. */
 export interface AuthorizationCheckEnv {
   readonly clients: ClientsService;
   readonly config: AppConfig;
+  readonly resources: ResourcesService;
 }
 
 /**

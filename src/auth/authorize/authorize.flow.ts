@@ -42,6 +42,7 @@ export class AuthorizeFlow {
       oidc: request.oidc,
       clientId: request.client.clientId,
       session,
+      signedInForRequestSince: request.interactionStartedAt,
       needsConsent: (userId) => this.requests.needsConsent(request, userId),
     });
     if (next.step === 'error') {
@@ -61,6 +62,7 @@ export class AuthorizeFlow {
         scopes: request.scopes,
         userEmail: user?.email ?? '',
         request: request.params,
+        redirectUri: request.redirectUri,
       });
       return sendPage(reply, page);
     }

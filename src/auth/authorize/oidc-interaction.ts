@@ -32,6 +32,11 @@ export class OidcInteraction {
     oidc: OidcRequest;
     clientId: string;
     session: ActiveSession | null;
+    /**
+     * A pushed request travels by reference, so signing in cannot take prompt=login or max_age out of it:
+     * a sign-in at or after this time (the browser's first visit with the request) answers them instead.
+     */
+    signedInForRequestSince?: Date;
     needsConsent: (userId: string) => Promise<boolean>;
     now?: Date;
   }): Promise<Interaction> {
@@ -60,9 +65,14 @@ export class OidcInteraction {
 
     // Signing in now satisfies prompt=login and max_age: the request to return to leaves them out.
     if (!session) return login(afterReauthentication(input.params));
-    if (oidc.prompt.has('login')) return login(afterReauthentication(input.params));
+    const since = input.signedInForRequestSince;
+    // auth_time has whole seconds (OIDC Core §2), so the comparison does too.
+    const freshForRequest =
+      since !== undefined && session.authTime.getTime() >= Math.floor(since.getTime() / 1000) * 1000;
+    if (oidc.prompt.has('login') && !freshForRequest) return login(afterReauthentication(input.params));
     // §3.1.2.1 max_age: elapsed seconds since the last active authentication.
-    if (oidc.maxAge !== undefined && now.getTime() - session.authTime.getTime() > oidc.maxAge * 1000) {
+    const tooOld = now.getTime() - session.authTime.getTime() > (oidc.maxAge ?? 0) * 1000;
+    if (oidc.maxAge !== undefined && tooOld && !freshForRequest) {
       return login(afterReauthentication(input.params));
     }
     if (hintedSub !== undefined && hintedSub !== session.userId) {

@@ -9,6 +9,8 @@ export interface AuthorizedAppRow {
   appName: string;
   /** False when the app was deleted by its developer (its grant still shows until revoked). */
   appExists: boolean;
+  /** How the app registered itself (RFC 7591, a Client ID Metadata Document): its name is unverified. */
+  registration?: 'dynamic' | 'metadata_document' | null;
   scopes: string[];
   authorizedAt: Date;
   updatedAt: Date;
@@ -37,7 +39,9 @@ export function authorizedAppsPage(
               ${rows.map(
                 (r) =>
                   html`<li class="card-item">
-                    <h2>${r.appName}${r.appExists ? '' : html` <span class="badge bad">deleted</span>`}</h2>
+                    <h2>
+                      ${r.appName}${r.appExists ? '' : html` <span class="badge bad">deleted</span>`}${selfRegisteredBadge(r)}
+                    </h2>
                     <p class="muted">
                       Authorized
                       ${on(r.authorizedAt)}${
@@ -61,4 +65,21 @@ export function authorizedAppsPage(
             </ul>`
       }`,
   );
+}
+
+/** Self-registered apps chose their own name: say so, and that iiniit did not check it. */
+function selfRegisteredBadge(r: AuthorizedAppRow): Html | string {
+  if (r.registration === 'dynamic') {
+    return html` <span class="badge" title="Registered itself (RFC 7591); name not verified by iiniit"
+      >dynamic</span
+    >`;
+  }
+  if (r.registration === 'metadata_document') {
+    return html` <span
+      class="badge"
+      title="Described by its own metadata document; name not verified by iiniit"
+      >self-described</span
+    >`;
+  }
+  return '';
 }

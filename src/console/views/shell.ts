@@ -14,7 +14,8 @@ function verifyBanner(ctx: ConsoleContext): Html | '' {
   </div>`;
 }
 
-export type Section = 'home' | 'apps' | 'api-keys' | 'authorized-apps' | 'security' | 'sessions' | 'profile';
+export type Section =
+  'home' | 'apps' | 'api-keys' | 'authorized-apps' | 'security' | 'sessions' | 'profile' | 'resources';
 
 const NAV: readonly [Section, string, string][] = [
   ['home', 'Home', '/console'],
@@ -24,6 +25,7 @@ const NAV: readonly [Section, string, string][] = [
   ['security', 'Security activity', '/console/security'],
   ['sessions', 'Sessions', '/console/sessions'],
   ['profile', 'Profile', '/console/profile'],
+  ['resources', 'Resources', '/console/resources'],
 ];
 
 export const CONSOLE_SCRIPT = '/assets/console.js';

@@ -6,6 +6,10 @@ import { RefreshRotation1764600000000 } from './1764600000000-refresh-rotation';
 import { Management1764600100000 } from './1764600100000-management';
 import { Oidc1764950000000 } from './1764950000000-oidc';
 import { Account1764960000000 } from './1764960000000-account';
+import { Resources1764990000000 } from './1764990000000-resources';
+import { PushedAuthorizationRequests1764990100000 } from './1764990100000-pushed-authorization-requests';
+import { ClientRegistration1764990200000 } from './1764990200000-client-registration';
+import { ResourceServersClients1764990300000 } from './1764990300000-resource-servers-clients';
 
 /** Applied in order; new migrations are appended (TypeORM also sorts by the timestamp in the name). */
 export const MIGRATIONS = [
@@ -17,4 +21,8 @@ export const MIGRATIONS = [
   Management1764600100000,
   Oidc1764950000000,
   Account1764960000000,
+  Resources1764990000000,
+  PushedAuthorizationRequests1764990100000,
+  ClientRegistration1764990200000,
+  ResourceServersClients1764990300000,
 ];

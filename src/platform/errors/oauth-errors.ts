@@ -78,3 +78,10 @@ export class InsufficientScope extends OAuthError {
     );
   }
 }
+
+/** RFC 8707 §2: the `resource` is unknown, malformed, or not one the grant or client may reach. */
+export class InvalidTarget extends OAuthError {
+  constructor(description = 'the requested resource is invalid or unknown') {
+    super(400, 'invalid_target', description);
+  }
+}

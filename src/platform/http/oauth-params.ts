@@ -17,6 +17,9 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
  * treated as omitted; unknown parameters are ignored (but must still be plain strings).
  * Array or object values (`scope[]=`, `redirect_uri[x]=`, JSON objects) are malformed input.
  */
+/** RFC 8707 §2: `resource` may be sent several times, one URI each; every other parameter only once. */
+const MULTI_VALUED = new Set(['resource']);
+
 export interface OAuthParamsOptions {
   /** Accept C0 controls and DEL in values (never in names), for routes that only echo them encoded. */
   allowControlCharacters?: boolean;
@@ -33,6 +36,16 @@ export function oauthParams(source: unknown, options: OAuthParamsOptions = {}): 
       throw new InvalidRequest('a parameter name contains control characters');
     }
     if (/[[\]]/.test(name)) throw new InvalidRequest(`parameter "${name.slice(0, 40)}" is malformed`);
+    if (Array.isArray(value) && MULTI_VALUED.has(name) && value.every((v) => typeof v === 'string')) {
+      // Joined with a space, which no URI contains (RFC 3986 §2): the reader splits them again.
+      const joined = value.filter(Boolean).join(' ');
+      if (joined.length > MAX_PARAM_LENGTH) throw new InvalidRequest(`parameter "${name}" is too long`);
+      if (CONTROL_CHARACTERS.test(joined)) {
+        throw new InvalidRequest(`parameter "${name}" contains control characters`);
+      }
+      if (joined !== '') params[name] = joined;
+      continue;
+    }
     if (Array.isArray(value)) {
       throw new InvalidRequest(`parameter "${name.slice(0, 40)}" was sent more than once`);
     }

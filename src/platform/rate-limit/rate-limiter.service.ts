@@ -21,7 +21,8 @@ export type RateRule =
   | 'api'
   | 'api_auth_failures_ip'
   | 'password_reset_ip'
-  | 'password_reset_account';
+  | 'password_reset_account'
+  | 'registration_ip';
 
 export interface RateDecision {
   allowed: boolean;
@@ -101,6 +102,7 @@ export class RateLimiter {
       api_auth_failures_ip: r.apiAuthFailureIp,
       password_reset_ip: r.passwordResetIp,
       password_reset_account: r.passwordResetAccount,
+      registration_ip: r.registrationIp,
     };
     this.pepper = config.secrets.pepper;
     const l = config.loginLockout;

@@ -31,6 +31,10 @@ export class AuthorizationCode {
   @Column({ type: 'text', array: true, default: '{}' })
   scopes: string[];
 
+  /** RFC 8707: the resources (token audiences) granted; empty = the product API under /v1. */
+  @Column({ type: 'text', array: true, default: '{}' })
+  resources: string[];
+
   /** S256 challenge (RFC 7636 §4.2); null when the request had none. */
   @Column({ name: 'code_challenge', type: 'varchar', length: 128, nullable: true })
   codeChallenge: string | null;

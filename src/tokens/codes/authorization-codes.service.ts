@@ -15,6 +15,8 @@ interface NewCode {
   redirectUri: string;
   redirectUriSent: boolean;
   scopes: string[];
+  /** RFC 8707 resources requested at authorization (empty: the product API). */
+  resources?: string[];
   codeChallenge: string | null;
   /** OIDC Core §3.1.2.1 nonce, echoed in the id_token. */
   nonce?: string;

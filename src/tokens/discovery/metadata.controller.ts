@@ -5,6 +5,7 @@ import { ID_TOKEN_ALGS } from '../../clients/clients.service';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { apiAudience } from '../jwt/access-tokens.service';
 import { TokenEndpoint } from '../token/token-endpoint.service';
+import { agentMetadata } from './agent-metadata';
 
 /** RFC 8414 authorization server metadata (also served as the OIDC discovery document) and RFC 9728. */
 @Controller('.well-known')
@@ -65,6 +66,8 @@ export class MetadataController {
       // Discovery §3 defaults this to true: say it plainly.
       request_uri_parameter_supported: false,
       service_documentation: `${iss}/docs`,
+      // Agent-ready authorization (MCP): PAR, registration, CIMD, resource indicators.
+      ...agentMetadata(config),
     };
     this.resource = {
       resource: apiAudience(config),
@@ -91,6 +94,13 @@ export class MetadataController {
   @Get('oauth-protected-resource')
   @Header('Cache-Control', 'public, max-age=300')
   protectedResource(): Record<string, unknown> {
+    return this.resource;
+  }
+
+  /** RFC 9728 §3.1: the metadata of the resource ISSUER/v1, at the path-suffixed well-known URI. */
+  @Get('oauth-protected-resource/v1')
+  @Header('Cache-Control', 'public, max-age=300')
+  protectedResourceV1(): Record<string, unknown> {
     return this.resource;
   }
 }

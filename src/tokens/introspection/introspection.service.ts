@@ -8,6 +8,19 @@ import { AccessTokensService, apiAudience, type VerifiedAccessToken } from '../j
 import { RevocationService } from '../revocation/revocation.service';
 import type { RefreshToken } from '../refresh-tokens/refresh-token.entity';
 import { RefreshTokensService } from '../refresh-tokens/refresh-tokens.service';
+import { ResourcesService } from '../../resources/resources.service';
+
+/** The `aud` a JWT claims, read without verifying anything (it only selects the audience to verify). */
+function claimedAudience(jwt: string): string | undefined {
+  try {
+    const payload: unknown = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    const aud =
+      typeof payload === 'object' && payload !== null ? (payload as { aud?: unknown }).aud : undefined;
+    return typeof aud === 'string' && aud.length <= 512 ? aud : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
 
@@ -21,7 +34,7 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
  * token_type_hint where it is wrong (RFC 7662 §2.1 and RFC 7009 §2.1 make it only a hint).
  */
 type FoundToken =
-  | { type: 'access_token'; token: VerifiedAccessToken }
+  | { type: 'access_token'; token: VerifiedAccessToken; audience: string }
   | { type: 'refresh_token'; token: RefreshToken }
   | undefined;
 
@@ -34,12 +47,18 @@ export class IntrospectionService {
     private readonly revocation: RevocationService,
     private readonly authorizations: AuthorizationsService,
     private readonly clients: ClientsService,
+    private readonly resources: ResourcesService,
   ) {}
 
   async find(raw: string): Promise<FoundToken> {
     if (JWT_SHAPE.test(raw)) {
-      const token = await this.accessTokens.verify(raw).catch(() => undefined);
-      return token ? { type: 'access_token', token } : undefined;
+      // RFC 8707: a token for a registered resource is verified against that audience (strictly, like
+      // any other); the claim only picks which registered audience to check.
+      const claimed = claimedAudience(raw);
+      const resource = claimed === undefined ? undefined : await this.resources.find(claimed);
+      const audience = resource?.uri ?? apiAudience(this.config);
+      const token = await this.accessTokens.verify(raw, audience).catch(() => undefined);
+      return token ? { type: 'access_token', token, audience } : undefined;
     }
     const token = await this.refreshTokens.find(raw);
     return token ? { type: 'refresh_token', token } : undefined;
@@ -58,7 +77,10 @@ export class IntrospectionService {
     if (found.type === 'access_token') {
       const t = found.token;
       const resourceServer =
-        caller.client.grantTypes.includes('client_credentials') && caller.client.type === 'confidential';
+        (caller.client.grantTypes.includes('client_credentials') && caller.client.type === 'confidential') ||
+        // A registered resource's own client sees the tokens issued for it.
+        (found.audience !== apiAudience(this.config) &&
+          (await this.resources.find(found.audience))?.clientId === caller.client.clientId);
       if (t.clientId !== caller.client.clientId && !resourceServer) return INACTIVE;
       if (this.revocation.isRevoked(t.jti, t.grantId) || t.exp <= now) return INACTIVE;
       // Same rule as the resource API (JwtStrategy): a deleted client's tokens are dead.
@@ -73,6 +95,8 @@ export class IntrospectionService {
         iat: t.iat,
         jti: t.jti,
         ...common,
+        // RFC 7662 §2.2 / RFC 8707: the audience the token was issued (and verified) for.
+        aud: found.audience,
       };
     }
     const t = found.token;

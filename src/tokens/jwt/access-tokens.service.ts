@@ -32,6 +32,8 @@ export interface AccessTokenRequest {
   scopes: string[];
   /** The user×client authorization the token belongs to; revoking it kills the token. */
   grantId?: string;
+  /** RFC 8707 §2 / RFC 9068 §2.2 `aud`: the resource the token is for; default the product API. */
+  audience?: string;
 }
 
 interface IssuedAccessToken {
@@ -70,6 +72,8 @@ interface AccessTokenClaims {
 
 interface CachedVerification {
   kid: string;
+  /** The audience it was verified for: a cached token is valid only for that same audience. */
+  aud: string;
   sub: string;
   clientId: string;
   scopes: readonly string[];
@@ -121,7 +125,7 @@ export class AccessTokensService {
     const claims: AccessTokenClaims = {
       iss: this.config.issuer,
       sub: request.subject,
-      aud: apiAudience(this.config),
+      aud: request.audience ?? apiAudience(this.config),
       exp,
       iat,
       jti,
@@ -149,7 +153,11 @@ export class AccessTokensService {
     return encoded;
   }
 
-  async verify(token: string): Promise<VerifiedAccessToken> {
+  /**
+   * `audience` defaults to the product API: every resource-API caller validates `aud` strictly (RFC 9068
+   * §4); only a token exchange asks for a registered resource's audience.
+   */
+  async verify(token: string, audience = apiAudience(this.config)): Promise<VerifiedAccessToken> {
     // Oversized input is refused before hashing or parsing anything.
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) throw new InvalidToken();
     const nowSeconds = Math.floor(this.clock.now().getTime() / 1000);
@@ -160,6 +168,7 @@ export class AccessTokensService {
     if (cached) {
       // Still within exp (same tolerance as jsonwebtoken) and its key still trusted — an emergency
       // rotation must invalidate cached tokens too.
+      if (cached.aud !== audience) throw new InvalidToken();
       if (nowSeconds < cached.exp + CLOCK_TOLERANCE_SECONDS && this.keys.verificationKey(cached.kid)) {
         return toVerified(cached);
       }
@@ -175,7 +184,7 @@ export class AccessTokensService {
       publicKey: key.publicKey,
       algorithms: [JWT_ALGORITHM],
       issuer: this.config.issuer,
-      audience: apiAudience(this.config),
+      audience,
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
       clockTimestamp: nowSeconds,
       ignoreNotBefore: false,
@@ -201,6 +210,7 @@ export class AccessTokensService {
 
     const entry: CachedVerification = {
       kid: header.kid,
+      aud: audience,
       sub,
       clientId,
       scopes: (scope ?? '').split(' ').filter(Boolean),

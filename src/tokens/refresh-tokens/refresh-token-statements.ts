@@ -4,7 +4,7 @@
  * unused or it used together with its successor — never a used token without a successor.
  *
  * Columns of a new row, in this order, in every INSERT: token_hash, grant_id, client_id, user_id, scopes,
- * expires_at, parent_id, and the sign-in it descends from (auth_time, sid, amr, acr: OIDC Core §12.2, a
+ * resources, expires_at, parent_id, and the sign-in it descends from (auth_time, sid, amr, acr: OIDC Core §12.2, a
  * refreshed id_token states the original authentication).
  */
 
@@ -22,10 +22,10 @@ export const ROTATE = `
        SET "rotated_at" = COALESCE("rotated_at", now()),
            "retried_at" = CASE WHEN "rotated_at" IS NULL THEN "retried_at" ELSE COALESCE("retried_at", now()) END
      WHERE "id" = $1 AND "revoked_at" IS NULL
-    RETURNING "id", "grant_id", "client_id", "user_id", "scopes", "retried_at", "auth_time", "sid", "amr", "acr"
+    RETURNING "id", "grant_id", "client_id", "user_id", "scopes", "resources", "retried_at", "auth_time", "sid", "amr", "acr"
   ), successor AS (
-    INSERT INTO "refresh_tokens" ("token_hash", "grant_id", "client_id", "user_id", "scopes", "expires_at", "parent_id", "auth_time", "sid", "amr", "acr")
-    SELECT $2, "grant_id", "client_id", "user_id", "scopes", $3, "id", "auth_time", "sid", "amr", "acr"
+    INSERT INTO "refresh_tokens" ("token_hash", "grant_id", "client_id", "user_id", "scopes", "resources", "expires_at", "parent_id", "auth_time", "sid", "amr", "acr")
+    SELECT $2, "grant_id", "client_id", "user_id", "scopes", "resources", $3, "id", "auth_time", "sid", "amr", "acr"
       FROM hit WHERE "retried_at" IS NULL
     RETURNING "id"
   )
@@ -44,15 +44,15 @@ export const RETRY = `
     UPDATE "refresh_tokens" SET "retried_at" = now()
      WHERE "id" = $1 AND "rotated_at" IS NOT NULL AND "retried_at" IS NULL AND "revoked_at" IS NULL
        AND "rotated_at" > now() - make_interval(secs => $4)
-    RETURNING "id", "grant_id", "client_id", "user_id", "scopes", "auth_time", "sid", "amr", "acr"
+    RETURNING "id", "grant_id", "client_id", "user_id", "scopes", "resources", "auth_time", "sid", "amr", "acr"
   ), superseded AS (
     UPDATE "refresh_tokens" AS s SET "revoked_at" = now()
       FROM retry
      WHERE s."parent_id" = retry."id" AND s."rotated_at" IS NULL AND s."revoked_at" IS NULL
     RETURNING s."id"
   ), successor AS (
-    INSERT INTO "refresh_tokens" ("token_hash", "grant_id", "client_id", "user_id", "scopes", "expires_at", "parent_id", "auth_time", "sid", "amr", "acr")
-    SELECT $2, "grant_id", "client_id", "user_id", "scopes", $3, "id", "auth_time", "sid", "amr", "acr"
+    INSERT INTO "refresh_tokens" ("token_hash", "grant_id", "client_id", "user_id", "scopes", "resources", "expires_at", "parent_id", "auth_time", "sid", "amr", "acr")
+    SELECT $2, "grant_id", "client_id", "user_id", "scopes", "resources", $3, "id", "auth_time", "sid", "amr", "acr"
       FROM retry
      WHERE (SELECT count(*) FROM superseded) = 1
     RETURNING "id"
@@ -68,10 +68,10 @@ export const REDEEM_CODE = `
   WITH redeemed AS (
     UPDATE "authorization_codes" SET "consumed_at" = now()
      WHERE "code_hash" = $1 AND "consumed_at" IS NULL
-    RETURNING "grant_id", "client_id", "user_id", "scopes", "auth_time", "sid", "amr", "acr"
+    RETURNING "grant_id", "client_id", "user_id", "scopes", "resources", "auth_time", "sid", "amr", "acr"
   ), issued AS (
-    INSERT INTO "refresh_tokens" ("token_hash", "grant_id", "client_id", "user_id", "scopes", "expires_at", "parent_id", "auth_time", "sid", "amr", "acr")
-    SELECT $2, "grant_id", "client_id", "user_id", "scopes", $3, NULL, "auth_time", "sid", "amr", "acr"
+    INSERT INTO "refresh_tokens" ("token_hash", "grant_id", "client_id", "user_id", "scopes", "resources", "expires_at", "parent_id", "auth_time", "sid", "amr", "acr")
+    SELECT $2, "grant_id", "client_id", "user_id", "scopes", "resources", $3, NULL, "auth_time", "sid", "amr", "acr"
       FROM redeemed WHERE $2::varchar IS NOT NULL
     RETURNING "id"
   )

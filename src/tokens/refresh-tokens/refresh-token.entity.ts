@@ -24,6 +24,10 @@ export class RefreshToken {
   @Column({ type: 'text', array: true, default: '{}' })
   scopes: string[];
 
+  /** RFC 8707: the resources (token audiences) granted; empty = the product API under /v1. */
+  @Column({ type: 'text', array: true, default: '{}' })
+  resources: string[];
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -27,6 +27,8 @@ export class TokenIssuer {
     clientId: string;
     scopes: string[];
     grantId?: string;
+    /** RFC 8707: the token's audience (a registered resource); default the product API. */
+    audience?: string;
     /**
      * A refresh token the grant already stored, in the same statement that spent what was presented (a
      * code, a rotated refresh token). client_credentials never gets one (RFC 6749 §4.4.3).
@@ -43,6 +45,7 @@ export class TokenIssuer {
       clientId: input.clientId,
       scopes: input.scopes,
       grantId: input.grantId,
+      audience: input.audience,
     });
     const idToken = input.idToken
       ? await this.idTokens.issue({
@@ -61,6 +64,7 @@ export class TokenIssuer {
       details: {
         grant_type: input.grantType,
         scope: formatScope(input.scopes),
+        ...(input.audience ? { resource: input.audience } : {}),
         refresh_token: !!refreshToken,
         ...(input.retry ? { retry: true } : {}),
         ...(idToken ? { id_token: true } : {}),

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ClientsModule } from '../../clients/clients.module';
+import { ResourcesModule } from '../../resources/resources.module';
 import { AuthorizationsModule } from '../authorizations/authorizations.module';
 import { CodesModule } from '../codes/codes.module';
 import { JwtTokensModule } from '../jwt/jwt-tokens.module';
@@ -9,11 +10,17 @@ import { AuthorizationCodeGrant } from './grants/authorization-code.grant';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant';
 import { GRANT_TYPE_HANDLERS } from './grants/grant-type';
 import { RefreshTokenGrant } from './grants/refresh-token.grant';
+import { TokenExchangeGrant } from './grants/token-exchange.grant';
 import { TokenEndpoint } from './token-endpoint.service';
 import { TokenIssuer } from './token-issuer.service';
 import { TokenController } from './token.controller';
 
-const GRANT_HANDLERS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGrant];
+const GRANT_HANDLERS = [
+  AuthorizationCodeGrant,
+  RefreshTokenGrant,
+  ClientCredentialsGrant,
+  TokenExchangeGrant,
+];
 
 /** RFC 6749 §3.2 token endpoint: client authentication, then one handler per grant type. */
 @Module({
@@ -24,6 +31,7 @@ const GRANT_HANDLERS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredent
     AuthorizationsModule,
     ClientsModule,
     OidcModule,
+    ResourcesModule,
   ],
   controllers: [TokenController],
   providers: [

@@ -1,3 +1,4 @@
+import { ApiError } from '../../../platform/errors/api-error';
 import { AuthorizationPageError } from '../../auth.errors';
 import type { AuthorizationCheck } from '../authorization-request';
 
@@ -13,7 +14,14 @@ export const checkClient: AuthorizationCheck = async (ctx, { clients }) => {
       'The request does not name an app (client_id is missing).',
     );
   }
-  const client = await clients.findActive(clientId);
+  let client;
+  try {
+    client = await clients.findActive(clientId);
+  } catch (error) {
+    // A Client ID Metadata Document that was refused: say why, on a page (nothing is trusted yet).
+    if (error instanceof ApiError) throw new AuthorizationPageError('invalid_client', error.description);
+    throw error;
+  }
   if (!client) {
     throw new AuthorizationPageError('invalid_client', 'The app that sent you here is not registered.');
   }

@@ -1,4 +1,5 @@
 import type { ClientsService, ClientView } from '../../../clients/clients.service';
+import type { ResourcesService } from '../../../resources/resources.service';
 import type { AppConfig } from '../../../config/app-config';
 import { AuthorizationPageError, InvalidAuthorizationRequest } from '../../auth.errors';
 import type {
@@ -38,6 +39,7 @@ function env(found: ClientView | null = client(), requirePkce = false): Authoriz
   return {
     clients: { findActive: jest.fn().mockResolvedValue(found) } as unknown as ClientsService,
     config: { requirePkce } as AppConfig,
+    resources: { find: jest.fn().mockResolvedValue(null) } as unknown as ResourcesService,
   };
 }
 

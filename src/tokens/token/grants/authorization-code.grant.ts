@@ -6,6 +6,7 @@ import { verifyS256 } from '../../codes/pkce';
 import { authContextOf } from '../../oidc/auth-context';
 import { idTokenFor, mayReceiveRefreshToken } from '../../oidc/offline-access';
 import { RefreshTokensService } from '../../refresh-tokens/refresh-tokens.service';
+import { ResourcesService } from '../../../resources/resources.service';
 import { TokenIssuer } from '../token-issuer.service';
 import type { GrantTypeHandler, TokenRequest, TokenResponse } from './grant-type';
 
@@ -19,6 +20,7 @@ export class AuthorizationCodeGrant implements GrantTypeHandler {
     private readonly authorizations: AuthorizationsService,
     private readonly refreshTokens: RefreshTokensService,
     private readonly issuer: TokenIssuer,
+    private readonly resources: ResourcesService,
   ) {}
 
   async handle({ params, client, meta }: TokenRequest): Promise<TokenResponse> {
@@ -51,6 +53,8 @@ export class AuthorizationCodeGrant implements GrantTypeHandler {
       // RFC 9700 §2.1.1: a verifier for a code issued without a challenge signals a PKCE downgrade attack.
       throw new InvalidGrant('code_verifier sent for an authorization request without code_challenge');
     }
+    // RFC 8707 §2.2: settled before redeeming, so a bad `resource` leaves the code usable for a retry.
+    const target = await this.resources.targetFromGrant(params.resource, code.resources, code.scopes);
     // Checked before redeeming, so a revoked authorization's code stores no dead refresh token.
     if (!(await this.authorizations.isActive(code.grantId))) {
       throw new InvalidGrant('the authorization was revoked');
@@ -67,7 +71,8 @@ export class AuthorizationCodeGrant implements GrantTypeHandler {
       userId: code.userId,
       subject: code.userId,
       clientId: client.clientId,
-      scopes: code.scopes,
+      scopes: target.scopes,
+      audience: target.resource.uri,
       grantId: code.grantId,
       refreshToken: refresh?.token,
       idToken: idTokenFor(client, code.scopes, { nonce: code.nonce ?? undefined, auth: authContextOf(code) }),

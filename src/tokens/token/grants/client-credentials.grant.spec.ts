@@ -1,4 +1,5 @@
 import type { ClientView } from '../../../clients/clients.service';
+import type { ResourcesService } from '../../../resources/resources.service';
 import { InvalidScope, UnauthorizedClient } from '../../../platform/errors/oauth-errors';
 import type { TokenIssuer } from '../token-issuer.service';
 import { ClientCredentialsGrant } from './client-credentials.grant';
@@ -19,9 +20,23 @@ const service: ClientView = {
   updatedAt: new Date(0),
 };
 
+const API = 'https://id.example/v1';
+
 function setup() {
   const issuer = { issue: jest.fn(async () => ({ access_token: 'at' })) };
-  const grant = new ClientCredentialsGrant(issuer as unknown as TokenIssuer);
+  // The built-in resource (ISSUER/v1) accepts every scope; resource indicators have their own e2e tests.
+  const resources = {
+    targetForClient: jest.fn(
+      async (_param: string | undefined, requested: readonly string[], clientScopes: readonly string[]) => ({
+        resource: { uri: API },
+        scopes: requested.length ? [...requested] : [...clientScopes],
+      }),
+    ),
+  };
+  const grant = new ClientCredentialsGrant(
+    issuer as unknown as TokenIssuer,
+    resources as unknown as ResourcesService,
+  );
   const request = (params: Record<string, string>, client = service): TokenRequest => ({
     client,
     method: 'client_secret_basic',
@@ -41,6 +56,7 @@ describe('ClientCredentialsGrant (RFC 6749 §4.4)', () => {
       subject: 'svc',
       clientId: 'svc',
       scopes: ['read:projects'],
+      audience: API,
     });
     const [input] = issuer.issue.mock.calls[0] as unknown as [Record<string, unknown>];
     expect(input.userId).toBeUndefined();

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidScope, UnauthorizedClient } from '../../../platform/errors/oauth-errors';
 import { parseScope } from '../../scopes';
+import { ResourcesService } from '../../../resources/resources.service';
 import { TokenIssuer } from '../token-issuer.service';
 import type { GrantTypeHandler, TokenRequest, TokenResponse } from './grant-type';
 
@@ -12,7 +13,10 @@ import type { GrantTypeHandler, TokenRequest, TokenResponse } from './grant-type
 export class ClientCredentialsGrant implements GrantTypeHandler {
   readonly grantType = 'client_credentials' as const;
 
-  constructor(private readonly issuer: TokenIssuer) {}
+  constructor(
+    private readonly issuer: TokenIssuer,
+    private readonly resources: ResourcesService,
+  ) {}
 
   async handle({ params, client, meta }: TokenRequest): Promise<TokenResponse> {
     if (client.type !== 'confidential') {
@@ -22,14 +26,20 @@ export class ClientCredentialsGrant implements GrantTypeHandler {
     if (requested === undefined) throw new InvalidScope('scope is malformed');
     const beyond = requested.filter((s) => !client.scopes.includes(s));
     if (beyond.length) throw new InvalidScope(`scope not allowed for this client: ${beyond.join(' ')}`);
-    // No scope requested → the client's registered set (RFC 6749 §3.3 lets the server pick a default).
-    const scopes = requested.length ? requested : client.scopes;
+    // No scope requested → the client's registered set (RFC 6749 §3.3 lets the server pick a default),
+    // limited to what the resource accepts (RFC 8707 §2.2).
+    const { resource, scopes } = await this.resources.targetForClient(
+      params.resource,
+      requested,
+      client.scopes,
+    );
     return this.issuer.issue({
       grantType: this.grantType,
       meta,
       subject: client.clientId,
       clientId: client.clientId,
       scopes,
+      audience: resource.uri,
     });
   }
 }

@@ -5,6 +5,7 @@ import { parseScope } from '../../scopes';
 import { AuthorizationsService } from '../../authorizations/authorizations.service';
 import type { RefreshToken } from '../../refresh-tokens/refresh-token.entity';
 import { RefreshTokensService } from '../../refresh-tokens/refresh-tokens.service';
+import { ResourcesService } from '../../../resources/resources.service';
 import { TokenIssuer } from '../token-issuer.service';
 import type { GrantTypeHandler, TokenRequest, TokenResponse } from './grant-type';
 import { authContextOf } from '../../oidc/auth-context';
@@ -32,6 +33,7 @@ export class RefreshTokenGrant implements GrantTypeHandler {
     private readonly refreshTokens: RefreshTokensService,
     private readonly authorizations: AuthorizationsService,
     private readonly issuer: TokenIssuer,
+    private readonly resources: ResourcesService,
   ) {}
 
   /** Refresh tokens being exchanged on this instance right now, with the exchange's settling promise. */
@@ -83,7 +85,13 @@ export class RefreshTokenGrant implements GrantTypeHandler {
     if (requested === undefined) throw new InvalidScope('scope is malformed');
     const wider = requested.filter((s) => !token.scopes.includes(s));
     if (wider.length) throw new InvalidScope(`scope exceeds the original grant: ${wider.join(' ')}`);
-    const scopes = requested.length ? requested : token.scopes;
+    // RFC 8707 §2.2: `resource` may narrow to one of the granted resources; scopes follow that resource.
+    const target = await this.resources.targetFromGrant(
+      params.resource,
+      token.resources,
+      requested.length ? requested : token.scopes,
+    );
+    const scopes = target.scopes;
 
     // One statement each: the presented token is never spent without its successor stored.
     const successor = retry ? await this.refreshTokens.retry(token) : await this.refreshTokens.rotate(token);
@@ -95,6 +103,7 @@ export class RefreshTokenGrant implements GrantTypeHandler {
       subject: token.userId,
       clientId: client.clientId,
       scopes,
+      audience: target.resource.uri,
       grantId: token.grantId,
       // The new refresh token keeps the grant's full scope; only this access token is narrowed.
       refreshToken: successor,
