@@ -5,6 +5,7 @@ import { createDataSource } from './database/data-source';
 import { EmbeddedDatabaseLockedError } from './database/embedded-postgres';
 import { createApp } from './bootstrap';
 import { installInvalidationRelay } from './platform/cache/cluster-relay';
+import { startupFailureLine } from './startup-errors';
 
 async function serve(config: AppConfig, started: number): Promise<void> {
   const app = await createApp(config);
@@ -53,8 +54,11 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // Operator mistakes get one clear line, not a stack trace.
+  const line = startupFailureLine(error, Number(process.env.PORT ?? 3000));
   if (error instanceof ConfigError || error instanceof EmbeddedDatabaseLockedError) {
     console.error(error.message);
+  } else if (line) {
+    console.error(line);
   } else {
     console.error('start-up failed:', error);
   }

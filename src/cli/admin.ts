@@ -5,7 +5,7 @@ import { AuditModule } from '../audit/audit.module';
 import { AuditService } from '../audit/audit.service';
 import { ClientsModule } from '../clients/clients.module';
 import { ClientsService, TOKEN_EXCHANGE } from '../clients/clients.service';
-import { ApiError } from '../platform/errors/api-error';
+import { ApiError, ValidationFailed } from '../platform/errors/api-error';
 import { PlatformModule } from '../platform/platform.module';
 import { ConfigError, loadConfig, type AppConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
@@ -19,6 +19,8 @@ import { ResourcesModule } from '../resources/resources.module';
 import { ResourcesService } from '../resources/resources.service';
 import { UsersModule } from '../users/users.module';
 import { UsersService } from '../users/users.service';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { ApiKeysService } from '../api-keys/api-keys.service';
 import { all, flag, optional, parseFlags, required, UsageError, type Flags, type FlagSpec } from './args';
 
 /** The operator's tool: same configuration as the server, no HTTP. Output: one JSON object on stdout. */
@@ -166,6 +168,75 @@ const COMMANDS: Record<string, { usage: string; flags: FlagSpec; run: Command }>
       return { client_id: client.clientId, client_secret: clientSecret };
     },
   },
+  'client:list': {
+    usage: 'client:list [--limit N] [--cursor C]   (clients that are not deleted, newest first)',
+    flags: { limit: { type: 'string' }, cursor: { type: 'string' } },
+    run: async (app, flags) => {
+      const page = await app.get(ClientsService).listAll(pageRequest(flags));
+      return {
+        items: page.items.map((c) => ({
+          client_id: c.clientId,
+          name: c.name,
+          type: c.type,
+          grant_types: c.grantTypes,
+          scopes: c.scopes,
+          disabled: Boolean(c.disabledAt),
+        })),
+        next_cursor: page.nextCursor,
+      };
+    },
+  },
+  'client:delete': {
+    usage: 'client:delete --client-id ID   (its tokens stop working at once)',
+    flags: { 'client-id': { type: 'string' } },
+    run: async (app, flags) => {
+      const clients = app.get(ClientsService);
+      const clientId = required(flags, 'client-id');
+      const client = await clients.findActive(clientId);
+      if (!client) throw new UsageError(`--client-id: no active client ${clientId}`);
+      await clients.delete(null, client.id);
+      return { client_id: client.clientId, deleted: true };
+    },
+  },
+  'user:list': {
+    usage: 'user:list [--limit N] [--cursor C]',
+    flags: { limit: { type: 'string' }, cursor: { type: 'string' } },
+    run: async (app, flags) => {
+      const page = await app.get(UsersService).listAll(pageRequest(flags));
+      return {
+        items: page.items.map((u) => ({ id: u.id, email: u.email, disabled: Boolean(u.disabledAt) })),
+        next_cursor: page.nextCursor,
+      };
+    },
+  },
+  'api-key:create': {
+    usage:
+      'api-key:create --user EMAIL --scope "read:user" [--name N] [--expires-in-days D]   (the key is printed once)',
+    flags: {
+      user: { type: 'string' },
+      scope: { type: 'string', multiple: true },
+      name: { type: 'string' },
+      'expires-in-days': { type: 'string' },
+    },
+    run: async (app, flags) => {
+      const email = required(flags, 'user');
+      const userId = await ownerId(app, email);
+      // --scope may be repeated or carry a space-separated list; both mean the union.
+      const scopes = all(flags, 'scope').flatMap((s) => s.split(' ').filter(Boolean));
+      if (scopes.length === 0) throw new UsageError('--scope is required (e.g. --scope "read:user")');
+      const days = optional(flags, 'expires-in-days');
+      if (days !== undefined && !/^[1-9]\d{0,3}$/.test(days)) {
+        throw new UsageError('--expires-in-days must be a whole number of days between 1 and 9999');
+      }
+      const { key, secret } = await app.get(ApiKeysService).create({
+        userId: userId as string,
+        name: optional(flags, 'name') ?? 'CLI key',
+        scopes,
+        expiresAt: days ? new Date(Date.now() + Number(days) * 86_400_000) : null,
+      });
+      return { id: key.id, name: key.name, scopes: key.scopes, api_key: secret };
+    },
+  },
   'user:create': {
     usage: 'user:create --email E --password P [--name N]',
     flags: { email: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' } },
@@ -180,6 +251,14 @@ const COMMANDS: Record<string, { usage: string; flags: FlagSpec; run: Command }>
   },
 };
 
+function pageRequest(flags: Flags): { limit?: number; cursor?: string } {
+  const limit = optional(flags, 'limit');
+  if (limit !== undefined && !/^[1-9]\d{0,2}$/.test(limit)) {
+    throw new UsageError('--limit must be a whole number between 1 and 100');
+  }
+  return { limit: limit ? Math.min(Number(limit), 100) : undefined, cursor: optional(flags, 'cursor') };
+}
+
 @Module({})
 class AdminModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -193,6 +272,7 @@ class AdminModule {
         AuditModule,
         UsersModule,
         ClientsModule,
+        ApiKeysModule,
         JwtTokensModule,
         ResourcesModule,
         RegistrationServiceModule,
@@ -202,16 +282,29 @@ class AdminModule {
 }
 
 function usage(): string {
-  return `usage: npm run admin -- <command>\n${Object.values(COMMANDS)
+  return `usage: npm run -s admin -- <command> [flags]   (JSON on stdout, errors on stderr)\n${Object.values(
+    COMMANDS,
+  )
     .map((c) => `  ${c.usage}`)
-    .join('\n')}`;
+    .join('\n')}\n  <command> --help   (one command's flags)`;
 }
+
+const HELP = new Set(['--help', '-h', 'help']);
 
 async function main(argv: string[]): Promise<number> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const [command, ...args] = argv;
+  // Help goes to stdout and exits 0: it is what was asked for, not an error.
+  if (command !== undefined && HELP.has(command)) {
+    process.stdout.write(`${usage()}\n`);
+    return 0;
+  }
   const spec = command !== undefined && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   if (!spec) throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
+  if (args.some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(`usage: npm run -s admin -- ${spec.usage}\n`);
+    return 0;
+  }
   const flags = parseFlags(args, spec.flags);
   const config = loadConfig();
   const app = await NestFactory.createApplicationContext(AdminModule.forRoot(config), { logger: ['error'] });
@@ -228,8 +321,14 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof UsageError) process.stderr.write(`error: ${error.message}\n${usage()}\n`);
-    else if (error instanceof ApiError) process.stderr.write(`error: ${error.code}: ${error.description}\n`);
-    else if (error instanceof ConfigError || error instanceof EmbeddedDatabaseLockedError) {
+    // Which field and why, every one of them: the reason the API would give, not just its error code.
+    else if (error instanceof ValidationFailed) {
+      process.stderr.write(
+        `error: ${error.code}: ${error.fields.map((f) => `${f.field}: ${f.messages.join('; ')}`).join('\n  ')}\n`,
+      );
+    } else if (error instanceof ApiError) {
+      process.stderr.write(`error: ${error.code}: ${error.description}\n`);
+    } else if (error instanceof ConfigError || error instanceof EmbeddedDatabaseLockedError) {
       process.stderr.write(`error: ${error.message}\n`);
     } else process.stderr.write(`error: ${String(error)}\n`);
     process.exit(1);

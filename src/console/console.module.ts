@@ -17,6 +17,8 @@ import { ConsoleContextPipe } from './console-user';
 import { ConsoleHomeController } from './home.controller';
 import { OneTimeSecrets } from './one-time-secrets';
 import { ConsoleResourcesController } from './resources.controller';
+import { ConsolePlaygroundController } from './playground.controller';
+import { PlaygroundModule } from '../playground/playground.module';
 import { RootController } from './root.controller';
 import { SecurityActivity } from './security-activity.service';
 
@@ -34,6 +36,7 @@ import { SecurityActivity } from './security-activity.service';
     TokensModule,
     AccountModule,
     ResourcesModule,
+    PlaygroundModule,
   ],
   controllers: [
     RootController,
@@ -46,6 +49,7 @@ import { SecurityActivity } from './security-activity.service';
     ConsoleAccountController,
     DevOutboxController,
     ConsoleResourcesController,
+    ConsolePlaygroundController,
   ],
   providers: [ConsoleContextPipe, OneTimeSecrets, SecurityActivity],
 })

@@ -29,7 +29,11 @@ export class UsersController {
   @Scopes('read:user')
   async me(@CurrentPrincipal() principal: Principal): Promise<UserResponse> {
     // A client_credentials token is a service, not a person: it has no "me".
-    if (!principal.userId) throw new Forbidden('this endpoint needs a token or key that acts for a user');
+    if (!principal.userId) {
+      throw new Forbidden(
+        'service tokens (client_credentials) act for no user: use a user access token (authorization code flow) or an API key',
+      );
+    }
     const user = await this.users.findById(principal.userId);
     if (!user) throw new NotFound('user');
     return toUserResponse(user);

@@ -126,6 +126,22 @@ describe('PinoNestLogger', () => {
     ]);
   });
 
+  it('writes Nest’s route-mapping and module lines at debug, so info shows only the banner', () => {
+    const atInfo = capture();
+    Logger.overrideLogger(new PinoNestLogger(createLogger(level('info'), atInfo)));
+    new Logger('RouterExplorer').log('Mapped {/health, GET} route');
+    new Logger('RoutesResolver').log('HealthController {/health}:');
+    new Logger('InstanceLoader').log('AppModule dependencies initialized');
+    new Logger('NestApplication').log('Nest application successfully started');
+    expect(atInfo.lines()).toEqual([expect.objectContaining({ level: 30, context: 'NestApplication' })]);
+    const atDebug = capture();
+    Logger.overrideLogger(new PinoNestLogger(createLogger(level('debug'), atDebug)));
+    new Logger('RouterExplorer').log('Mapped {/health, GET} route');
+    expect(atDebug.lines()).toEqual([
+      expect.objectContaining({ level: 20, context: 'RouterExplorer', msg: 'Mapped {/health, GET} route' }),
+    ]);
+  });
+
   it('turns Nest’s error(message, stack) contract into one err', () => {
     const out = capture();
     const logger = new PinoNestLogger(createLogger(level('info'), out));

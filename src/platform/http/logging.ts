@@ -101,6 +101,9 @@ export function registerRequestLogging(fastify: FastifyInstance, logger: Logger)
   });
 }
 
+/** Nest's contexts for "X dependencies initialized", "{/path, GET} route" and "Mapped {...}" lines. */
+const INVENTORY_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
+
 type NestLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 /**
@@ -113,7 +116,11 @@ export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
   log(message: unknown, ...params: unknown[]): void {
-    this.write('info', message, params);
+    // Nest's start-up inventory (one line per module and per route) is for debugging, not for the
+    // developer's terminal at info: the start banner says what matters.
+    const context = params[params.length - 1];
+    const level = typeof context === 'string' && INVENTORY_CONTEXTS.has(context) ? 'debug' : 'info';
+    this.write(level, message, params);
   }
 
   error(message: unknown, ...params: unknown[]): void {

@@ -38,6 +38,8 @@ export function bearerToken(header: string): string | undefined {
  * invalid_request: RFC 6750 §3.1 defines invalid_token as "expired, revoked, malformed, or invalid for other
  * reasons", and a client's one sensible reaction to either — get a new token — is what 401 tells it.
  */
+export const API_KEY_AS_BEARER = 'this is an API key: send it in the X-API-Key header, not as a Bearer token';
+
 @Injectable()
 export class JwtStrategy extends PassportStrategy(CustomStrategy, 'bearer') implements CredentialStrategy {
   constructor(
@@ -57,6 +59,9 @@ export class JwtStrategy extends PassportStrategy(CustomStrategy, 'bearer') impl
     const header = authorizationHeader(request);
     const token = header === undefined ? undefined : bearerToken(header);
     if (!token) throw new InvalidToken();
+    // An API key in the bearer slot is a common first mistake: say where it goes (RFC 6750 §3 lets the
+    // error_description be any human-readable hint).
+    if (token.startsWith('iik_')) throw new InvalidToken(API_KEY_AS_BEARER);
     const verified = await this.accessTokens.verify(token);
     // Checked on every request, also for tokens the verifier had cached: revocation must win at once.
     if (this.revocation.isRevoked(verified.jti, verified.grantId)) throw new InvalidToken();
