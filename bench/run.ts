@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the performance suite of issue 8. Builds if needed, creates a throwaway PostgreSQL
+ * `npm run bench`: the performance suite. Builds if needed, creates a throwaway PostgreSQL
  * database, starts the production build (`node dist/src/main.js`), a bare Fastify ceiling and the
  * oidc-provider peer as child processes, seeds data through the real interfaces (operator CLI, the
  * code flow over HTTP, the self-service API), then runs each scenario with autocannon, one after
@@ -173,7 +173,7 @@ interface Target {
 
 function printTargets(targets: Target[]): void {
   if (!targets.length) return;
-  console.log('\nTargets (issue 8):');
+  console.log('\nTargets:');
   console.log(
     markdownTable(
       ['target', 'wanted', 'measured', 'met'],

@@ -1,4 +1,4 @@
-/** The scenarios of issue 8, each one autocannon run against one server. */
+/** The benchmark scenarios, each one autocannon run against one server. */
 import { expectJson, runLoad, type LoadResult, type LoadSpec } from './support/load';
 import { log, summary } from './support/log';
 import { processTree, stopChild, type ManagedChild } from './support/processes';

@@ -16,6 +16,9 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DemoDataModule } from './demo/demo-data.module';
 import { HealthModule } from './health/health.module';
+import { JanitorModule } from './janitor/janitor.module';
+import { LifecycleModule } from './platform/lifecycle/shutdown-state';
+import { MetricsModule } from './platform/metrics/metrics.module';
 import { ProjectsModule } from './projects/projects.module';
 import { TokensModule } from './tokens/tokens.module';
 import { UsersModule } from './users/users.module';
@@ -33,7 +36,9 @@ export class AppModule {
         DatabaseModule.forRoot(config),
         PlatformModule,
         MailModule,
-        RateLimitModule, // Issue 7: rate limits + sign-in lockout storage (global)
+        LifecycleModule,
+        MetricsModule,
+        RateLimitModule, // rate limits + sign-in lockout storage (global)
         AuditModule,
         HealthModule,
         UsersModule,
@@ -50,6 +55,7 @@ export class AppModule {
         ConsoleModule,
         AdminModule,
         DemoDataModule,
+        JanitorModule,
       ],
     };
   }

@@ -13,6 +13,7 @@ import {
   requestIdFor,
 } from './platform/http/logging';
 import { registerSecurityHeaders } from './platform/http/security-headers';
+import { registerHttpMetrics } from './platform/metrics/http-metrics';
 import { clientErrorHandler } from './platform/rate-limit/client-errors';
 import { registerCors } from './platform/http/cors';
 import type { AppConfig } from './config/app-config';
@@ -23,7 +24,7 @@ export const BODY_LIMIT = 64 * 1024;
 /** Builds the whole application; main.ts listens on it, e2e tests call it too (the same code path). */
 export async function createApp(
   config: AppConfig,
-  options: { quiet?: boolean } = {},
+  options: { quiet?: boolean; shutdownHooks?: boolean } = {},
 ): Promise<NestFastifyApplication> {
   const logger = createLogger(config);
   const adapter = new FastifyAdapter({
@@ -32,9 +33,9 @@ export async function createApp(
     trustProxy: config.trustProxy,
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: 200 },
-    // Issue 7: headers over Node's maxHeaderSize (16 KiB) → 431, bad HTTP → 400, in our JSON error shape.
+    // headers over Node's maxHeaderSize (16 KiB) → 431, bad HTTP → 400, in our JSON error shape.
     clientErrorHandler,
-    // Issue 7: a request must arrive within 30 s (slow-loris); Fastify's default 0 means never time out.
+    // a request must arrive within 30 s (slow-loris); Fastify's default 0 means never time out.
     requestTimeout: 30_000,
     return503OnClosing: true,
     // Fastify assigns the id before any hook: the X-Request-Id header and every log line agree.
@@ -49,7 +50,8 @@ export async function createApp(
     logger: options.quiet ? false : undefined,
   });
   app.useLogger(new PinoNestLogger(logger));
-  app.enableShutdownHooks();
+  // main.ts drains on SIGTERM itself (platform/lifecycle/graceful-shutdown.ts).
+  if (options.shutdownHooks !== false) app.enableShutdownHooks();
 
   // The per-request hooks are synchronous callbacks: no promise per hook per request.
   const fastify = app.getHttpAdapter().getInstance();
@@ -59,12 +61,13 @@ export async function createApp(
     reply.header('x-request-id', request.id);
     done();
   });
-  // Issue 7: CORS only on the resource API, /oauth2/token|revoke (CORS_ORIGINS) and /.well-known/* (any).
+  // CORS only on the resource API, /oauth2/token|revoke (CORS_ORIGINS) and /.well-known/* (any).
   registerCors(fastify, config.corsOrigins);
   // After CORS, as helmet was: a preflight the CORS hook answers carries X-Request-Id but not these.
   // JSON API default CSP; the HTML pages and the docs set their own per response.
   registerSecurityHeaders(fastify, config);
   registerRequestLogging(fastify, logger);
+  registerHttpMetrics(fastify);
 
   app.useGlobalPipes(new AppValidationPipe());
   // Swagger UI at /docs, the OpenAPI JSON at /docs/json (public; it sets its own CSP on those routes).

@@ -6,12 +6,18 @@ import { EmbeddedDatabaseLockedError } from './database/embedded-postgres';
 import { createApp } from './bootstrap';
 import { installInvalidationRelay } from './platform/cache/cluster-relay';
 import { startupFailureLine } from './startup-errors';
+import { superviseWorkers } from './platform/cluster/supervisor';
+import { installGracefulShutdown } from './platform/lifecycle/graceful-shutdown';
+import { startPrimaryMetrics } from './platform/metrics/metrics-listener';
 
 async function serve(config: AppConfig, started: number): Promise<void> {
-  const app = await createApp(config);
+  // Signals are ours (installGracefulShutdown), not Nest's: the HTTP server must drain before the
+  // pools close, and Nest's own hooks close them first.
+  const app = await createApp(config, { shutdownHooks: false });
+  const who = cluster.isWorker ? `worker ${cluster.worker?.id} (pid ${process.pid})` : 'iiniit Identity';
+  installGracefulShutdown(app, config, (message) => console.log(`${who}: ${message}`));
   await app.listen({ port: config.port, host: config.host });
   const ms = Math.round(performance.now() - started);
-  const who = cluster.isWorker ? `worker ${cluster.worker?.id}` : 'iiniit Identity';
   console.log(
     `${who} listening on ${config.issuer} (bound to ${config.host}:${config.port}, ready in ${ms} ms)`,
   );
@@ -19,27 +25,21 @@ async function serve(config: AppConfig, started: number): Promise<void> {
 
 /**
  * WORKERS > 1: the primary applies migrations once, then forks stateless workers that share the port
- * (Node's cluster module); a worker that dies is replaced.
+ * (Node's cluster module) and keeps that many running (platform/cluster/supervisor.ts).
  */
 async function primary(config: AppConfig): Promise<void> {
   if (config.dbMigrationsRun) await (await createDataSource(config)).destroy();
-  const env = { DB_MIGRATIONS_RUN: 'false' };
   // Cache invalidation without Redis: relay each worker's invalidations to its peers over IPC, so a
   // write on one worker never leaves another serving a stale cached read (with Redis, workers subscribe
   // themselves and never send these).
   installInvalidationRelay();
-  for (let i = 0; i < config.workers; i++) cluster.fork(env);
-  cluster.on('exit', (worker, code, signal) => {
-    if (signal === 'SIGTERM' || signal === 'SIGINT' || code === 0) return;
-    console.error(`worker ${worker.id} exited (${signal ?? code}); starting a new one`);
-    cluster.fork(env);
+  const { shutdownDelay, shutdownTimeout } = config.operations;
+  superviseWorkers({
+    workers: config.workers,
+    env: { DB_MIGRATIONS_RUN: 'false' },
+    drainTimeoutMs: (shutdownDelay + shutdownTimeout + 15) * 1000,
   });
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.kill(signal);
-      process.exit(0);
-    });
-  }
+  await startPrimaryMetrics(config);
 }
 
 async function main(): Promise<void> {

@@ -90,6 +90,7 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ApiKeysService.name);
   /** Verified keys by key hash: the hot path reads PostgreSQL once per key per TTL, not per request. */
   private readonly cache = new ReadCache<VerifiedApiKey>({
+    name: 'api_keys',
     ttlMs: VERIFIED_KEY_TTL_MS,
     maxEntries: VERIFIED_KEY_CACHE_SIZE,
   });

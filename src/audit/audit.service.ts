@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { isDatabaseUnavailable } from '../platform/errors/database-unavailable';
 import { randomToken } from '../platform/crypto/crypto.service';
+import { countAuditedFailure } from '../platform/metrics/metrics';
+import { AuditAnchor } from './audit-anchor.entity';
 import { AuditEvent } from './audit-event.entity';
 import {
   hashV1,
@@ -79,6 +81,7 @@ export class AuditService implements OnModuleDestroy {
 
   /** Records one event now; with `manager`, inside that (open) transaction. */
   async record(input: AuditInput, manager?: EntityManager): Promise<void> {
+    countAuditedFailure(input.type);
     if (manager) return this.append(manager, [input]);
     await this.dataSource.transaction((m) => this.append(m, [input]));
   }
@@ -204,13 +207,19 @@ export class AuditService implements OnModuleDestroy {
       .find({ where: { userId }, order: { seq: 'DESC' }, take: limit });
   }
 
-  /** Walks the chain in order; returns the first broken link (edited, deleted or reordered rows). */
+  /**
+   * Walks the chain in order; returns the first broken link (edited, deleted or reordered rows). After
+   * retention pruned the oldest events, the walk starts from the anchor (the last pruned event's seq
+   * and hash). Without `manager`, one REPEATABLE READ snapshot, so a prune running meanwhile is unseen.
+   */
   async verify(
-    manager: EntityManager = this.dataSource.manager,
+    manager?: EntityManager,
   ): Promise<{ ok: true; events: number } | { ok: false; events: number; brokenAt: string; reason: string }> {
+    if (!manager) return this.dataSource.transaction('REPEATABLE READ', (m) => this.verify(m));
     const repo = manager.getRepository(AuditEvent);
-    let prevHash = GENESIS_HASH;
-    let expectedSeq = 1n;
+    const anchor = await manager.getRepository(AuditAnchor).findOneBy({ id: 1 });
+    let prevHash = anchor?.hash ?? GENESIS_HASH;
+    let expectedSeq = anchor ? BigInt(anchor.seq) + 1n : 1n;
     let count = 0;
     for (let offset = 0; ; offset += 1000) {
       const batch = await repo.find({ order: { seq: 'ASC' }, skip: offset, take: 1000 });

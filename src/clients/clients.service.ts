@@ -145,7 +145,7 @@ export class ClientsService implements OnModuleInit {
    * and, through the change feed, on every instance). All writes go through this service; the TTL bounds
    * staleness only for a change made to the table by hand.
    */
-  private readonly cache = new ReadCache<OAuthClient>({ ttlMs: 30_000, maxEntries: 10_000 });
+  private readonly cache = new ReadCache<OAuthClient>({ name: 'clients', ttlMs: 30_000, maxEntries: 10_000 });
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,

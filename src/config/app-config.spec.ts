@@ -83,3 +83,39 @@ describe('mail configuration', () => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`^config: ${variable} `));
   });
 });
+
+describe('operations config', () => {
+  it('has defaults for shutdown, the janitor and metrics', () => {
+    expect(loadConfig({}).operations).toEqual({
+      shutdownTimeout: 10,
+      shutdownDelay: 0,
+      janitor: {
+        enabled: true,
+        intervalSeconds: 600,
+        batchSize: 1000,
+        refreshTokenRetentionSeconds: 7 * 86400,
+        auditRetentionDays: 400,
+      },
+      metrics: { port: undefined, token: undefined },
+    });
+  });
+  it('reads every variable and refuses bad values with the variable named', () => {
+    const ops = loadConfig({
+      SHUTDOWN_TIMEOUT: '3',
+      SHUTDOWN_DELAY: '5',
+      JANITOR_ENABLED: 'false',
+      JANITOR_INTERVAL: '60',
+      JANITOR_BATCH_SIZE: '500',
+      REFRESH_TOKEN_RETENTION: '0',
+      AUDIT_RETENTION_DAYS: '30',
+      METRICS_PORT: '9464',
+      METRICS_TOKEN: 'x'.repeat(16),
+    }).operations;
+    expect(ops).toMatchObject({ shutdownTimeout: 3, shutdownDelay: 5, metrics: { port: 9464 } });
+    expect(ops.janitor).toMatchObject({ enabled: false, intervalSeconds: 60, batchSize: 500 });
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
+    expect(() => loadConfig({ METRICS_PORT: '70000' })).toThrow(/METRICS_PORT/);
+    expect(() => loadConfig({ JANITOR_BATCH_SIZE: '0' })).toThrow(/JANITOR_BATCH_SIZE/);
+    expect(() => loadConfig({ AUDIT_RETENTION_DAYS: 'forever' })).toThrow(/AUDIT_RETENTION_DAYS/);
+  });
+});

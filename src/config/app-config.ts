@@ -62,11 +62,11 @@ export interface AppConfig {
   /** Node cluster size: 1 (default) runs in-process; `auto` = one per core. Needs DATABASE_URL when > 1. */
   workers: number;
   trustProxy: boolean;
-  /** Issue 7: request-rate limits per IP, account, client and credential (see `.env.example`). */
+  /** Request-rate limits per IP, account, client and credential (see `.env.example`). */
   rateLimits: RateLimits;
-  /** Issue 7: growing delay after repeated failed sign-ins for one email. */
+  /** Growing delay after repeated failed sign-ins for one email. */
   loginLockout: LoginLockoutPolicy;
-  /** Issue 7: exact origins allowed to call the resource API and /oauth2/token|revoke from a browser. */
+  /** Exact origins allowed to call the resource API and /oauth2/token|revoke from a browser. */
   corsOrigins: string[];
   /** Outgoing mail (verification, password reset, security notices). */
   mail: MailConfig;
@@ -76,6 +76,8 @@ export interface AppConfig {
   passwordResetTtl: number;
   /** AI agents (MCP): RFC 9728, RFC 7591, Client ID Metadata Documents. */
   agents: AgentsConfig;
+  /** Operations: graceful shutdown, the data-lifecycle janitor and the Prometheus endpoint. */
+  operations: OperationsConfig;
 }
 
 export interface MailConfig {
@@ -99,6 +101,29 @@ export interface AgentsConfig {
   dcrMode: DcrMode;
   /** Client ID Metadata Documents may live on private, loopback and link-local addresses (development only). */
   cimdAllowPrivateHosts: boolean;
+}
+
+export interface OperationsConfig {
+  /** Seconds in-flight requests get to finish after SIGTERM before their connections are closed. */
+  shutdownTimeout: number;
+  /** Seconds between SIGTERM (readiness turns 503) and closing the listener, for load balancers to notice. */
+  shutdownDelay: number;
+  janitor: {
+    enabled: boolean;
+    /** Seconds between runs. */
+    intervalSeconds: number;
+    /** Rows per DELETE statement. */
+    batchSize: number;
+    /** Seconds a rotated or expired refresh token is kept (reuse detection still sees it meanwhile). */
+    refreshTokenRetentionSeconds: number;
+    auditRetentionDays: number;
+  };
+  metrics: {
+    /** Set: GET /metrics on its own listener on this port. */
+    port?: number;
+    /** Set (and no port): GET /metrics on the main port behind `Authorization: Bearer <token>`. */
+    token?: string;
+  };
 }
 
 /** At most `limit` hits per `windowSeconds` (fixed window); `limit` 0 means the limit is off. */
@@ -367,7 +392,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     seedDemoData: bool(env, 'SEED_DEMO_DATA', true) && !databaseUrl && !production,
     trustProxy: bool(env, 'TRUST_PROXY', false),
     workers: workers(env, !!databaseUrl),
-    // Issue 7. Defaults stop guessing and floods yet leave room for offices behind one NAT address.
+    // Defaults stop guessing and floods yet leave room for offices behind one NAT address.
     rateLimits: {
       loginIp: rate(env, 'RATE_LIMIT_LOGIN_IP', '30/1m'),
       loginAccount: rate(env, 'RATE_LIMIT_LOGIN_ACCOUNT', '10/1m'),
@@ -397,6 +422,29 @@ export function loadConfig(env: Env = process.env): AppConfig {
       dcrMode: oneOf(env, 'DCR_MODE', ['open', 'initial-access-token', 'off'] as const, 'off'),
       cimdAllowPrivateHosts: cimdAllowPrivateHosts(env, production),
     },
+    operations: operations(env, day),
+  };
+}
+
+function operations(env: Env, day: number): OperationsConfig {
+  const metricsToken = str(env, 'METRICS_TOKEN');
+  // A scrape token is a bearer secret: short ones are guessable over the public port.
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    throw new ConfigError('METRICS_TOKEN', `must be at least 16 characters, got ${metricsToken.length}`);
+  }
+  const metricsPort =
+    str(env, 'METRICS_PORT') === undefined ? undefined : int(env, 'METRICS_PORT', 0, 1, 65535);
+  return {
+    shutdownTimeout: int(env, 'SHUTDOWN_TIMEOUT', 10, 0, 600),
+    shutdownDelay: int(env, 'SHUTDOWN_DELAY', 0, 0, 600),
+    janitor: {
+      enabled: bool(env, 'JANITOR_ENABLED', true),
+      intervalSeconds: int(env, 'JANITOR_INTERVAL', 600, 1, day),
+      batchSize: int(env, 'JANITOR_BATCH_SIZE', 1000, 1, 100_000),
+      refreshTokenRetentionSeconds: int(env, 'REFRESH_TOKEN_RETENTION', 7 * day, 0, 365 * day),
+      auditRetentionDays: int(env, 'AUDIT_RETENTION_DAYS', 400, 1, 36500),
+    },
+    metrics: { port: metricsPort, token: metricsToken },
   };
 }
 

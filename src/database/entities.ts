@@ -1,4 +1,5 @@
 import { ApiKey } from '../api-keys/api-key.entity';
+import { AuditAnchor } from '../audit/audit-anchor.entity';
 import { AuditEvent } from '../audit/audit-event.entity';
 import { Session } from '../sessions/session.entity';
 import { OAuthClient } from '../clients/oauth-client.entity';
@@ -31,4 +32,5 @@ export const ENTITIES = [
   ResourceServer,
   PushedAuthorizationRequest,
   InitialAccessToken,
+  AuditAnchor,
 ];

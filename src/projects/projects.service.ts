@@ -95,6 +95,7 @@ function isPgError(error: unknown, code: string): boolean {
 export class ProjectsService implements OnModuleInit {
   /** Pages by access scope + limit + cursor, grouped by scope (one owner's pages, or 'all'). */
   private readonly pages = new ReadCache<ProjectPage>({
+    name: 'project_pages',
     ttlMs: PAGE_CACHE_TTL_MS,
     maxEntries: PAGE_CACHE_SIZE,
     maxWeight: PAGE_CACHE_BYTES,

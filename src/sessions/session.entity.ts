@@ -4,6 +4,7 @@ import { User } from '../users/user.entity';
 /** Server-side session. The cookie holds a random id; the table holds only its hash. */
 @Entity({ name: 'sessions' })
 @Index('IDX_sessions_user', ['userId'])
+@Index('IDX_sessions_expires', ['expiresAt'])
 export class Session {
   @PrimaryColumn({ name: 'id_hash', type: 'varchar', length: 64, primaryKeyConstraintName: 'PK_sessions' })
   idHash: string;

@@ -2,11 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHmac, randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { LessThan, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { constantTimeEqual, randomToken, SecretHasher } from '../platform/crypto/crypto.service';
 import { clearCookie, readCookie, setCookie } from '../platform/http/cookies';
 import { Session } from './session.entity';
+import { deleteBatch } from '../database/batch-delete';
 
 /** How stale a session's "last seen" may be: it costs one write per session per this period. */
 const LAST_SEEN_RESOLUTION_MS = 5 * 60_000;
@@ -132,8 +133,9 @@ export class SessionsService {
     await this.sessions.delete({ userId });
   }
 
-  async purgeExpired(): Promise<void> {
-    await this.sessions.delete({ expiresAt: LessThan(new Date()) });
+  /** One bounded batch of expired sessions (the janitor repeats it); returns the rows deleted. */
+  async purgeExpired(batch = 1000): Promise<number> {
+    return deleteBatch(this.sessions, `"expires_at" < now()`, [], batch);
   }
 
   /**

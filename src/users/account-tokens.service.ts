@@ -1,6 +1,7 @@
+import { deleteBatch } from '../database/batch-delete';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, LessThan, MoreThan, Repository } from 'typeorm';
+import { IsNull, MoreThan, Repository } from 'typeorm';
 import { randomToken, SecretHasher } from '../platform/crypto/crypto.service';
 import { AccountToken, type AccountTokenPurpose } from './account-token.entity';
 
@@ -82,9 +83,9 @@ export class AccountTokensService {
     return row && row.email.toLowerCase() !== currentEmail.toLowerCase() ? row.email : null;
   }
 
-  /** Expired rows are dead weight: the janitor's job, callable from anywhere. */
-  async purgeExpired(): Promise<void> {
-    await this.tokens.delete({ expiresAt: LessThan(new Date()) });
+  /** One bounded batch of expired links (the janitor repeats it); returns the rows deleted. */
+  purgeExpired(batch = 1000): Promise<number> {
+    return deleteBatch(this.tokens, `"expires_at" < now()`, [], batch);
   }
 }
 

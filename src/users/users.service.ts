@@ -91,7 +91,11 @@ export class UsersService implements OnModuleInit {
   /** Hash verified when the email is unknown, so both paths cost one argon2 verification. */
   private dummyHash = '';
   /** The public view by id (never the password hash). Unknown ids are not cached. */
-  private readonly cache = new ReadCache<UserView>({ ttlMs: USER_CACHE_TTL_MS, maxEntries: USER_CACHE_SIZE });
+  private readonly cache = new ReadCache<UserView>({
+    name: 'users',
+    ttlMs: USER_CACHE_TTL_MS,
+    maxEntries: USER_CACHE_SIZE,
+  });
 
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,

@@ -19,7 +19,7 @@ afterAll(() => {
   if (inheritedRedisUrl !== undefined) process.env.REDIS_URL = inheritedRedisUrl;
 });
 
-/** Issue 7 rate limits on the in-memory storage (no REDIS_URL); redis.e2e-spec covers the shared one. */
+/** Rate limits on the in-memory storage (no REDIS_URL); redis.e2e-spec covers the shared one. */
 describe('rate limits (memory storage)', () => {
   describe('sign-in', () => {
     let t: TestApp;

@@ -9,7 +9,7 @@ import { loginForm, uniqueId } from './support';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** Issue 7: with REDIS_URL every instance shares the counters (Lua: INCRBY + PEXPIRE + block, atomic). */
+/** With REDIS_URL every instance shares the counters (Lua: INCRBY + PEXPIRE + block, atomic). */
 describe('rate limits shared through Redis', () => {
   // A fresh key prefix per run: nothing left in Redis by an earlier run (or a parallel spec) interferes.
   const prefix = `${uniqueId('test')}:rl:`;

@@ -14,6 +14,10 @@ export interface RunningServer {
   stop(): Promise<void>;
   /** Sends `signal` (e.g. SIGKILL: a crash) and waits for the process to exit. */
   kill(signal: NodeJS.Signals): Promise<void>;
+  /** The server process (the cluster primary with WORKERS > 1). */
+  pid: number;
+  /** Resolves with the exit code (null when a signal ended it) once the process has exited. */
+  exited: Promise<number | null>;
 }
 
 /**
@@ -42,6 +46,7 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
   });
   let stdout = '';
   let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const kill = async (signal: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -66,5 +71,5 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
       reject(new Error(`server exited (${code}):\n${stdout}\n${stderr}`));
     });
   });
-  return { url, stdout: () => stdout, stop, kill };
+  return { url, stdout: () => stdout, stop, kill, pid: child.pid!, exited };
 }

@@ -10,6 +10,7 @@ import { Resources1764990000000 } from './1764990000000-resources';
 import { PushedAuthorizationRequests1764990100000 } from './1764990100000-pushed-authorization-requests';
 import { ClientRegistration1764990200000 } from './1764990200000-client-registration';
 import { ResourceServersClients1764990300000 } from './1764990300000-resource-servers-clients';
+import { Janitor1765000000000 } from './1765000000000-janitor';
 
 /** Applied in order; new migrations are appended (TypeORM also sorts by the timestamp in the name). */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   PushedAuthorizationRequests1764990100000,
   ClientRegistration1764990200000,
   ResourceServersClients1764990300000,
+  Janitor1765000000000,
 ];

@@ -1,3 +1,4 @@
+import { gaugeSources } from '../metrics/metrics';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
@@ -248,6 +249,7 @@ export class ChangeFeed implements OnModuleDestroy {
     client.on('ready', () => {
       reported = false;
     });
+    gaugeSources.redis.set(`change_feed_${role}`, () => client.status === 'ready');
     return client;
   }
 }

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { cacheCounters } from '../metrics/metrics';
 
 export interface ReadCacheOptions<V> {
   /** How long an entry is served from memory. Bounds staleness only for writes that bypass invalidation. */
@@ -13,6 +14,8 @@ export interface ReadCacheOptions<V> {
   weigh?: (value: V) => number;
   /** Injected in tests; `Date.now` otherwise. */
   now?: () => number;
+  /** The `cache` label of its hit/miss metric (a fixed name, never a key). */
+  name?: string;
 }
 
 interface Entry<V> {
@@ -40,6 +43,7 @@ export class ReadCache<V extends NonNullable<unknown>> {
   private invalidations = 0;
   private readonly maxWeight: number;
   private readonly weigh?: (value: V) => number;
+  private readonly lookups: { hit(): void; miss(): void };
 
   constructor(options: ReadCacheOptions<V>) {
     if (!(options.maxEntries >= 1)) throw new RangeError('maxEntries must be at least 1');
@@ -59,6 +63,7 @@ export class ReadCache<V extends NonNullable<unknown>> {
       ...(this.weigh ? { maxSize: Math.min(this.maxWeight, Number.MAX_SAFE_INTEGER) } : {}),
       dispose: (entry, key) => this.leaveGroup(key, entry),
     });
+    this.lookups = cacheCounters(options.name ?? 'unnamed');
   }
 
   /** Read before loading from the database; hand it to `set` afterwards. */
@@ -105,7 +110,12 @@ export class ReadCache<V extends NonNullable<unknown>> {
    */
   getOrLoad(key: string, load: () => Promise<V | null>, group?: string): V | Promise<V | null> {
     const hit = this.entries.get(key);
-    return hit !== undefined ? hit.value : this.load(key, load, group);
+    if (hit !== undefined) {
+      this.lookups.hit();
+      return hit.value;
+    }
+    this.lookups.miss();
+    return this.load(key, load, group);
   }
 
   private async load(key: string, load: () => Promise<V | null>, group?: string): Promise<V | null> {

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { countAuthFailure } from '../metrics/metrics';
 import { ApiError, ServerError } from './api-error';
 import { DatabaseUnavailable, isDatabaseUnavailable } from './database-unavailable';
 
@@ -91,6 +92,7 @@ export class ErrorFilter implements ExceptionFilter {
     const reply = ctx.getResponse<FastifyReply>();
     const request = ctx.getRequest<FastifyRequest>();
     const { error, unexpected } = toApiError(exception);
+    if (error.status === 401 || error.code === 'invalid_grant') countAuthFailure(error.code);
     if (unexpected) {
       this.logger.error({ err: exception, reqId: request.id }, 'unhandled error');
     }

@@ -4,7 +4,7 @@ import type { AppConfig } from '../../config/app-config';
 /** The JSON API's policy; HTML pages (PAGE_HEADERS) and the docs (openapi.ts) set their own per response. */
 export const API_CONTENT_SECURITY_POLICY = "default-src 'none';frame-ancestors 'none'";
 
-/** Issue 7: HSTS also behind a TLS-terminating proxy (TRUST_PROXY); browsers ignore it over plain http. */
+/** HSTS also behind a TLS-terminating proxy (TRUST_PROXY); browsers ignore it over plain http. */
 export function hstsEnabled(config: Pick<AppConfig, 'issuer' | 'trustProxy'>): boolean {
   return config.issuer.startsWith('https://') || config.trustProxy;
 }

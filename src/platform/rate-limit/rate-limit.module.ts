@@ -8,7 +8,7 @@ import { RateLimiter } from './rate-limiter.service';
 import { RedisRateLimitStore } from './redis-store';
 
 /**
- * Issue 7: rate limits and the sign-in lockout's state. Redis when REDIS_URL is set (every instance
+ * Rate limits and the sign-in lockout's state. Redis when REDIS_URL is set (every instance
  * shares the counters), this process's memory otherwise. Global: the auth guard, the token endpoints and
  * the login page use it without their modules importing it.
  */

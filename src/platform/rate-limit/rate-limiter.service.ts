@@ -1,3 +1,4 @@
+import { countRateLimitRejection } from '../metrics/metrics';
 import { createHmac } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
@@ -70,6 +71,12 @@ export function ipBucket(ip: string): string {
     .join(':')}::/64`;
 }
 
+/** Every refusal is counted by its limit's name (a closed set: never the bucket's key). */
+function rejected(rule: RateRule, decision: RateDecision): RateDecision {
+  countRateLimitRejection(rule);
+  return decision;
+}
+
 /**
  * Counts requests against the configured limits in the shared storage (Redis or memory).
  *
@@ -125,7 +132,7 @@ export class RateLimiter {
     const digest = this.digestFor(rule, id);
     const key = `${rule}:${digest}`;
     const cached = this.cachedBlock(key, limit);
-    if (cached) return cached;
+    if (cached) return rejected(rule, cached);
     const record = await this.store.increment(digest, windowSeconds * 1000, limit, 0, rule, cost);
     if (!record.isBlocked) {
       // The last hit the window allows: later ones are refused without a round trip until it resets
@@ -141,7 +148,13 @@ export class RateLimiter {
     }
     const retryAfterSeconds = Math.max(1, record.timeToBlockExpire);
     this.remember(key, Date.now() + retryAfterSeconds * 1000);
-    return { allowed: false, limit, remaining: 0, resetSeconds: retryAfterSeconds, retryAfterSeconds };
+    return rejected(rule, {
+      allowed: false,
+      limit,
+      remaining: 0,
+      resetSeconds: retryAfterSeconds,
+      retryAfterSeconds,
+    });
   }
 
   /**
@@ -160,7 +173,8 @@ export class RateLimiter {
   blocked(rule: RateRule, id: string): RateDecision | undefined {
     const { limit } = this.rules[rule];
     if (limit === 0 || this.blockedUntil.size === 0) return undefined;
-    return this.cachedBlock(`${rule}:${this.digestFor(rule, id)}`, limit);
+    const cached = this.cachedBlock(`${rule}:${this.digestFor(rule, id)}`, limit);
+    return cached && rejected(rule, cached);
   }
 
   /** The sign-in lockout gate for a (lowercased) email: see LoginThrottle. */

@@ -1,3 +1,4 @@
+import { gaugeSources } from '../metrics/metrics';
 import { Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { MemoryRateLimitStore } from './memory-store';
@@ -128,6 +129,7 @@ export class RedisRateLimitStore implements RateLimitStore, OnModuleInit, OnAppl
     this.redis.defineCommand('iiniitRateIncrement', { numberOfKeys: 2, lua: INCREMENT_SCRIPT });
     this.redis.defineCommand('iiniitLockout', { numberOfKeys: 1, lua: LOCKOUT_SCRIPT });
     this.redis.on('error', (error: Error) => this.degrade(error));
+    gaugeSources.redis.set('rate_limit', () => this.redis.status === 'ready');
     this.redis.on('ready', () => {
       if (this.degraded) this.logger.log('Redis is back: rate limits are shared again');
       this.degraded = false;

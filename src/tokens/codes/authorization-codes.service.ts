@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { randomToken, SecretHasher } from '../../platform/crypto/crypto.service';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import type { MintedRefreshToken } from '../refresh-tokens/refresh-tokens.service';
 import { REDEEM_CODE } from '../refresh-tokens/refresh-token-statements';
 import { AuthorizationCode } from './authorization-code.entity';
 import { storedAuthContext, type AuthContext } from '../oidc/auth-context';
+import { deleteBatch } from '../../database/batch-delete';
 
 interface NewCode {
   clientId: string;
@@ -65,8 +66,9 @@ export class AuthorizationCodesService {
     return rows.length === 1;
   }
 
-  async purgeExpired(): Promise<void> {
+  /** One bounded batch (the janitor repeats it); returns the rows deleted. */
+  async purgeExpired(batch = 1000): Promise<number> {
     // Keep used codes a while past expiry so a late replay is still recognised and revokes the grant.
-    await this.codes.delete({ expiresAt: LessThan(new Date(Date.now() - 3600_000)) });
+    return deleteBatch(this.codes, `"expires_at" < now() - interval '1 hour'`, [], batch);
   }
 }

@@ -5,6 +5,8 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Unique
 @Unique('UQ_refresh_tokens_hash', ['tokenHash'])
 @Index('IDX_refresh_tokens_grant', ['grantId'])
 @Index('IDX_refresh_tokens_parent', ['parentId'])
+@Index('IDX_refresh_tokens_expires', ['expiresAt'])
+@Index('IDX_refresh_tokens_rotated', ['rotatedAt'])
 export class RefreshToken {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'PK_refresh_tokens' })
   id: string;

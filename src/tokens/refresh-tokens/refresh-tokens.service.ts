@@ -6,6 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { RefreshToken } from './refresh-token.entity';
 import { RETRY, ROTATE } from './refresh-token-statements';
 import { storedAuthContext, type AuthContext } from '../oidc/auth-context';
+import { deleteBatch } from '../../database/batch-delete';
 
 /** Prefix makes leaked refresh tokens recognisable to secret scanners. */
 const PREFIX = 'iirt_';
@@ -101,5 +102,19 @@ export class RefreshTokensService {
       this.config.refreshRetryGrace,
     ]);
     return rows.length === 1 ? successor.token : null;
+  }
+
+  /**
+   * One bounded batch of refresh tokens rotated or expired more than `retentionSeconds` ago (the
+   * janitor repeats it); returns the rows deleted. Until then a rotated token stays, so presenting it
+   * again is still recognised as reuse (RFC 9700 §4.14.2) and revokes its authorization.
+   */
+  async purgeExpired(batch = 1000, retentionSeconds = 7 * 86400): Promise<number> {
+    return deleteBatch(
+      this.tokens,
+      `"rotated_at" < now() - $1 * interval '1 second' OR "expires_at" < now() - $1 * interval '1 second'`,
+      [retentionSeconds],
+      batch,
+    );
   }
 }

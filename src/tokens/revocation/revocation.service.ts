@@ -7,6 +7,7 @@ import { RevokedToken } from './revoked-token.entity';
 import { ChangeFeed } from '../../platform/cache/change-feed.service';
 import { CLOCK, type Clock } from '../jwt/clock';
 import { JWT_TIMINGS, REVOCATIONS_CHANNEL, type JwtTimings } from '../jwt/jwt.constants';
+import { deleteBatch } from '../../database/batch-delete';
 
 /**
  * A change-feed message: `exp` (epoch seconds) is when the entry may be forgotten. `grant` names a revoked
@@ -99,6 +100,11 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy {
   /** Hot path: synchronous, no I/O. */
   isRevoked(jti: string, grantId?: string): boolean {
     return this.jtis.has(jti) || (grantId !== undefined && this.authorizations.has(grantId.toLowerCase()));
+  }
+
+  /** One bounded batch of deny-list rows whose token has expired anyway (the janitor repeats it). */
+  async purgeExpired(batch = 1000): Promise<number> {
+    return deleteBatch(this.revokedTokens, `"expires_at" < now()`, [], batch);
   }
 
   /** RFC 7009: one access token. Kept in the deny list until `expiresAt`, when the token is dead anyway. */

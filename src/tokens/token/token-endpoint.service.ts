@@ -1,3 +1,4 @@
+import { countTokenIssued } from '../../platform/metrics/metrics';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientStrategy } from '../../clients/client.strategy';
@@ -48,6 +49,8 @@ export class TokenEndpoint {
     if (!authenticated.client.grantTypes.includes(grantType)) {
       throw new UnauthorizedClient(`this client is not allowed the ${grantType} grant`);
     }
-    return handler.handle({ ...authenticated, params, meta: requestMeta(request) });
+    const response = await handler.handle({ ...authenticated, params, meta: requestMeta(request) });
+    countTokenIssued(grantType);
+    return response;
   }
 }
