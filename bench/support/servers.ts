@@ -61,6 +61,8 @@ export async function startApp(
     ISSUER: base,
     LOG_LEVEL: 'warn',
     WORKERS: String(workers),
+    // No scenario sends mail; production refuses to start without SMTP unless the log transport is chosen.
+    MAIL_TRANSPORT: 'log',
     // Codes for scenario 6 are made before it runs; 600 s is the most the config allows.
     AUTHORIZATION_CODE_TTL: '600',
     // No Redis unless asked for: the benchmark measures the single-instance path on PostgreSQL.
