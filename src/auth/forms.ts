@@ -2,21 +2,20 @@ import type { PipeTransform } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
 import type { ValidationFailed } from '../platform/errors/api-error';
+import { type FieldErrors, sentence } from '../platform/forms/field-errors';
 
-/** Form field name → the message shown next to it on the page. */
-export type PageFieldErrors = Record<string, string>;
+/**
+ * Forms of the OAuth interaction pages (login, sign-up, consent, password). They differ from the console's
+ * `FormPipe` in one way: their bodies went through `InteractiveParams` first (RFC 6749 §3.1, every value
+ * one string), so the DTO is filled as is. Field messages are the console's (`sentence`), so every form of
+ * the product words its errors alike.
+ */
+export type PageFieldErrors = FieldErrors;
 
 /** A validated form: the DTO (unknown fields stripped) and the errors to show, empty when it is valid. */
 export interface SubmittedForm<T> {
   readonly form: T;
   readonly errors: PageFieldErrors;
-}
-
-const LABELS: Record<string, string> = { name: 'Name', email: 'Email', password: 'Password' };
-
-/** "must be at least 8 characters" → "Password must be at least 8 characters." */
-function sentence(field: string, message: string): string {
-  return `${LABELS[field] ?? 'This field'} ${message.replace(/\.$/, '')}.`;
 }
 
 /** class-validator's errors as one message per field (the first constraint that failed). */
