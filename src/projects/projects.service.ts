@@ -4,7 +4,7 @@ import { QueryFailedError, Repository, type FindOptionsWhere } from 'typeorm';
 import { ReadCache } from '../platform/cache/read-cache';
 import { ChangeFeed } from '../platform/cache/change-feed.service';
 import { USER_KIND } from '../users/users.service';
-import { decodeCursor, encodeCursor, type ProjectCursor } from './project-cursor';
+import { keysetPage } from '../platform/pagination/keyset';
 import { Project } from './project.entity';
 import { InvalidProjectField, ProjectNotFound } from './projects.errors';
 
@@ -127,15 +127,7 @@ export class ProjectsService implements OnModuleInit {
     const { cursor } = page;
     const key = `${group}|${limit}|${cursor ?? ''}`;
     // The cursor is decoded only on a miss: a cached page was keyed by the same cursor string.
-    const loaded = await this.pages.getOrLoad(
-      key,
-      async () => {
-        const after = cursor === undefined ? undefined : decodeCursor(cursor);
-        if (after === null) throw new InvalidProjectField('cursor', 'is not a cursor returned by this API');
-        return this.loadPage(access, limit, after);
-      },
-      group,
-    );
+    const loaded = await this.pages.getOrLoad(key, () => this.loadPage(access, limit, cursor), group);
     // Never null: a load always yields a page (possibly empty), which is cached like any other.
     return loaded!;
   }
@@ -143,33 +135,11 @@ export class ProjectsService implements OnModuleInit {
   private async loadPage(
     access: ProjectAccess,
     limit: number,
-    after: ProjectCursor | undefined,
+    cursor: string | undefined,
   ): Promise<ProjectPage> {
-    const qb = this.projects
-      .createQueryBuilder('p')
-      // The exact (microsecond) position, for the cursor; see project-cursor.ts.
-      .addSelect(
-        `to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
-        'cursor_created_at',
-      )
-      .orderBy('p.created_at', 'DESC')
-      .addOrderBy('p.id', 'DESC')
-      // One extra row tells whether another page exists without a COUNT.
-      .limit(limit + 1);
+    const qb = this.projects.createQueryBuilder('p');
     if (access.kind === 'owner') qb.andWhere('p.owner_id = :ownerId', { ownerId: access.userId });
-    if (after) {
-      qb.andWhere('(p.created_at, p.id) < (CAST(:afterCreatedAt AS timestamptz), CAST(:afterId AS uuid))', {
-        afterCreatedAt: after.createdAt,
-        afterId: after.id,
-      });
-    }
-    const { entities, raw } = await qb.getRawAndEntities<{ cursor_created_at: string }>();
-    const items = entities.slice(0, limit);
-    const last = items.at(-1);
-    const nextCursor =
-      entities.length > limit && last
-        ? encodeCursor({ createdAt: raw[items.length - 1].cursor_created_at, id: last.id })
-        : null;
+    const { items, nextCursor } = await keysetPage(qb, 'p', { limit, cursor });
     return { items: items.map(view), nextCursor };
   }
 

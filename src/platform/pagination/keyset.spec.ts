@@ -1,9 +1,12 @@
 import * as fc from 'fast-check';
-import { decodeCursor, encodeCursor } from './project-cursor';
+import { decodePageCursor, encodePageCursor } from './keyset';
+
+const encodeCursor = (c: { createdAt: string; id: string }) => encodePageCursor(c.createdAt, c.id);
+const decodeCursor = decodePageCursor;
 
 const cursor = { createdAt: '2025-01-02T03:04:05.123456Z', id: '0b6f1c1e-4a59-4c0e-9a4f-2f1d7f0c9e11' };
 
-describe('project cursor', () => {
+describe('keyset page cursor', () => {
   it('round-trips and is opaque base64url', () => {
     const encoded = encodeCursor(cursor);
     expect(encoded).toMatch(/^[A-Za-z0-9_-]+$/);
