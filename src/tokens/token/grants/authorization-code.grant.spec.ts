@@ -8,26 +8,12 @@ import type { AuthorizationCodesService } from '../../codes/authorization-codes.
 import type { RefreshTokensService } from '../../refresh-tokens/refresh-tokens.service';
 import type { TokenIssuer } from '../token-issuer.service';
 import { AuthorizationCodeGrant } from './authorization-code.grant';
-import type { TokenRequest } from './grant-type';
+import { API, builtInResource, clientView, tokenRequest } from './grant.fixtures';
 
-const API = 'https://id.example/v1';
 const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
 const CHALLENGE = createHash('sha256').update(VERIFIER).digest('base64url');
 
-const app: ClientView = {
-  id: 'row-1',
-  clientId: 'web',
-  name: 'Web app',
-  type: 'confidential',
-  redirectUris: ['https://app.example/cb'],
-  postLogoutRedirectUris: [],
-  idTokenSignedResponseAlg: 'ES256',
-  grantTypes: ['authorization_code', 'refresh_token'],
-  scopes: ['openid', 'read:user'],
-  ownerId: null,
-  createdAt: new Date(0),
-  updatedAt: new Date(0),
-};
+const app = clientView({ scopes: ['openid', 'read:user'] });
 
 function codeRow(overrides: Partial<AuthorizationCode> = {}): AuthorizationCode {
   return {
@@ -57,12 +43,7 @@ function setup(code: AuthorizationCode | null = codeRow(), { active = true, rede
   const authorizations = { revoke: jest.fn(async () => undefined), isActive: jest.fn(async () => active) };
   const refreshTokens = { mint: jest.fn(() => ({ token: 'rt-1' })) };
   const issuer = { issue: jest.fn(async () => ({ access_token: 'at' })) };
-  const resources = {
-    targetFromGrant: jest.fn(async (_param: string | undefined, _granted: string[], scopes: string[]) => ({
-      resource: { uri: API },
-      scopes,
-    })),
-  };
+  const resources = builtInResource();
   const grant = new AuthorizationCodeGrant(
     codes as unknown as AuthorizationCodesService,
     authorizations as unknown as AuthorizationsService,
@@ -70,12 +51,7 @@ function setup(code: AuthorizationCode | null = codeRow(), { active = true, rede
     issuer as unknown as TokenIssuer,
     resources as unknown as ResourcesService,
   );
-  const request = (params: Record<string, string>, client = app): TokenRequest => ({
-    client,
-    method: 'client_secret_basic',
-    params,
-    meta: { ip: '203.0.113.9' },
-  });
+  const request = (params: Record<string, string>, client = app) => tokenRequest(params, client);
   const valid = { code: 'c', redirect_uri: 'https://app.example/cb', code_verifier: VERIFIER };
   return { grant, codes, authorizations, issuer, request, valid };
 }

@@ -1,48 +1,26 @@
-import type { ClientView } from '../../../clients/clients.service';
 import type { ResourcesService } from '../../../resources/resources.service';
 import { InvalidScope, UnauthorizedClient } from '../../../platform/errors/oauth-errors';
 import type { TokenIssuer } from '../token-issuer.service';
 import { ClientCredentialsGrant } from './client-credentials.grant';
-import type { TokenRequest } from './grant-type';
+import { API, builtInResource, clientView, tokenRequest } from './grant.fixtures';
 
-const service: ClientView = {
-  id: 'row-1',
+const service = clientView({
   clientId: 'svc',
   name: 'Service',
-  type: 'confidential',
   redirectUris: [],
-  postLogoutRedirectUris: [],
-  idTokenSignedResponseAlg: 'ES256',
   grantTypes: ['client_credentials'],
   scopes: ['manage:clients', 'read:projects'],
-  ownerId: null,
-  createdAt: new Date(0),
-  updatedAt: new Date(0),
-};
-
-const API = 'https://id.example/v1';
+});
 
 function setup() {
   const issuer = { issue: jest.fn(async () => ({ access_token: 'at' })) };
   // The built-in resource (ISSUER/v1) accepts every scope; resource indicators have their own e2e tests.
-  const resources = {
-    targetForClient: jest.fn(
-      async (_param: string | undefined, requested: readonly string[], clientScopes: readonly string[]) => ({
-        resource: { uri: API },
-        scopes: requested.length ? [...requested] : [...clientScopes],
-      }),
-    ),
-  };
+  const resources = builtInResource();
   const grant = new ClientCredentialsGrant(
     issuer as unknown as TokenIssuer,
     resources as unknown as ResourcesService,
   );
-  const request = (params: Record<string, string>, client = service): TokenRequest => ({
-    client,
-    method: 'client_secret_basic',
-    params,
-    meta: { ip: '203.0.113.9' },
-  });
+  const request = (params: Record<string, string>, client = service) => tokenRequest(params, client);
   return { grant, issuer, request };
 }
 

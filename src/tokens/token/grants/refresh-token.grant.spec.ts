@@ -1,29 +1,13 @@
-import type { ClientView } from '../../../clients/clients.service';
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../../../platform/errors/oauth-errors';
 import type { ResourcesService } from '../../../resources/resources.service';
 import type { AuthorizationsService } from '../../authorizations/authorizations.service';
 import type { RefreshToken } from '../../refresh-tokens/refresh-token.entity';
 import type { RefreshTokensService } from '../../refresh-tokens/refresh-tokens.service';
 import type { TokenIssuer } from '../token-issuer.service';
-import type { TokenRequest } from './grant-type';
+import { builtInResource, clientView, tokenRequest } from './grant.fixtures';
 import { RefreshTokenGrant } from './refresh-token.grant';
 
-const API = 'https://id.example/v1';
-
-const app: ClientView = {
-  id: 'row-1',
-  clientId: 'web',
-  name: 'Web app',
-  type: 'confidential',
-  redirectUris: ['https://app.example/cb'],
-  postLogoutRedirectUris: [],
-  idTokenSignedResponseAlg: 'ES256',
-  grantTypes: ['authorization_code', 'refresh_token'],
-  scopes: ['openid', 'read:user', 'read:projects'],
-  ownerId: null,
-  createdAt: new Date(0),
-  updatedAt: new Date(0),
-};
+const app = clientView();
 
 function tokenRow(overrides: Partial<RefreshToken> = {}): RefreshToken {
   return {
@@ -71,24 +55,14 @@ function setup(
     isActive: jest.fn(async () => options.active ?? true),
   };
   const issuer = { issue: jest.fn(async () => ({ access_token: 'at' })) };
-  const resources = {
-    targetFromGrant: jest.fn(async (_param: string | undefined, _granted: string[], scopes: string[]) => ({
-      resource: { uri: API },
-      scopes,
-    })),
-  };
+  const resources = builtInResource();
   const grant = new RefreshTokenGrant(
     refreshTokens as unknown as RefreshTokensService,
     authorizations as unknown as AuthorizationsService,
     issuer as unknown as TokenIssuer,
     resources as unknown as ResourcesService,
   );
-  const request = (params: Record<string, string>, client = app): TokenRequest => ({
-    client,
-    method: 'client_secret_basic',
-    params,
-    meta: { ip: '203.0.113.9' },
-  });
+  const request = (params: Record<string, string>, client = app) => tokenRequest(params, client);
   return { grant, refreshTokens, authorizations, issuer, request };
 }
 
