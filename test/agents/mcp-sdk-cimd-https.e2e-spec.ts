@@ -4,22 +4,18 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { auth, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { startMcpServer, type RunningMcpServer } from '../../examples/mcp-server/server';
-import { TOKEN_EXCHANGE } from '../../src/clients/clients.service';
-import { ResourcesService } from '../../src/resources/resources.service';
-import { createClient } from '../factories/clients';
+import type { RunningMcpServer } from '../../examples/mcp-server/server';
 import { createProject } from '../factories/projects';
 import { createUser } from '../factories/users';
 import { bootApp, type TestApp } from '../support/app';
 import { Browser } from '../support/browser';
 import { signInOnPage } from '../support/oauth';
 import { startServer, type RunningServer } from '../support/server';
+import { AGENT_REDIRECT, agentMetadataDocument, callListMyProjects, startSampleMcp } from './support';
 
-const REDIRECT = 'http://127.0.0.1:6274/oauth/callback';
+const REDIRECT = AGENT_REDIRECT;
 
 /**
  * The SDK's own Client ID Metadata Document path: `clientMetadataUrl` (which the SDK requires to be https)
@@ -65,16 +61,9 @@ describe('MCP SDK client with clientMetadataUrl (https) against a separately sta
     docs = createServer(
       { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
       (_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(
-          JSON.stringify({
-            client_id: docUrl,
-            client_name: 'SDK agent over https',
-            redirect_uris: [REDIRECT],
-            grant_types: ['authorization_code', 'refresh_token'],
-            response_types: ['code'],
-            token_endpoint_auth_method: 'none',
-          }),
-        );
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify(agentMetadataDocument(docUrl, 'SDK agent over https')));
       },
     );
     await new Promise<void>((resolve) => docs.listen(0, '127.0.0.1', resolve));
@@ -87,19 +76,7 @@ describe('MCP SDK client with clientMetadataUrl (https) against a separately sta
       NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem'),
       CIMD_ALLOW_PRIVATE_HOSTS: 'true',
     });
-    const server = await createClient(t.app, {
-      grantTypes: [TOKEN_EXCHANGE],
-      redirectUris: [],
-      scopes: ['read:projects'],
-    });
-    mcp = await startMcpServer({
-      issuer: iiniit.url,
-      clientId: server.clientId,
-      clientSecret: server.clientSecret!,
-    });
-    await t.app
-      .get(ResourcesService)
-      .create({ uri: mcp.url, name: 'Projects (MCP)', scopes: ['read:projects'], clientId: server.clientId });
+    mcp = await startSampleMcp(t.app, iiniit.url);
     user = await createUser(t.app);
     await createProject(t.app, user.id, { name: 'Voyager' });
   }, 90_000);
@@ -149,10 +126,6 @@ describe('MCP SDK client with clientMetadataUrl (https) against a separately sta
     const code = new URL(done.headers.get('location')!).searchParams.get('code')!;
     expect(await auth(provider, { serverUrl: mcp.url, authorizationCode: code })).toBe('AUTHORIZED');
 
-    const client = new Client({ name: 'iiniit-e2e', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(mcp.url), { authProvider: provider }));
-    const result = await client.callTool({ name: 'list_my_projects', arguments: {} });
-    await client.close();
-    expect(JSON.stringify(result.content)).toContain('Voyager');
+    expect(await callListMyProjects(mcp.url, provider)).toContain('Voyager');
   });
 });

@@ -10,9 +10,7 @@ import type {
   OAuthTokens,
 } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { decodeJwt } from 'jose';
-import { startMcpServer, type RunningMcpServer } from '../../examples/mcp-server/server';
-import { TOKEN_EXCHANGE } from '../../src/clients/clients.service';
-import { ResourcesService } from '../../src/resources/resources.service';
+import type { RunningMcpServer } from '../../examples/mcp-server/server';
 import { createClient } from '../factories/clients';
 import { createProject } from '../factories/projects';
 import { createUser } from '../factories/users';
@@ -20,8 +18,9 @@ import { bootApp, type TestApp } from '../support/app';
 import { Browser } from '../support/browser';
 import { http } from '../support/http';
 import { signInOnPage } from '../support/oauth';
+import { AGENT_REDIRECT, agentMetadataDocument, callListMyProjects, startSampleMcp } from './support';
 
-const REDIRECT = 'http://127.0.0.1:6274/oauth/callback';
+const REDIRECT = AGENT_REDIRECT;
 
 /**
  * An OAuthClientProvider as an MCP host implements it, keeping everything in memory. Its "browser" is
@@ -92,36 +91,16 @@ describe('MCP SDK client → sample MCP server → iiniit', () => {
       CIMD_ALLOW_PRIVATE_HOSTS: 'true',
       RESOURCE_METADATA_CHALLENGE: 'true',
     });
-    const server = await createClient(t.app, {
-      name: 'Sample MCP server',
-      grantTypes: [TOKEN_EXCHANGE],
-      redirectUris: [],
-      scopes: ['read:projects'],
-    });
-    mcp = await startMcpServer({
-      issuer: t.url,
-      clientId: server.clientId,
-      clientSecret: server.clientSecret!,
-    });
-    await t.app
-      .get(ResourcesService)
-      .create({ uri: mcp.url, name: 'Projects (MCP)', scopes: ['read:projects'], clientId: server.clientId });
+    mcp = await startSampleMcp(t.app, t.url);
     user = await createUser(t.app);
     await createProject(t.app, user.id, { name: 'Apollo' });
     await createProject(t.app, user.id, { name: 'Gemini' });
 
     // The agent's Client ID Metadata Document, served by the test on 127.0.0.1.
     docs = createServer((req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=3600' }).end(
-        JSON.stringify({
-          client_id: docUrl,
-          client_name: 'SDK test agent (CIMD)',
-          redirect_uris: [REDIRECT],
-          grant_types: ['authorization_code', 'refresh_token'],
-          response_types: ['code'],
-          token_endpoint_auth_method: 'none',
-        }),
-      );
+      res
+        .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=3600' })
+        .end(JSON.stringify(agentMetadataDocument(docUrl, 'SDK test agent (CIMD)')));
     });
     await new Promise<void>((resolve) => docs.listen(0, '127.0.0.1', resolve));
     docUrl = `http://127.0.0.1:${(docs.address() as AddressInfo).port}/agent/client-metadata.json`;
@@ -147,13 +126,7 @@ describe('MCP SDK client → sample MCP server → iiniit', () => {
   }
 
   async function listProjects(provider: TestProvider): Promise<string> {
-    const client = new Client({ name: 'iiniit-e2e', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(mcp.url), { authProvider: provider }));
-    const tools = await client.listTools();
-    expect(tools.tools.map((tool) => tool.name)).toEqual(['list_my_projects']);
-    const result = await client.callTool({ name: 'list_my_projects', arguments: {} });
-    await client.close();
-    return (result.content as { type: string; text: string }[]).map((c) => c.text).join('\n');
+    return callListMyProjects(mcp.url, provider);
   }
 
   it('with a Client ID Metadata Document: the 401 leads the SDK to iiniit, login + consent, then the tool call', async () => {
