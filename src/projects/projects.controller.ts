@@ -12,7 +12,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CurrentPrincipal, Scopes } from '../platform/auth/decorators';
+import { Accepts, CurrentPrincipal, Scopes } from '../platform/auth/decorators';
 import { UuidParamPipe } from '../platform/forms/uuid-param.pipe';
 import { derived } from '../platform/cache/derived';
 import type { Principal } from '../platform/auth/principal';
@@ -59,6 +59,8 @@ const listResponse = derived((page: ProjectPage): ProjectListResponse => ({
   description: 'insufficient_scope: the credential lacks the scope named in WWW-Authenticate',
 })
 @Controller('v1/projects')
+// The resource API: a user's access token (RFC 6750) or a developer's API key, scopes per route.
+@Accepts('bearer', 'api_key')
 export class ProjectsController {
   constructor(private readonly projects: ProjectsService) {}
 

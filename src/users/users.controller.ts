@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { derived } from '../platform/cache/derived';
-import { CurrentPrincipal, Scopes } from '../platform/auth/decorators';
+import { Accepts, CurrentPrincipal, Scopes } from '../platform/auth/decorators';
 import type { Principal } from '../platform/auth/principal';
 import { Forbidden, NotFound } from '../platform/errors/api-error';
 import { UsersService, type UserView } from './users.service';
@@ -22,6 +22,8 @@ const toUserResponse = derived((user: UserView): UserResponse => ({
 }));
 
 @Controller('v1/user')
+// The resource API: a user's access token (RFC 6750) or a developer's API key, scopes per route.
+@Accepts('bearer', 'api_key')
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 

@@ -1,14 +1,13 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { ACCEPTED_CREDENTIALS, IS_PUBLIC, REQUIRED_SCOPES } from '../../src/platform/auth/decorators';
+import { ACCEPTED_CREDENTIALS, IS_PUBLIC } from '../../src/platform/auth/decorators';
 import { bootApp, type TestApp } from '../support/app';
 
 interface RouteInfo {
   route: string;
   isPublic: boolean;
   accepts?: string[];
-  scopes?: string[];
   /** Both markers on the handler itself (a handler-level @Public() may override a controller's @Accepts). */
   contradictory: boolean;
 }
@@ -16,8 +15,7 @@ interface RouteInfo {
 /**
  * Deny-by-default only protects what it sees: a route that states no policy silently falls back to
  * "bearer token or API key". Every route must say what it accepts (`@Public()` or `@Accepts(...)`, on the
- * handler or its controller) or, for the resource API, which scopes it needs (`@Scopes(...)`), so that a
- * forgotten decorator is a failing test instead of a reviewer's catch.
+ * handler or its controller), so that a forgotten decorator is a failing test instead of a reviewer's catch.
  */
 describe('Every route states its authentication policy', () => {
   let t: TestApp;
@@ -44,7 +42,6 @@ describe('Every route states its authentication policy', () => {
           route: `${method} /${[base, path].filter((p) => p && p !== '/').join('/')} (${metatype.name}.${name})`,
           isPublic: reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) ?? false,
           accepts: reflector.getAllAndOverride<string[]>(ACCEPTED_CREDENTIALS, targets),
-          scopes: reflector.getAllAndOverride<string[]>(REQUIRED_SCOPES, targets),
           contradictory:
             reflector.get<boolean>(IS_PUBLIC, handler as never) === true &&
             (reflector.get<string[]>(ACCEPTED_CREDENTIALS, handler as never)?.length ?? 0) > 0,
@@ -61,8 +58,8 @@ describe('Every route states its authentication policy', () => {
     expect(routes.some((r) => r.route.startsWith('POST /oauth2/token'))).toBe(true);
   });
 
-  it('has no route without @Public(), @Accepts() or @Scopes()', () => {
-    const unstated = routes.filter((r) => !r.isPublic && !r.accepts && !r.scopes).map((r) => r.route);
+  it('has no route without @Public() or @Accepts(...)', () => {
+    const unstated = routes.filter((r) => !r.isPublic && !r.accepts).map((r) => r.route);
     expect(unstated).toEqual([]);
   });
 
