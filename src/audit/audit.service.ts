@@ -1,11 +1,14 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { isDatabaseUnavailable } from '../platform/errors/database-unavailable';
 import { randomToken } from '../platform/crypto/crypto.service';
 import { countAuditedFailure } from '../platform/metrics/metrics';
 import { AuditAnchor } from './audit-anchor.entity';
 import { AuditEvent } from './audit-event.entity';
+import { AuditSpool } from './audit-spool';
 import {
   hashV1,
   hashV2,
@@ -61,6 +64,14 @@ interface AuditInput {
   details?: Record<string, unknown>;
 }
 
+/** Names the database a spool belongs to, without writing its URL (it may hold a password) to disk. */
+function databaseTag(config: AppConfig): string {
+  return createHash('sha256')
+    .update(config.databaseUrl ?? `embedded:${config.dataDir}`)
+    .digest('hex')
+    .slice(0, 12);
+}
+
 export const GENESIS_HASH = '0'.repeat(64);
 /** One advisory lock serialises appends, so every row links to exactly one predecessor. */
 const CHAIN_LOCK = 0x11a0d17;
@@ -71,13 +82,39 @@ const CHAIN_LOCK = 0x11a0d17;
  * the same transaction as the change it describes.
  */
 @Injectable()
-export class AuditService implements OnModuleDestroy {
+export class AuditService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Audit');
   private queue: AuditInput[] = [];
   private flushing: Promise<void> | undefined;
   private closing = false;
+  /**
+   * Events the database could not take, on disk (AUDIT_SPOOL_DIR). While it holds any, new batched events
+   * go there too, behind them, so the chain receives them in the order they happened.
+   */
+  private readonly spool: AuditSpool<AuditInput> | undefined;
+  private spooling = false;
+  private retry: NodeJS.Timeout | undefined;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    // Optional: unit specs build the service from a DataSource alone (no spool: in memory only).
+    @Optional() @Inject(APP_CONFIG) config?: AppConfig,
+  ) {
+    this.spool = config
+      ? new AuditSpool<AuditInput>(config.operations.audit.spoolDir, databaseTag(config), (file) =>
+          this.logger.warn({ file }, 'audit spool: skipped a line torn by a crash'),
+        )
+      : undefined;
+  }
+
+  /** Events spooled by an earlier process (a crash during an outage) are delivered first. */
+  onModuleInit(): void {
+    if (this.spool && !this.spool.isEmpty()) {
+      this.spooling = true;
+      this.logger.warn('audit spool holds events from an earlier run: delivering them');
+      this.scheduleDrain(0);
+    }
+  }
 
   /** Records one event now; with `manager`, inside that (open) transaction. */
   async record(input: AuditInput, manager?: EntityManager): Promise<void> {
@@ -88,10 +125,12 @@ export class AuditService implements OnModuleDestroy {
 
   /**
    * For high-volume events with no transaction of their own (token issued): queued and written in
-   * batches, one chain lock per batch, so the token endpoint never waits on the audit log. A failed
-   * batch is logged, never thrown at a user.
+   * batches, one chain lock per batch, so the token endpoint never waits on the audit log. While the
+   * database is unreachable they go to the local spool instead, fsync'd before this returns: a token
+   * answered during an outage has its event on disk. A failed batch is logged, never thrown at a user.
    */
   recordSoon(input: AuditInput): void {
+    if (this.spooling && this.toSpool([input])) return;
     this.queue.push(input);
     if (!this.flushing) {
       this.flushing = new Promise<void>((resolve) => setTimeout(resolve, 20)).then(() => this.flush());
@@ -99,9 +138,11 @@ export class AuditService implements OnModuleDestroy {
   }
 
   /**
-   * Writes everything queued so far (tests and shutdown call it to make the log complete). While the
-   * database is unreachable a batch goes back to the head of the queue, in order, and is retried every
-   * AUDIT_RETRY_MS: an outage delays audit events, it does not drop them. Other failures (a bug) are logged.
+   * Writes everything queued so far (tests and shutdown call it to make the log complete). When the
+   * database is unreachable the batch and the rest of the queue move to the spool, in order, and the spool
+   * is delivered every AUDIT_RETRY_MS until the database takes it: an outage delays audit events, it does
+   * not drop them, and a crash meanwhile does not either. Without a usable spool they wait in memory.
+   * Other failures (a bug) are logged.
    */
   async flush(): Promise<void> {
     while (this.queue.length) {
@@ -109,13 +150,30 @@ export class AuditService implements OnModuleDestroy {
       try {
         await this.dataSource.transaction((m) => this.append(m, batch));
       } catch (error: unknown) {
-        if (isDatabaseUnavailable(error) && !this.closing) {
-          this.queue.unshift(...batch);
-          this.logger.warn({ events: this.queue.length }, 'audit write deferred: database unavailable');
-          this.flushing = new Promise<void>((resolve) => setTimeout(resolve, AUDIT_RETRY_MS).unref()).then(
-            () => this.flush(),
-          );
-          return;
+        if (isDatabaseUnavailable(error)) {
+          const pending = [...batch, ...this.queue];
+          this.queue = [];
+          if (this.toSpool(pending)) {
+            this.spooling = true;
+            this.logger.warn(
+              { events: pending.length },
+              'audit write deferred to the spool: database unavailable',
+            );
+            if (!this.closing) this.scheduleDrain(AUDIT_RETRY_MS);
+          } else if (!this.closing) {
+            this.queue = pending;
+            this.logger.warn({ events: pending.length }, 'audit write deferred: database unavailable');
+            this.flushing = new Promise<void>((resolve) => setTimeout(resolve, AUDIT_RETRY_MS).unref()).then(
+              () => this.flush(),
+            );
+            return;
+          } else {
+            this.logger.error(
+              { events: pending.length },
+              'audit events lost at shutdown: database unavailable',
+            );
+          }
+          break;
         }
         this.logger.error({ err: error, events: batch.length }, 'audit write failed');
       }
@@ -123,11 +181,64 @@ export class AuditService implements OnModuleDestroy {
     this.flushing = undefined;
   }
 
+  /** False when there is no spool or the disk refused (the caller keeps the events in memory). */
+  private toSpool(events: AuditInput[]): boolean {
+    if (!this.spool) return false;
+    try {
+      this.spool.append(events);
+      return true;
+    } catch (error) {
+      this.logger.error({ err: error, events: events.length }, 'audit spool write failed');
+      return false;
+    }
+  }
+
+  private scheduleDrain(ms: number): void {
+    if (this.retry || this.closing) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      void this.drain();
+    }, ms);
+    this.retry.unref();
+  }
+
+  /**
+   * Delivers the spool to the chain, oldest first, a batch per transaction. Events recorded meanwhile are
+   * appended behind; once it is empty, batched events go through the in-memory queue again.
+   */
+  private async drain(): Promise<void> {
+    const spool = this.spool!;
+    let delivered = 0;
+    for (;;) {
+      const batch = spool.peek(500);
+      if (!batch) {
+        this.spooling = false;
+        if (delivered) this.logger.log({ events: delivered }, 'audit spool delivered');
+        return;
+      }
+      try {
+        if (batch.events.length) await this.dataSource.transaction((m) => this.append(m, batch.events));
+      } catch (error: unknown) {
+        if (!isDatabaseUnavailable(error)) {
+          this.logger.error({ err: error, file: batch.file }, 'audit spool delivery failed');
+        }
+        this.scheduleDrain(AUDIT_RETRY_MS);
+        return;
+      }
+      spool.commit(batch);
+      delivered += batch.events.length;
+    }
+  }
+
   async onModuleDestroy(): Promise<void> {
-    // One last attempt, no more retries: a shutdown during an outage must not hang.
+    // One last attempt, no more retries: a shutdown during an outage must not hang. What the database
+    // cannot take goes to the spool, which the next start delivers.
     this.closing = true;
+    if (this.retry) clearTimeout(this.retry);
     await this.flushing;
     await this.flush();
+    if (this.spooling) await this.drain();
+    this.spool?.close();
   }
 
   private async append(m: EntityManager, inputs: AuditInput[]): Promise<void> {

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { assertMailDeliverable, ConfigError, loadConfig, PLACEHOLDER_APP_SECRET } from './app-config';
 
 describe('loadConfig', () => {
@@ -96,8 +97,14 @@ describe('operations config', () => {
         refreshTokenRetentionSeconds: 7 * 86400,
         auditRetentionDays: 400,
       },
+      audit: { spoolDir: resolve('data/audit-spool') },
       metrics: { port: undefined, token: undefined },
     });
+    // The spool follows DATA_DIR unless placed elsewhere.
+    expect(loadConfig({ DATA_DIR: '/var/lib/iiniit' }).operations.audit.spoolDir).toBe(
+      '/var/lib/iiniit/audit-spool',
+    );
+    expect(loadConfig({ AUDIT_SPOOL_DIR: '/spool' }).operations.audit.spoolDir).toBe('/spool');
   });
   it('reads every variable and refuses bad values with the variable named', () => {
     const ops = loadConfig({

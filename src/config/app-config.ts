@@ -1,6 +1,6 @@
 import { hkdfSync } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /** Raised when the environment is unusable; main.ts prints its one-line message and exits 1. */
 export class ConfigError extends Error {
@@ -117,6 +117,10 @@ export interface OperationsConfig {
     /** Seconds a rotated or expired refresh token is kept (reuse detection still sees it meanwhile). */
     refreshTokenRetentionSeconds: number;
     auditRetentionDays: number;
+  };
+  audit: {
+    /** Where batched audit events wait, fsync'd, while PostgreSQL is unreachable. */
+    spoolDir: string;
   };
   metrics: {
     /** Set: GET /metrics on its own listener on this port. */
@@ -357,13 +361,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
 
   const day = 86400;
+  const dataDir = resolve(str(env, 'DATA_DIR', './data')!);
   return {
     nodeEnv,
     port,
     host: str(env, 'HOST', '127.0.0.1')!,
     issuer,
     databaseUrl,
-    dataDir: resolve(str(env, 'DATA_DIR', './data')!),
+    dataDir,
     dbMigrationsRun: bool(env, 'DB_MIGRATIONS_RUN', true),
     allowEmbeddedInProduction,
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
@@ -422,11 +427,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       dcrMode: oneOf(env, 'DCR_MODE', ['open', 'initial-access-token', 'off'] as const, 'off'),
       cimdAllowPrivateHosts: cimdAllowPrivateHosts(env, production),
     },
-    operations: operations(env, day),
+    operations: operations(env, day, dataDir),
   };
 }
 
-function operations(env: Env, day: number): OperationsConfig {
+function operations(env: Env, day: number, dataDir: string): OperationsConfig {
   const metricsToken = str(env, 'METRICS_TOKEN');
   // A scrape token is a bearer secret: short ones are guessable over the public port.
   if (metricsToken !== undefined && metricsToken.length < 16) {
@@ -444,6 +449,7 @@ function operations(env: Env, day: number): OperationsConfig {
       refreshTokenRetentionSeconds: int(env, 'REFRESH_TOKEN_RETENTION', 7 * day, 0, 365 * day),
       auditRetentionDays: int(env, 'AUDIT_RETENTION_DAYS', 400, 1, 36500),
     },
+    audit: { spoolDir: resolve(str(env, 'AUDIT_SPOOL_DIR', join(dataDir, 'audit-spool'))!) },
     metrics: { port: metricsPort, token: metricsToken },
   };
 }
