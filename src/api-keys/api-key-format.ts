@@ -17,7 +17,6 @@ import * as zlib from 'node:zlib';
 
 export type ApiKeyEnv = 'live' | 'test';
 
-export const API_KEY_ENVS: readonly ApiKeyEnv[] = ['live', 'test'];
 export const BASE62_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 export const RANDOM_BYTES = 32;
 /** ceil(256 / log2(62)) = 43: every 32-byte value fits. */
