@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import { DataSource } from 'typeorm';
-import { DEVICE_CODE } from '../../src/clients/clients.service';
+import { ClientsService, DEVICE_CODE } from '../../src/clients/clients.service';
 import { JanitorService } from '../../src/janitor/janitor.service';
 import { createClient } from '../factories/clients';
 import { signInAs } from '../factories/sessions';
@@ -315,6 +315,52 @@ describe('device authorization grant (RFC 8628)', () => {
     expect(entry.text).toContain('Enter the code');
   });
 
+  it('a developer turns device sign-in on and off on the console app page', async () => {
+    const dev = await createUser(t.app);
+    const session = await signInAs(t.app, dev.id);
+    const created = await http(`${t.url}/console/apps`, {
+      method: 'POST',
+      headers: { cookie: session.cookie },
+      form: {
+        csrf_token: session.csrf,
+        name: 'Dev CLI',
+        type: 'public',
+        redirect_uris: 'http://127.0.0.1/callback',
+        scopes: 'read:user',
+        device_flow: 'on',
+      },
+    });
+    expect(created.status).toBe(303);
+    const appPath = created.headers.get('location')!.split('?')[0];
+    const [app] = await t.app.get(ClientsService).listOwned(dev.id);
+    expect(app.grantTypes).toEqual(['authorization_code', 'refresh_token', DEVICE_CODE]);
+    const page = await http(`${t.url}${appPath}`, { headers: { cookie: session.cookie } });
+    expect(page.text).toMatch(/name="device_flow" value="on"\s+checked/);
+    const started = await http(`${t.url}/oauth2/device_authorization`, {
+      method: 'POST',
+      form: { client_id: app.clientId },
+    });
+    expect(started.status).toBe(200);
+
+    const saved = await http(`${t.url}${appPath}`, {
+      method: 'POST',
+      headers: { cookie: session.cookie },
+      form: {
+        csrf_token: session.csrf,
+        name: 'Dev CLI',
+        redirect_uris: 'http://127.0.0.1/callback',
+        scopes: 'read:user',
+      },
+    });
+    expect(saved.status).toBe(303);
+    const off = await http(`${t.url}/oauth2/device_authorization`, {
+      method: 'POST',
+      form: { client_id: app.clientId },
+    });
+    expect(off.json.error).toBe('unauthorized_client');
+  });
+
+  // Two CLI processes (compiled on the fly): slow on a busy machine and on the embedded database.
   it('the admin CLI creates a device client (and a token-exchange one)', async () => {
     const res = await runTs('src/cli/admin.ts', [
       'client:create',
@@ -352,7 +398,7 @@ describe('device authorization grant (RFC 8628)', () => {
     expect(JSON.parse(exchange.stdout.trim()).grant_types).toEqual([
       'urn:ietf:params:oauth:grant-type:token-exchange',
     ]);
-  });
+  }, 180_000);
 
   it('limits guesses per code, then per IP, with a tiny budget (RFC 8628 §5.1)', async () => {
     // Its own instance and counters: the other tests' wrong codes must not count here.
