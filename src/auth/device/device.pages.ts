@@ -48,6 +48,15 @@ export function deviceConfirmPage(v: {
     'Connect a device',
     html`<h1><strong>${v.client.name}</strong> wants to access your iiniit account</h1>
       <p class="muted">Signed in as ${v.userEmail}</p>
+      ${
+        // RFC 7591 §5: a self-registered app chose its own name; with no redirect to show, say only that.
+        v.client.registration
+          ? html`<p class="notice" role="note">
+              <span class="badge warn">not verified by iiniit</span> This app registered itself and chose its
+              own name.
+            </p>`
+          : ''
+      }
       <p>
         Check that your device shows this code: <strong id="user-code"><code>${v.userCode}</code></strong
         >. If you did not start this sign-in yourself, deny it.
