@@ -12,6 +12,7 @@ import { AuthorizeFlow } from './authorize/authorize.flow';
 import { OidcInteraction } from './authorize/oidc-interaction';
 import { ConsentController } from './consent/consent.controller';
 import { ConsentService } from './consent/consent.service';
+import { DeviceController } from './device/device.controller';
 import { LoginController } from './login/login.controller';
 import { LoginService } from './login/login.service';
 import { PasswordController } from './password/password.controller';
@@ -37,6 +38,7 @@ import { SignupService } from './signup/signup.service';
     ConsentController,
     PasswordController,
     VerifyEmailController,
+    DeviceController,
   ],
   providers: [
     AuthorizationRequestService,

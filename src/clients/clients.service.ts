@@ -15,12 +15,15 @@ import { redirectUriProblem } from './redirect-uri';
 
 /** RFC 8693 token exchange, as its URN. */
 export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+/** RFC 8628 §3.4 device authorization grant, as its URN. */
+export const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
 
 export const GRANT_TYPES = [
   'authorization_code',
   'refresh_token',
   'client_credentials',
   TOKEN_EXCHANGE,
+  DEVICE_CODE,
 ] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 

@@ -41,6 +41,8 @@ export interface AppConfig {
   accessTokenTtl: number;
   refreshTokenTtl: number;
   authorizationCodeTtl: number;
+  /** RFC 8628 §3.2 `expires_in` of device and user codes, seconds. */
+  deviceCodeTtl: number;
   sessionTtl: number;
   /**
    * Seconds after a rotation during which the same client may present the rotated refresh token once more
@@ -150,6 +152,10 @@ export interface RateLimits {
   apiAuthFailureIp: RateLimit;
   passwordResetIp: RateLimit;
   passwordResetAccount: RateLimit;
+  /** RFC 8628 §5.1: user codes entered on /device that match no pending request, per client IP. */
+  deviceUserCodeIp: RateLimit;
+  /** RFC 8628 §5.1: entries of one user code (a code is short: its budget is tiny). */
+  deviceUserCode: RateLimit;
   /** Prefix of every rate-limit key in Redis (several deployments, or tests, can share one Redis). */
   keyPrefix: string;
 }
@@ -385,6 +391,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     accessTokenTtl: int(env, 'ACCESS_TOKEN_TTL', 3600, 60, day),
     refreshTokenTtl: int(env, 'REFRESH_TOKEN_TTL', 30 * day, 300, 365 * day),
     authorizationCodeTtl: int(env, 'AUTHORIZATION_CODE_TTL', 60, 10, 600),
+    deviceCodeTtl: int(env, 'DEVICE_CODE_TTL', 600, 30, 3600),
     sessionTtl: int(env, 'SESSION_TTL', 7 * day, 300, 90 * day),
     refreshRetryGrace: int(env, 'REFRESH_RETRY_GRACE', 10, 0, 300),
     requirePkce: bool(env, 'OAUTH_REQUIRE_PKCE', false),
@@ -410,6 +417,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       apiAuthFailureIp: rate(env, 'RATE_LIMIT_API_AUTH_FAILURES_IP', '300/1m'),
       passwordResetIp: rate(env, 'RATE_LIMIT_PASSWORD_RESET_IP', '20/1h'),
       passwordResetAccount: rate(env, 'RATE_LIMIT_PASSWORD_RESET_ACCOUNT', '5/1h'),
+      deviceUserCodeIp: rate(env, 'RATE_LIMIT_DEVICE_USER_CODE_IP', '10/15m'),
+      deviceUserCode: rate(env, 'RATE_LIMIT_DEVICE_USER_CODE', '10/15m'),
       keyPrefix: keyPrefix(env, 'RATE_LIMIT_KEY_PREFIX', 'iiniit:rl:'),
     },
     loginLockout: {

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ClientsService, type ClientView } from '../clients/clients.service';
+import { ClientsService, DEVICE_CODE, type ClientView } from '../clients/clients.service';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { Accepts } from '../platform/auth/decorators';
 import { NotFound } from '../platform/errors/api-error';
@@ -43,7 +43,14 @@ function shown(v: UpdateAppForm, type: string): AppFormValues {
     scopes: v.scopes,
     postLogoutRedirectUris: v.post_logout_redirect_uris.join('\n'),
     idTokenAlg: v.id_token_signed_response_alg || 'ES256',
+    deviceFlow: v.device_flow === 'on',
   };
+}
+
+/** The app's grant types with the device flow (RFC 8628) switched as the form says; the rest kept. */
+function withDeviceFlow(grantTypes: readonly string[], on: boolean): string[] {
+  const others = grantTypes.filter((g) => g !== DEVICE_CODE);
+  return on ? [...others, DEVICE_CODE] : others;
 }
 
 /** OAuth apps the developer owns: list, create, edit, rotate the secret, delete. */
@@ -76,6 +83,7 @@ export class ConsoleAppsController {
       scopes: ['read:user'],
       postLogoutRedirectUris: '',
       idTokenAlg: 'ES256',
+      deviceFlow: false,
     };
     return sendPage(reply, newAppPage(ctx, blank));
   }
@@ -97,6 +105,7 @@ export class ConsoleAppsController {
         scopes: v.scopes,
         postLogoutRedirectUris: v.post_logout_redirect_uris,
         idTokenSignedResponseAlg: v.id_token_signed_response_alg || undefined,
+        grantTypes: withDeviceFlow(['authorization_code', 'refresh_token'], v.device_flow === 'on'),
         ownerId: ctx.user.id,
       });
       const secret = clientSecret
@@ -156,6 +165,7 @@ export class ConsoleAppsController {
         scopes: v.scopes,
         postLogoutRedirectUris: v.post_logout_redirect_uris,
         idTokenSignedResponseAlg: v.id_token_signed_response_alg || undefined,
+        grantTypes: withDeviceFlow(app.grantTypes, v.device_flow === 'on'),
       });
     } catch (error) {
       const errors = fieldErrors(error, form.fields);

@@ -68,6 +68,11 @@ export class UpdateAppForm {
   @FormText()
   @IsIn(['', 'ES256', 'RS256'], { message: 'Choose ES256 or RS256.' })
   id_token_signed_response_alg = '';
+
+  /** RFC 8628 device sign-in: a checkbox, `on` when ticked. */
+  @FormText()
+  @IsIn(['', 'on'], { message: 'Device sign-in is a checkbox.' })
+  device_flow = '';
 }
 
 export class CreateAppForm extends UpdateAppForm {

@@ -14,6 +14,7 @@ import { RevokedToken } from '../tokens/revocation/revoked-token.entity';
 import { SigningKey } from '../tokens/keys/signing-key.entity';
 import { AccountToken } from '../users/account-token.entity';
 import { User } from '../users/user.entity';
+import { DeviceAuthorization } from '../tokens/device/device-authorization.entity';
 
 /** Every entity, listed once: the app, the TypeORM CLI (ormconfig.ts) and tests share this list. */
 export const ENTITIES = [
@@ -33,4 +34,5 @@ export const ENTITIES = [
   PushedAuthorizationRequest,
   InitialAccessToken,
   AuditAnchor,
+  DeviceAuthorization,
 ];

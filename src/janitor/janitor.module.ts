@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { SessionsModule } from '../sessions/sessions.module';
 import { CodesModule } from '../tokens/codes/codes.module';
+import { DeviceModule } from '../tokens/device/device.module';
 import { ParModule } from '../tokens/par/par.module';
 import { RefreshTokensModule } from '../tokens/refresh-tokens/refresh-tokens.module';
 import { DenyListModule } from '../tokens/revocation/deny-list.module';
@@ -16,6 +17,7 @@ import { JanitorService } from './janitor.service';
     RefreshTokensModule,
     DenyListModule,
     ParModule,
+    DeviceModule,
     SessionsModule,
     UsersModule,
   ],

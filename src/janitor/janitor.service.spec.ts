@@ -1,3 +1,4 @@
+import type { DeviceAuthorizationsService } from '../tokens/device/device-authorizations.service';
 import type { AccountTokensService } from '../users/account-tokens.service';
 import type { PushedAuthorizationRequestsService } from '../tokens/par/pushed-authorization-requests.service';
 import type { SchedulerRegistry } from '@nestjs/schedule';
@@ -38,6 +39,7 @@ function setup(env: Record<string, string> = {}, locked = true) {
   const sessions = { purgeExpired: jest.fn(async () => 0) };
   const accountTokens = { purgeExpired: jest.fn(async () => 2) };
   const pushed = { purgeExpired: jest.fn(async () => 0) };
+  const devices = { purgeExpired: jest.fn(async () => 1) };
   const audit = { pruneBefore: jest.fn(async () => 0) };
   const scheduler = { addInterval: jest.fn() };
   const janitor = new JanitorService(
@@ -51,6 +53,7 @@ function setup(env: Record<string, string> = {}, locked = true) {
     accountTokens as unknown as AccountTokensService,
     pushed as unknown as PushedAuthorizationRequestsService,
     audit as unknown as AuditRetentionService,
+    devices as unknown as DeviceAuthorizationsService,
   );
   return { janitor, runner, queries, codes, refresh, audit, scheduler };
 }
@@ -72,6 +75,7 @@ describe('JanitorService', () => {
         sessions: 0,
         account_tokens: 2,
         pushed_authorization_requests: 0,
+        device_authorizations: 1,
         audit_events: 0,
       },
     });

@@ -9,6 +9,7 @@ import { AccountTokensService } from '../users/account-tokens.service';
 import { PushedAuthorizationRequestsService } from '../tokens/par/pushed-authorization-requests.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { AuthorizationCodesService } from '../tokens/codes/authorization-codes.service';
+import { DeviceAuthorizationsService } from '../tokens/device/device-authorizations.service';
 import { RefreshTokensService } from '../tokens/refresh-tokens/refresh-tokens.service';
 import { RevocationService } from '../tokens/revocation/revocation.service';
 
@@ -31,7 +32,8 @@ interface Purge {
 /**
  * The data-lifecycle janitor: every JANITOR_INTERVAL, the instance that gets the advisory lock deletes
  * what no longer serves a purpose — expired authorization codes, refresh tokens rotated or expired
- * more than REFRESH_TOKEN_RETENTION ago, deny-list rows past their token's `exp`, expired sessions, and
+ * more than REFRESH_TOKEN_RETENTION ago, deny-list rows past their token's `exp`, expired sessions, device
+ * authorizations an hour past expiry, and
  * audit events older than AUDIT_RETENTION_DAYS (keeping the chain verifiable). Each owning service
  * deletes its own rows, one bounded batch per statement, so no purge holds locks for long.
  */
@@ -51,6 +53,7 @@ export class JanitorService implements OnApplicationBootstrap {
     private readonly accountTokens: AccountTokensService,
     private readonly pushedRequests: PushedAuthorizationRequestsService,
     private readonly auditRetention: AuditRetentionService,
+    private readonly devices: DeviceAuthorizationsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -77,6 +80,7 @@ export class JanitorService implements OnApplicationBootstrap {
       { table: 'sessions', batch: (n) => this.sessions.purgeExpired(n) },
       { table: 'account_tokens', batch: (n) => this.accountTokens.purgeExpired(n) },
       { table: 'pushed_authorization_requests', batch: (n) => this.pushedRequests.purgeExpired(n) },
+      { table: 'device_authorizations', batch: (n) => this.devices.purgeExpired(n) },
       { table: 'audit_events', batch: (n) => this.auditRetention.pruneBefore(auditCutoff, n) },
     ];
   }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthorizationsModule } from './authorizations/authorizations.module';
 import { CodesModule } from './codes/codes.module';
+import { DeviceModule } from './device/device.module';
 import { DiscoveryModule } from './discovery/discovery.module';
 import { IntrospectionModule } from './introspection/introspection.module';
 import { JwtTokensModule } from './jwt/jwt-tokens.module';
@@ -23,7 +24,8 @@ import { TokenModule } from './token/token.module';
     IntrospectionModule,
     DiscoveryModule,
     OidcModule,
+    DeviceModule,
   ],
-  exports: [CodesModule, AuthorizationsModule, TokenModule, JwtTokensModule, OidcModule],
+  exports: [CodesModule, AuthorizationsModule, TokenModule, JwtTokensModule, OidcModule, DeviceModule],
 })
 export class TokensModule {}

@@ -1,4 +1,4 @@
-import type { ClientView } from '../../clients/clients.service';
+import { DEVICE_CODE, type ClientView } from '../../clients/clients.service';
 import { html, type Html } from '../../platform/web/html';
 import { KNOWN_SCOPES } from '../../tokens/scopes';
 import type { ConsoleContext } from '../console-user';
@@ -33,6 +33,8 @@ export interface AppFormValues {
   /** OpenID Connect sign-in: one URI per line (RP-Initiated Logout) and the id_token algorithm. */
   postLogoutRedirectUris: string;
   idTokenAlg: string;
+  /** RFC 8628: the app may also sign users in with the device flow (CLIs, TVs). */
+  deviceFlow: boolean;
 }
 
 export function appFormValues(app: ClientView): AppFormValues {
@@ -43,7 +45,24 @@ export function appFormValues(app: ClientView): AppFormValues {
     scopes: app.scopes,
     postLogoutRedirectUris: app.postLogoutRedirectUris.join('\n'),
     idTokenAlg: app.idTokenSignedResponseAlg,
+    deviceFlow: app.grantTypes.includes(DEVICE_CODE),
   };
+}
+
+/** RFC 8628 device sign-in: for apps that cannot open a browser themselves. */
+function deviceFlowField(v: AppFormValues): Html {
+  return html`<fieldset id="device-flow">
+    <legend>Devices and command-line tools</legend>
+    <label class="checkbox"
+      ><input type="checkbox" name="device_flow" value="on" ${v.deviceFlow ? html`checked` : ''} />
+      <span
+        ><strong>Device sign-in</strong><br /><span class="muted"
+          >For CLIs and TVs: the app shows a short code, the user enters it at <code>/device</code> on another
+          screen (RFC 8628 device authorization grant).</span
+        ></span
+      ></label
+    >
+  </fieldset>`;
 }
 
 const ID_TOKEN_ALG_CHOICES = [
@@ -192,7 +211,7 @@ export function newAppPage(ctx: ConsoleContext, v: AppFormValues, errors: FieldE
           ${fieldError(errors, 'type')}
         </fieldset>
         ${redirectUrisField(v, errors)} ${scopeCheckboxes(KNOWN_SCOPES, v.scopes, errors)}
-        ${openIdFields(v, errors)}
+        ${openIdFields(v, errors)} ${deviceFlowField(v)}
         <div class="row">${submitOrCancel('Create app', '/console/apps')}</div>
       </form>`,
   );
@@ -285,6 +304,7 @@ export function appPage(ctx: ConsoleContext, v: AppPageView): Html {
         <form method="post" action="/console/apps/${app.id}" novalidate class="stacked">
           ${csrfField(ctx.csrf)} ${nameField(v.form, errors)} ${redirectUrisField(v.form, errors)}
           ${scopeCheckboxes(KNOWN_SCOPES, v.form.scopes, errors)} ${openIdFields(v.form, errors)}
+          ${deviceFlowField(v.form)}
           <button type="submit">Save changes</button>
         </form>
       </section>

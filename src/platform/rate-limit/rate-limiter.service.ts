@@ -23,7 +23,9 @@ export type RateRule =
   | 'api_auth_failures_ip'
   | 'password_reset_ip'
   | 'password_reset_account'
-  | 'registration_ip';
+  | 'registration_ip'
+  | 'device_user_code_ip'
+  | 'device_user_code';
 
 export interface RateDecision {
   allowed: boolean;
@@ -110,6 +112,8 @@ export class RateLimiter {
       password_reset_ip: r.passwordResetIp,
       password_reset_account: r.passwordResetAccount,
       registration_ip: r.registrationIp,
+      device_user_code_ip: r.deviceUserCodeIp,
+      device_user_code: r.deviceUserCode,
     };
     this.pepper = config.secrets.pepper;
     const l = config.loginLockout;

@@ -30,6 +30,8 @@ export class MetadataController {
       // OpenID Connect Discovery 1.0 §3 and RP-Initiated Logout 1.0 §2.1.
       userinfo_endpoint: `${iss}/oauth2/userinfo`,
       end_session_endpoint: `${iss}/oauth2/logout`,
+      // RFC 8628 §4.
+      device_authorization_endpoint: `${iss}/oauth2/device_authorization`,
       scopes_supported: KNOWN_SCOPES,
       response_types_supported: ['code'],
       response_modes_supported: ['query'],

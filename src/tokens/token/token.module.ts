@@ -3,11 +3,13 @@ import { ClientsModule } from '../../clients/clients.module';
 import { ResourcesModule } from '../../resources/resources.module';
 import { AuthorizationsModule } from '../authorizations/authorizations.module';
 import { CodesModule } from '../codes/codes.module';
+import { DeviceModule } from '../device/device.module';
 import { JwtTokensModule } from '../jwt/jwt-tokens.module';
 import { RefreshTokensModule } from '../refresh-tokens/refresh-tokens.module';
 import { OidcModule } from '../oidc/oidc.module';
 import { AuthorizationCodeGrant } from './grants/authorization-code.grant';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant';
+import { DeviceCodeGrant } from './grants/device-code.grant';
 import { GRANT_TYPE_HANDLERS } from './grants/grant-type';
 import { RefreshTokenGrant } from './grants/refresh-token.grant';
 import { TokenExchangeGrant } from './grants/token-exchange.grant';
@@ -20,6 +22,7 @@ const GRANT_HANDLERS = [
   RefreshTokenGrant,
   ClientCredentialsGrant,
   TokenExchangeGrant,
+  DeviceCodeGrant,
 ];
 
 /** RFC 6749 §3.2 token endpoint: client authentication, then one handler per grant type. */
@@ -32,6 +35,7 @@ const GRANT_HANDLERS = [
     ClientsModule,
     OidcModule,
     ResourcesModule,
+    DeviceModule,
   ],
   controllers: [TokenController],
   providers: [
