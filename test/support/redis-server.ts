@@ -57,7 +57,7 @@ export class TestRedis {
     const child = this.child;
     this.child = undefined;
     if (!child || child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
     child.kill('SIGKILL');
     await exited;
   }
