@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { createApiKey, withKey } from '../factories/api-keys';
 import { createClient } from '../factories/clients';
+import { signInAs } from '../factories/sessions';
 import { createUser } from '../factories/users';
 import { AccessTokensService } from '../../src/tokens/jwt/access-tokens.service';
 import { bootInstances, closeAll, type TestApp } from '../support/app';
@@ -107,6 +109,10 @@ describeRedis('Redis outage (a redis-server of its own on port 6394)', () => {
     const token = await userToken(revoker);
     expect(await userStatus(a, token)).toBe(200);
     expect(await userStatus(b, token)).toBe(200);
+    // An API key B has verified and cached.
+    const key = await createApiKey(a.app, userId);
+    expect((await http(`${b.url}/v1/projects`, { headers: withKey(key.key) })).status).toBe(200);
+    const session = await signInAs(a.app, userId);
     const before = await scrape(a);
     const fallbacksBefore = sample(before, 'iiniit_redis_fallback_total', 'component="rate_limit"') ?? 0;
 
@@ -121,6 +127,13 @@ describeRedis('Redis outage (a redis-server of its own on port 6394)', () => {
     // RFC 7009 revocation still answers (the database write is what counts) and applies on A at once.
     await revoke(a, revoker, token);
     expect(await userStatus(a, token)).toBe(401);
+    // Deleting the API key on A applies there at once; the invalidation for B cannot be published.
+    const deleted = await http(`${a.url}/v1/api-keys/${key.id}`, {
+      method: 'DELETE',
+      headers: session.headers,
+    });
+    expect(deleted.status).toBe(204);
+    expect((await http(`${a.url}/v1/projects`, { headers: withKey(key.key) })).status).toBe(401);
     // Health stays up; the process serves on.
     expect((await http(`${a.url}/health`)).status).toBe(200);
 
@@ -135,6 +148,7 @@ describeRedis('Redis outage (a redis-server of its own on port 6394)', () => {
     expect(await userStatus(a, token)).toBe(401);
     expect(await userStatus(a, await userToken(revoker))).toBe(200);
     (globalThis as { revokedDuringOutage?: string }).revokedDuringOutage = token;
+    (globalThis as { deletedKeyDuringOutage?: string }).deletedKeyDuringOutage = key.key;
   }, 30_000);
 
   it('Redis back: the revocation made during the outage reaches B, and limits are shared again', async () => {
@@ -144,6 +158,13 @@ describeRedis('Redis outage (a redis-server of its own on port 6394)', () => {
     // ioredis reconnects with a back-off of at most 2 s; B catches up from the database once subscribed.
     const ms = await eventually(async () => (await userStatus(b, token)) === 401, 10_000);
     console.log(`revocation made during the Redis outage reached the other instance ${ms} ms after restart`);
+    // B's read caches start afresh once subscribed again: the key deleted on A is refused there too,
+    // well before the cache's 30 s TTL.
+    const deletedKey = (globalThis as { deletedKeyDuringOutage?: string }).deletedKeyDuringOutage!;
+    await eventually(
+      async () => (await http(`${b.url}/v1/projects`, { headers: withKey(deletedKey) })).status === 401,
+      5_000,
+    );
     await eventually(
       async () => sample(await scrape(a), 'iiniit_redis_connected', 'connection="rate_limit"') === 1,
       10_000,
