@@ -111,6 +111,8 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
   /** Revokes and rolls, here and on other instances/workers, drop the key from this cache at once. */
   async onModuleInit(): Promise<void> {
     await this.feed.onInvalidate(API_KEY_KIND, (keyHash) => this.cache.delete(keyHash));
+    // Invalidations published while Redis was down are lost (pub/sub is at-most-once): start afresh.
+    this.feed.onResume(() => this.cache.clear());
   }
 
   async create(input: NewApiKey): Promise<IssuedApiKey> {

@@ -161,6 +161,8 @@ export class ClientsService implements OnModuleInit {
   /** A client changed here or on another instance/worker: drop it from this one's cache. */
   async onModuleInit(): Promise<void> {
     await this.feed.onInvalidate(CLIENT_KIND, (clientId) => this.cache.delete(clientId));
+    // Invalidations published while Redis was down are lost (pub/sub is at-most-once): start afresh.
+    this.feed.onResume(() => this.cache.clear());
   }
 
   async register(input: ClientInput): Promise<{ client: ClientView; clientSecret?: string }> {

@@ -111,6 +111,8 @@ export class ProjectsService implements OnModuleInit {
     const drop = (ownerId: string): void => this.dropPages(ownerId);
     await this.feed.onInvalidate(PROJECTS_KIND, drop);
     await this.feed.onInvalidate(USER_KIND, drop);
+    // Invalidations published while Redis was down are lost (pub/sub is at-most-once): start afresh.
+    this.feed.onResume(() => this.pages.clear());
   }
 
   /**

@@ -104,6 +104,8 @@ export class UsersService implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     await this.feed.onInvalidate(USER_KIND, (id) => this.cache.delete(id));
+    // Invalidations published while Redis was down are lost (pub/sub is at-most-once): start afresh.
+    this.feed.onResume(() => this.cache.clear());
     this.dummyHash = await argon2.hash('not-a-real-password-just-timing', ARGON2_OPTIONS);
   }
 

@@ -1,4 +1,4 @@
-import { gaugeSources } from '../metrics/metrics';
+import { countRedisFallback, gaugeSources } from '../metrics/metrics';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
@@ -20,6 +20,11 @@ const FLUSH_TIMEOUT_MS = 2_000;
 /** How long start-up waits for Redis to confirm a subscription before carrying on without it. */
 const SUBSCRIBE_TIMEOUT_MS = 5_000;
 const QUIT_TIMEOUT_MS = 1_000;
+/**
+ * A publish never holds the request that made the change (a revocation, a key rotation) longer than this,
+ * even when Redis accepts the connection but does not answer.
+ */
+const PUBLISH_TIMEOUT_MS = 500;
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -36,6 +41,11 @@ function message(error: unknown): string {
  * feed has a safety net: the revocation list polls the database, the read caches expire (TTL). A
  * subscribed Redis connection cannot run other commands (Redis docs, SUBSCRIBE), hence the second
  * connection for publishing.
+ *
+ * Redis down: each instance keeps its own state (what it changed itself applies at once, here), publishes
+ * fail fast without queueing (one warning per outage, `iiniit_redis_fallback_total{component="change_feed"}`
+ * per message not sent), and when the subscription is back `onResume` handlers catch up on what the
+ * other instances published meanwhile (the revocation list re-reads the database at once).
  */
 @Injectable()
 export class ChangeFeed implements OnModuleDestroy {
@@ -49,6 +59,14 @@ export class ChangeFeed implements OnModuleDestroy {
   private subscribeDeadline?: number;
   private workerLink?: WorkerInvalidationLink;
   private readonly pendingPublishes = new Set<Promise<void>>();
+  private readonly resumeHandlers: (() => void | Promise<void>)[] = [];
+  /**
+   * Start-up's subscription was confirmed or given up on: a later 'ready' is a reconnection after an
+   * outage (or Redis arriving late), when receivers must catch up.
+   */
+  private catchUpOnReady = false;
+  /** A publish failed and the publisher has not been ready since: the outage is already logged. */
+  private publishFailing = false;
   private closed = false;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
@@ -78,6 +96,7 @@ export class ChangeFeed implements OnModuleDestroy {
     clearTimeout(timer);
     // Redis answered: a later subscription gets a full wait of its own again.
     if (!problem) this.subscribeDeadline = undefined;
+    this.catchUpOnReady = true;
     if (problem) {
       // The 'ready' listener subscribes every registered channel whenever the connection (re)opens.
       this.logger.warn(
@@ -123,15 +142,61 @@ export class ChangeFeed implements OnModuleDestroy {
     }
   }
 
-  /** Best effort: a failed publish is logged, never thrown — the database write already happened. */
+  /**
+   * Runs `handler` each time the Redis subscription comes back after an outage, once every channel is
+   * subscribed again: messages published while this instance was cut off are lost (pub/sub is
+   * at-most-once), so whoever relies on them catches up from the database here. Never at start-up.
+   */
+  onResume(handler: () => void | Promise<void>): void {
+    this.resumeHandlers.push(handler);
+  }
+
+  /**
+   * Best effort: a failed publish is logged (once per outage) and counted, never thrown — the database
+   * write already happened, and the receivers' safety nets (database polling, cache TTL, `onResume`)
+   * cover the lost message. Bounded: never waits on a Redis that is down or does not answer.
+   */
   async publish(channel: string, payload: string): Promise<void> {
     if (!this.config.redisUrl || this.closed) return;
-    const publisher = (this.publisher ??= this.connect(this.config.redisUrl, 'publisher'));
-    try {
-      await publisher.publish(channel, payload);
-    } catch (error) {
-      this.logger.warn(`publishing to ${channel} failed: ${message(error)}`);
+    const publisher = (this.publisher ??= this.connectPublisher(this.config.redisUrl));
+    // Known outage (the connection was lost and ioredis is reconnecting): fail at once rather than
+    // queueing the message behind reconnection attempts.
+    if (publisher.status === 'reconnecting' || publisher.status === 'end') {
+      this.publishFailed(channel, new Error(`connection ${publisher.status}`));
+      return;
     }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${PUBLISH_TIMEOUT_MS} ms`)),
+        PUBLISH_TIMEOUT_MS,
+      );
+    });
+    try {
+      await Promise.race([publisher.publish(channel, payload), timeout]);
+    } catch (error) {
+      this.publishFailed(channel, error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private publishFailed(channel: string, error: unknown): void {
+    countRedisFallback('change_feed');
+    if (!this.publishFailing) {
+      this.logger.warn(
+        `publishing to ${channel} failed (${message(error)}); instances keep their own state until Redis is back`,
+      );
+    }
+    this.publishFailing = true;
+  }
+
+  private connectPublisher(url: string): Redis {
+    const client = this.connect(url, 'publisher');
+    client.on('ready', () => {
+      this.publishFailing = false;
+    });
+    return client;
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -155,6 +220,17 @@ export class ChangeFeed implements OnModuleDestroy {
     });
     await Promise.race([Promise.allSettled([...this.pendingPublishes]), timeout]);
     clearTimeout(timer);
+  }
+
+  /** Subscribed again after an outage: catch up (after subscribing, so nothing falls in between). */
+  private resume(): void {
+    if (this.closed) return;
+    this.logger.log('Redis subscription is back: catching up on changes made during the outage');
+    for (const handler of this.resumeHandlers) {
+      Promise.resolve()
+        .then(handler)
+        .catch((error: unknown) => this.logger.warn(`catch-up after Redis outage failed: ${message(error)}`));
+    }
   }
 
   private receive(payload: string): void {
@@ -214,9 +290,15 @@ export class ChangeFeed implements OnModuleDestroy {
     client.on('ready', () => {
       const channels = [...this.handlers.keys()];
       if (channels.length === 0) return;
-      client.subscribe(...channels).catch((error: unknown) => {
-        this.logger.warn(`Redis re-subscription failed: ${message(error)}`);
-      });
+      const resumed = this.catchUpOnReady;
+      client
+        .subscribe(...channels)
+        .then(() => {
+          if (resumed) this.resume();
+        })
+        .catch((error: unknown) => {
+          this.logger.warn(`Redis re-subscription failed: ${message(error)}`);
+        });
     });
     client.on('message', (channel: string, payload: string) => {
       for (const handler of this.handlers.get(channel) ?? []) {
@@ -238,6 +320,8 @@ export class ChangeFeed implements OnModuleDestroy {
       // ioredis arms this timer on every disconnect, even of a socket that is already gone, and it would
       // hold the process (a CLI run, a test worker) open for the default 2 s.
       disconnectTimeout: 200,
+      // Same reason as the rate-limit connection: notice an unanswering Redis within a second per attempt.
+      connectTimeout: 1_000,
       ...options,
     });
     // Without a listener an 'error' event would crash the process; reconnecting is ioredis's job.

@@ -18,6 +18,7 @@ export interface Metrics {
   cacheLookups: Counter<'cache' | 'result'>;
   janitorDeleted: Counter<'table'>;
   janitorRuns: Counter<'outcome'>;
+  redisFallbacks: Counter<'component'>;
 }
 
 /** Sampled at scrape time: each running app instance adds its sources, and removes them on close. */
@@ -123,6 +124,12 @@ function create(): Metrics {
       labelNames: ['outcome'],
       registers: [register],
     }),
+    redisFallbacks: new Counter({
+      name: 'iiniit_redis_fallback_total',
+      help: 'Operations served by per-instance state because Redis was unreachable (rate_limit: a counter or lockout step kept in memory; change_feed: a message not published)',
+      labelNames: ['component'],
+      registers: [register],
+    }),
   };
 }
 
@@ -161,6 +168,8 @@ function boundCounter<L extends string>(counter: () => Counter<L>, label: L) {
 export const countTokenIssued = boundCounter(() => metrics().tokensIssued, 'grant_type');
 /** Rule names are the limiter's own closed set (login_ip, client, api, ...). */
 export const countRateLimitRejection = boundCounter(() => metrics().rateLimitRejections, 'limit');
+/** Components are fixed names in code (rate_limit, change_feed). */
+export const countRedisFallback = boundCounter(() => metrics().redisFallbacks, 'component');
 
 /** Hit and miss counters for one named read cache. */
 export function cacheCounters(cache: string): { hit(): void; miss(): void } {

@@ -1,4 +1,4 @@
-import { gaugeSources } from '../metrics/metrics';
+import { countRedisFallback, gaugeSources } from '../metrics/metrics';
 import { Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { MemoryRateLimitStore } from './memory-store';
@@ -93,6 +93,7 @@ interface ScriptedRedis extends Redis {
 const CONNECT_WAIT_MS = 2_000;
 /** A slow Redis must not stall sign-in or the API: past this, the in-memory fallback answers. */
 const COMMAND_TIMEOUT_MS = 500;
+const CONNECT_TIMEOUT_MS = 1_000;
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -105,6 +106,11 @@ function message(error: unknown): string {
  *
  * Redis unavailable (down, timing out): each instance falls back to its own memory counters and logs it
  * once per outage — limits stay on, per instance, rather than failing open or failing every sign-in.
+ * Every operation answered that way counts in `iiniit_redis_fallback_total{component="rate_limit"}`;
+ * `iiniit_redis_connected{connection="rate_limit"}` shows the outage. While the connection is known to be
+ * down, requests go straight to memory (no round trip, no timeout to wait out); ioredis keeps
+ * reconnecting, and the first ready connection makes the counters shared again (they restart from what
+ * Redis holds: a fresh Redis starts from zero).
  */
 export class RedisRateLimitStore implements RateLimitStore, OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('RateLimit');
@@ -122,6 +128,9 @@ export class RedisRateLimitStore implements RateLimitStore, OnModuleInit, OnAppl
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       commandTimeout: COMMAND_TIMEOUT_MS,
+      // A Redis that drops packets (no refusal) is given up on within a second per attempt, not ioredis's
+      // default 10 s, so the outage is noticed and each retry's socket is released quickly.
+      connectTimeout: CONNECT_TIMEOUT_MS,
       // Concurrent requests share one write to the socket: one round trip, many counters.
       enableAutoPipelining: true,
       disconnectTimeout: 200,
@@ -164,6 +173,10 @@ export class RedisRateLimitStore implements RateLimitStore, OnModuleInit, OnAppl
     cost = 1,
   ): Promise<RateRecord> {
     const counter = `${this.prefix}{${throttlerName}:${key}}`;
+    if (this.redis.status !== 'ready') {
+      this.down();
+      return this.fallback.increment(key, ttl, limit, blockDuration, throttlerName, cost);
+    }
     try {
       const [hits, leftMs, blocked, blockMs] = await this.redis.iiniitRateIncrement(
         counter,
@@ -181,11 +194,16 @@ export class RedisRateLimitStore implements RateLimitStore, OnModuleInit, OnAppl
       };
     } catch (error) {
       this.degrade(error);
+      countRedisFallback('rate_limit');
       return this.fallback.increment(key, ttl, limit, blockDuration, throttlerName, cost);
     }
   }
 
   async lockoutAttempt(key: string, policy: LockoutPolicy): Promise<LockoutGate> {
+    if (this.redis.status !== 'ready') {
+      this.down();
+      return this.fallback.lockoutAttempt(key, policy);
+    }
     try {
       const [allowed, failures, delayMs] = await this.redis.iiniitLockout(
         this.lockoutKey(key),
@@ -197,6 +215,7 @@ export class RedisRateLimitStore implements RateLimitStore, OnModuleInit, OnAppl
       return { allowed: allowed === 1, failures, delayMs };
     } catch (error) {
       this.degrade(error);
+      countRedisFallback('rate_limit');
       return this.fallback.lockoutAttempt(key, policy);
     }
   }
@@ -220,6 +239,12 @@ export class RedisRateLimitStore implements RateLimitStore, OnModuleInit, OnAppl
 
   private lockoutKey(key: string): string {
     return `${this.prefix}{lockout:${key}}`;
+  }
+
+  /** The connection is not ready: note the outage (logged once) and count one fallback. */
+  private down(): void {
+    this.degrade(new Error(`connection ${this.redis.status}`));
+    countRedisFallback('rate_limit');
   }
 
   private degrade(error: unknown): void {

@@ -103,6 +103,8 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     await this.feed.subscribe(SIGNING_KEYS_CHANNEL, () => {
       this.refresh().catch((error: unknown) => this.logError('reloading signing keys', error));
     });
+    // A rotation announced while Redis was down never reached us: reload now rather than at the next tick.
+    this.feed.onResume(() => this.refresh());
     this.timer = setInterval(() => void this.tick(), this.timings.keyRefreshMs);
     // A maintenance timer must never keep the process (or a test runner) alive.
     this.timer.unref();

@@ -56,7 +56,9 @@ export function parseRevocationMessage(raw: string): RevocationMessage | undefin
  * a revoked jti is kept only until the token would have expired, a revoked authorization only for
  * ACCESS_TOKEN_TTL after revocation (every access token carrying its grant_id has expired by then; refresh
  * tokens and codes are checked against the authorization by their own services). Instances learn of revocations through the
- * Redis change feed within milliseconds, and by polling the database every 30 s as a safety net.
+ * Redis change feed within milliseconds, and by polling the database every 30 s as a safety net. With
+ * Redis down, a revocation applies at once on the instance that made it, on the others at their next
+ * poll, or as soon as their subscription is back (catch-up poll), whichever comes first.
  */
 @Injectable()
 export class RevocationService implements OnModuleInit, OnModuleDestroy {
@@ -86,6 +88,10 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy {
       const message = parseRevocationMessage(raw);
       if (message) this.remember(message);
     });
+    // Revocations published while Redis was down never reached this instance: read them from the database
+    // (revoked_tokens for single tokens, authorizations.revoked_at for whole grants) as soon as the
+    // subscription is back, instead of at the next safety-net poll.
+    this.feed.onResume(() => this.poll());
     await this.poll();
     this.timer = setInterval(() => void this.tick(), this.timings.revocationPollMs);
     // Never keep the process (or a test runner) alive for a safety-net poll.
