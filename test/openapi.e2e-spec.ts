@@ -1,5 +1,6 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { listNestRoutes, type NestRoute } from '../src/platform/http/api-docs';
+import { describeInBrowser, freshPage, launchChromium } from './console/support';
 import { createClient } from './factories/clients';
 import { bootApp, type TestApp } from './support/app';
 import { http } from './support/http';
@@ -370,5 +371,38 @@ describe('OpenAPI reference (/docs/json)', () => {
       );
       expectErrorShape(invalid.json);
     });
+  });
+  describeInBrowser('Swagger UI in Chromium', () => {
+    it('gets a token through the Authorize dialog (client credentials) and tries GET /v1/projects with it', async () => {
+      const { clientId, clientSecret } = await createClient(t.app, {
+        grantTypes: ['client_credentials'],
+        redirectUris: [],
+        scopes: ['read:projects'],
+      });
+      const browser = await launchChromium();
+      try {
+        const { page, cspViolations } = await freshPage(browser);
+        await page.goto(`${t.url}/docs`);
+        await page.locator('.btn.authorize').first().click();
+        await page.locator('#client_id_clientCredentials').fill(clientId);
+        await page.locator('#client_secret_clientCredentials').fill(clientSecret!);
+        await page.locator('label[for="read:projects-clientCredentials-checkbox-oauth2"]').click();
+        await page.getByRole('button', { name: 'Apply given OAuth2 credentials' }).nth(1).click();
+        // Swagger UI fetched the token from /oauth2/token (CSP connect-src 'self') and shows it as held.
+        await page.locator('.modal-ux').getByText('Authorized', { exact: true }).first().waitFor();
+        await page.locator('.modal-ux .close-modal').click();
+
+        const operation = page.locator('#operations-projects-ProjectsController_list');
+        await operation.locator('.opblock-summary').click();
+        await operation.locator('.try-out__btn').click();
+        await operation.locator('.execute').click();
+        const status = operation.locator('.live-responses-table tr.response .response-col_status').first();
+        await status.waitFor();
+        expect((await status.innerText()).trim()).toBe('200');
+        expect(cspViolations).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    }, 60_000);
   });
 });

@@ -353,7 +353,8 @@ function errorResponse(description: string): ResponseObject {
 /**
  * Completes the generated document from the routes' guard metadata: `security` on every operation
  * (derived, so it is what the guard enforces; a public route without its own declaration gets `[]`),
- * the 401/403 every guarded route can answer, the 500 every route can answer, and the `Error` schema on
+ * the 401/403/429 every guarded route can answer, the 400 of any route taking input, the 500 of every
+ * route, and the `Error` schema on
  * every 4xx/5xx response that did not say otherwise.
  */
 export function completeOpenApiDocument(
@@ -383,8 +384,17 @@ export function completeOpenApiDocument(
             ? 'csrf_failed (no valid X-CSRF-Token on an unsafe method) or forbidden'
             : 'insufficient_scope (RFC 6750 §3.1) or forbidden',
         );
+        responses['429'] ??= errorResponse(
+          'too_many_requests: this credential is over its rate limit; retry after the seconds in Retry-After',
+        );
       } else {
         operation.security ??= [];
+      }
+      // Parameters and bodies are validated before any work: invalid_request, naming each field.
+      if ((operation.parameters?.length ?? 0) > 0 || operation.requestBody) {
+        responses['400'] ??= errorResponse(
+          'invalid_request: a parameter or body field is invalid (see `fields`)',
+        );
       }
       responses['500'] ??= errorResponse(
         'server_error: an unexpected fault (details only in the log, by X-Request-Id)',
