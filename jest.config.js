@@ -12,7 +12,7 @@ const swc = [
   },
 ];
 // jose 6 and a few other dependencies ship ESM only: let swc compile them to CommonJS.
-const transformIgnorePatterns = ['/node_modules/(?!(jose|@electric-sql|cookie|content-disposition|openid-client|oauth4webapi)/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(jose|@electric-sql|cookie|content-disposition|openid-client|oauth4webapi|@apidevtools/json-schema-ref-parser)/)'];
 const transform = { '^.+\\.(t|j|mj|cj)s$': swc };
 
 module.exports = {

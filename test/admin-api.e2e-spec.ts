@@ -413,7 +413,8 @@ describe('management API (/v1/admin/*)', () => {
     const doc = (await http(`${t.url}/docs/json`)).json;
     const op = doc.paths['/v1/admin/clients'].get;
     expect(op.tags).toContain('admin');
-    expect(op.security).toEqual([{ bearer: [] }]);
+    // A bearer token pasted in, or one from the Authorize dialog's client credentials flow.
+    expect(op.security).toEqual([{ bearer: [] }, { oauth2: ['manage:clients'] }]);
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/v1/admin/users/{id}/disable', '/v1/admin/api-keys/{id}/roll']),
     );

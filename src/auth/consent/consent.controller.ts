@@ -11,11 +11,13 @@ import { FormDtoPipe, type SubmittedForm } from '../forms';
 import { InteractiveParams } from '../interactive-params';
 import { ConsentFormDto } from './consent.dto';
 import { ConsentService } from './consent.service';
+import { HiddenFromApiDocs } from '../../platform/http/api-docs';
 
 /**
  * The consent page. Public like the authorization endpoint it belongs to: a signed-out visitor is shown
  * the login page, which brings them back to the request.
  */
+@HiddenFromApiDocs() // Browser pages, not API: kept out of the OpenAPI reference.
 @Controller('auth/consent')
 export class ConsentController {
   constructor(

@@ -11,11 +11,13 @@ import { loginPage, waitText, type LoginView } from '../pages';
 import { locationHeader, safeReturnTo } from '../return-to';
 import { LoginFormDto, LoginQueryDto } from './login.dto';
 import { LoginService } from './login.service';
+import { HiddenFromApiDocs } from '../../platform/http/api-docs';
 
 /**
  * Sign-in and sign-out pages. Public: they are how a browser gets a session. Every form carries a CSRF
  * token bound to the pre-session cookie (signed out) or the session (signed in).
  */
+@HiddenFromApiDocs() // Browser pages, not API: kept out of the OpenAPI reference.
 @Controller('auth')
 export class LoginController {
   constructor(

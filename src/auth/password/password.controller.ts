@@ -16,6 +16,7 @@ import {
   resetLinkSentPage,
   resetPasswordPage,
 } from './password.pages';
+import { HiddenFromApiDocs } from '../../platform/http/api-docs';
 
 const FORM_EXPIRED = 'This form expired or did not come from this site. Please try again.';
 
@@ -23,6 +24,7 @@ const FORM_EXPIRED = 'This form expired or did not come from this site. Please t
  * Password recovery pages. Public: the visitor cannot sign in. Forms carry a CSRF token bound to the
  * pre-session cookie (or the session, when someone signed in asks anyway).
  */
+@HiddenFromApiDocs() // Browser pages, not API: kept out of the OpenAPI reference.
 @Controller('auth/password')
 export class PasswordController {
   constructor(

@@ -9,8 +9,10 @@ import { loginPage, signupPage, waitText, type SignupView } from '../pages';
 import { locationHeader, safeReturnTo } from '../return-to';
 import { SignupFormDto, SignupQueryDto } from './signup.dto';
 import { SignupService } from './signup.service';
+import { HiddenFromApiDocs } from '../../platform/http/api-docs';
 
 /** Self-service sign-up. Public: it is how a visitor gets an account (and a session). */
+@HiddenFromApiDocs() // Browser pages, not API: kept out of the OpenAPI reference.
 @Controller('auth/signup')
 export class SignupController {
   constructor(

@@ -8,6 +8,7 @@ import { SessionsService } from '../../sessions/sessions.service';
 import { EmailVerification } from '../../users/account/email-verification.service';
 import { FormDtoPipe, type SubmittedForm } from '../forms';
 import { linkSpentPage } from '../password/password.pages';
+import { HiddenFromApiDocs } from '../../platform/http/api-docs';
 
 class VerifyEmailDto {
   @IsOptional() @IsString() token?: string;
@@ -53,6 +54,7 @@ function takenPage() {
  * must not use up a single-use link; the POST does it. Public: the link is the credential, and it may
  * be opened in a browser that is not signed in.
  */
+@HiddenFromApiDocs() // Browser pages, not API: kept out of the OpenAPI reference.
 @Controller('auth/verify-email')
 export class VerifyEmailController {
   constructor(

@@ -5,11 +5,15 @@ import { ApiError } from '../errors/api-error';
 import { InsufficientScope, InvalidRequest, InvalidToken, MissingCredential } from '../errors/oauth-errors';
 import { ApiRateLimits } from '../rate-limit/api-limits';
 import { credentialStrategyToken, type CredentialStrategy } from './credential-strategy';
-import { ACCEPTED_CREDENTIALS, AuthenticatedRequest, IS_PUBLIC, REQUIRED_SCOPES } from './decorators';
+import {
+  ACCEPTED_CREDENTIALS,
+  AuthenticatedRequest,
+  IS_PUBLIC,
+  REQUIRED_SCOPES,
+  RESOURCE_CREDENTIALS,
+} from './decorators';
 import type { CredentialKind, Principal } from './principal';
 import { runStrategy } from './run-strategy';
-
-const RESOURCE_CREDENTIALS: CredentialKind[] = ['bearer', 'api_key'];
 
 /** What a route's decorators say, read once per handler: metadata is fixed when the class is defined. */
 interface RoutePolicy {

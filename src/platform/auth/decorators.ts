@@ -18,6 +18,9 @@ export const Scopes = (...scopes: string[]) => SetMetadata(REQUIRED_SCOPES, scop
  */
 export const Accepts = (...kinds: CredentialKind[]) => SetMetadata(ACCEPTED_CREDENTIALS, kinds);
 
+/** What a route without `@Accepts` takes: the resource API's credentials. */
+export const RESOURCE_CREDENTIALS: CredentialKind[] = ['bearer', 'api_key'];
+
 export type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
 
 export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {

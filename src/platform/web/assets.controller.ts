@@ -1,6 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { Public } from '../auth/decorators';
 import { APP_CSS } from './styles';
+import { HiddenFromApiDocs } from '../http/api-docs';
 
 /**
  * The console's only script: copy buttons. Served from our origin so the pages' CSP can stay
@@ -54,6 +55,7 @@ export const CONSOLE_JS = `'use strict';
 })();
 `;
 
+@HiddenFromApiDocs() // Stylesheet and script of the pages, not API.
 @Controller('assets')
 @Public()
 export class AssetsController {

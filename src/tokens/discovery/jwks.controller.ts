@@ -1,7 +1,9 @@
 import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../../platform/auth/decorators';
 import { SigningKeysService, type JwkSet } from '../keys/signing-keys.service';
 
+@ApiTags('discovery')
 @Controller('.well-known')
 export class JwksController {
   constructor(private readonly keys: SigningKeysService) {}
@@ -14,6 +16,15 @@ export class JwksController {
    * refetch anyway (jose's createRemoteJWKSet does).
    */
   @Get('jwks.json')
+  @ApiOperation({ summary: 'Signing keys (RFC 7517 §5 JWK Set; RFC 8414 jwks_uri)' })
+  @ApiOkResponse({
+    description: 'public keys: current, next (pre-published) and recently retired',
+    schema: {
+      type: 'object',
+      required: ['keys'],
+      properties: { keys: { type: 'array', items: { type: 'object', additionalProperties: true } } },
+    },
+  })
   @Public()
   @Header('Cache-Control', 'public, max-age=300')
   jwks(): JwkSet {

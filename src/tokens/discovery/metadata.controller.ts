@@ -1,4 +1,5 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../../platform/auth/decorators';
 import { KNOWN_SCOPES, SCOPE_CLAIMS, SUPPORTED_CLAIMS } from '../scopes';
 import { ID_TOKEN_ALGS } from '../../clients/clients.service';
@@ -7,7 +8,10 @@ import { apiAudience } from '../jwt/access-tokens.service';
 import { TokenEndpoint } from '../token/token-endpoint.service';
 import { agentMetadata } from './agent-metadata';
 
+const METADATA_SCHEMA = { type: 'object', additionalProperties: true } as const;
+
 /** RFC 8414 authorization server metadata (also served as the OIDC discovery document) and RFC 9728. */
+@ApiTags('discovery')
 @Controller('.well-known')
 @Public()
 export class MetadataController {
@@ -82,18 +86,24 @@ export class MetadataController {
   }
 
   @Get('oauth-authorization-server')
+  @ApiOperation({ summary: 'Authorization server metadata (RFC 8414 §3)' })
+  @ApiOkResponse({ description: 'RFC 8414 §2 metadata', schema: METADATA_SCHEMA })
   @Header('Cache-Control', 'public, max-age=300')
   authorizationServer(): Record<string, unknown> {
     return this.metadata;
   }
 
   @Get('openid-configuration')
+  @ApiOperation({ summary: 'OpenID Provider configuration (OpenID Connect Discovery 1.0 §4)' })
+  @ApiOkResponse({ description: 'the same document as RFC 8414 metadata', schema: METADATA_SCHEMA })
   @Header('Cache-Control', 'public, max-age=300')
   openidConfiguration(): Record<string, unknown> {
     return this.metadata;
   }
 
   @Get('oauth-protected-resource')
+  @ApiOperation({ summary: 'Protected resource metadata of the API (RFC 9728 §3)' })
+  @ApiOkResponse({ description: 'RFC 9728 §2 metadata', schema: METADATA_SCHEMA })
   @Header('Cache-Control', 'public, max-age=300')
   protectedResource(): Record<string, unknown> {
     return this.resource;
@@ -101,6 +111,8 @@ export class MetadataController {
 
   /** RFC 9728 §3.1: the metadata of the resource ISSUER/v1, at the path-suffixed well-known URI. */
   @Get('oauth-protected-resource/v1')
+  @ApiOperation({ summary: 'Protected resource metadata of ISSUER/v1 (RFC 9728 §3.1, path-suffixed)' })
+  @ApiOkResponse({ description: 'RFC 9728 §2 metadata', schema: METADATA_SCHEMA })
   @Header('Cache-Control', 'public, max-age=300')
   protectedResourceV1(): Record<string, unknown> {
     return this.resource;

@@ -1,11 +1,14 @@
 import { Controller, Get, Post, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientsService, type ClientView } from '../../clients/clients.service';
 import { Public } from '../../platform/auth/decorators';
 import { ApiError } from '../../platform/errors/api-error';
+import { ApiBrowserEndpoint, ApiFormBody, ApiQueryParams } from '../../platform/http/api-docs';
 import { oauthParams } from '../../platform/http/oauth-params';
 import { sendPage } from '../../platform/web/html';
 import { SessionsService } from '../../sessions/sessions.service';
+import { LOGOUT_CONFIRM_FIELDS, LOGOUT_FIELDS } from '../oauth-params.docs';
 import { IdTokenService } from './id-token.service';
 import { LogoutPageError, logoutConfirmPage, signedOutPage } from './logout.pages';
 
@@ -36,6 +39,13 @@ function returnLocation(uri: string, state: string | undefined): string {
  * - without a valid hint for the signed-in user, the user confirms on a page (a CSRF-protected form) so
  *   that another site cannot sign them out with a link.
  */
+const RETURNS =
+  'to the app’s registered post_logout_redirect_uri with state (RP-Initiated Logout 1.0 §3), once signed out';
+const PAGE_ERRORS =
+  'HTML error page: a hint and client_id that disagree, an unknown app, or a post_logout_redirect_uri ' +
+  'not registered for it (never redirected to)';
+
+@ApiTags('oauth2')
 @Controller('oauth2')
 @Public() // The browser session is this endpoint's own business, like the interactive pages.
 export class LogoutController {
@@ -46,11 +56,25 @@ export class LogoutController {
   ) {}
 
   @Get('logout')
+  @ApiOperation({
+    summary: 'End session endpoint (OpenID Connect RP-Initiated Logout 1.0)',
+    description:
+      'Open in a browser. With a valid id_token_hint for the signed-in user the session ends at once; ' +
+      'otherwise the user confirms on a page first, so another site cannot sign them out with a link.',
+  })
+  @ApiQueryParams(LOGOUT_FIELDS)
+  @ApiBrowserEndpoint({ redirectStatus: 302, redirect: RETURNS, pageErrors: PAGE_ERRORS })
   logoutGet(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
     return this.logout(req, reply, logoutParams(req.query), false);
   }
 
   @Post('logout')
+  @ApiOperation({
+    summary: 'End session endpoint, form post (RP-Initiated Logout 1.0 §2)',
+    description: 'As GET, form-encoded; also the confirmation page’s form (logout_confirm, csrf_token).',
+  })
+  @ApiFormBody(LOGOUT_CONFIRM_FIELDS)
+  @ApiBrowserEndpoint({ redirectStatus: 303, redirect: RETURNS, pageErrors: PAGE_ERRORS })
   logoutPost(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
     const params = logoutParams(req.body);
     return this.logout(req, reply, params, params.logout_confirm === 'yes');

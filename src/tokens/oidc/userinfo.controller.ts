@@ -1,9 +1,11 @@
 import { Controller, Get, HttpCode, Options, Post, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientsService, type ClientView } from '../../clients/clients.service';
 import { Accepts, CurrentPrincipal, Public, Scopes } from '../../platform/auth/decorators';
 import type { Principal } from '../../platform/auth/principal';
 import { InvalidToken } from '../../platform/errors/oauth-errors';
+import { HiddenFromApiDocs } from '../../platform/http/api-docs';
 import { UsersService, type UserView } from '../../users/users.service';
 import { OPENID_SCOPE } from '../scopes';
 
@@ -57,6 +59,20 @@ const CORS_HEADERS = 'Authorization, Content-Type';
  * cross-origin, but only from an origin of the token's own client (its registered redirect URIs):
  * preflights are answered for origins some client registered, the response itself only for its client.
  */
+/** OIDC Core §5.1 standard claims, as far as the granted scopes release them (§5.4). */
+const USERINFO_SCHEMA = {
+  type: 'object',
+  required: ['sub'],
+  properties: {
+    sub: { type: 'string' },
+    name: { type: 'string', description: 'scope profile' },
+    updated_at: { type: 'integer', description: 'scope profile' },
+    email: { type: 'string', description: 'scope email' },
+    email_verified: { type: 'boolean', description: 'scope email' },
+  },
+};
+
+@ApiTags('oauth2')
 @Controller('oauth2')
 @Accepts('bearer')
 export class UserinfoController {
@@ -66,6 +82,11 @@ export class UserinfoController {
   ) {}
 
   @Get('userinfo')
+  @ApiOperation({
+    summary: 'UserInfo endpoint (OIDC Core §5.3)',
+    description: "The signed-in user's claims; needs an access token with the openid scope (header only).",
+  })
+  @ApiOkResponse({ description: 'claims released by the token’s scopes', schema: USERINFO_SCHEMA })
   @Scopes(OPENID_SCOPE)
   get(
     @CurrentPrincipal() principal: Principal,
@@ -77,6 +98,8 @@ export class UserinfoController {
 
   /** §5.3.1: the RP may use POST as well. */
   @Post('userinfo')
+  @ApiOperation({ summary: 'UserInfo endpoint, POST (OIDC Core §5.3.1)', description: 'As GET.' })
+  @ApiOkResponse({ description: 'claims released by the token’s scopes', schema: USERINFO_SCHEMA })
   @HttpCode(200)
   @Scopes(OPENID_SCOPE)
   post(
@@ -89,6 +112,7 @@ export class UserinfoController {
 
   /** CORS preflight: no credential is sent with it, so any registered client origin may ask. */
   @Options('userinfo')
+  @HiddenFromApiDocs() // A CORS preflight (Fetch §3.2.2): browsers send it, nobody calls it.
   @Public()
   async preflight(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
     const origin = request.headers.origin;

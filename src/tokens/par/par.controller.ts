@@ -1,4 +1,5 @@
 import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthorizationPageError, InvalidAuthorizationRequest } from '../../auth/auth.errors';
 import {
@@ -13,9 +14,11 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Public } from '../../platform/auth/decorators';
 import { ApiError } from '../../platform/errors/api-error';
 import { InvalidRequest } from '../../platform/errors/oauth-errors';
+import { ApiClientAuth, ApiFormBody, ApiOAuthErrors } from '../../platform/http/api-docs';
 import { oauthParams } from '../../platform/http/oauth-params';
 import { ClientRateLimits } from '../../platform/rate-limit/client-limits';
 import { ResourcesService } from '../../resources/resources.service';
+import { PAR_FIELDS } from '../oauth-params.docs';
 import { noStore } from '../token/token-endpoint.service';
 import { PushedAuthorizationRequestsService } from './pushed-authorization-requests.service';
 
@@ -23,6 +26,7 @@ import { PushedAuthorizationRequestsService } from './pushed-authorization-reque
  * RFC 9126 pushed authorization requests: the client authenticates as at the token endpoint, the request
  * is validated as the authorization endpoint would, and the answer is a one-time `request_uri`.
  */
+@ApiTags('oauth2')
 @Controller('oauth2')
 @Public() // Client authentication is the endpoint's own (RFC 9126 §2), not the resource guard's.
 export class ParController {
@@ -41,6 +45,29 @@ export class ParController {
 
   @Post('par')
   @HttpCode(201)
+  @ApiOperation({
+    summary: 'Pushed authorization request (RFC 9126)',
+    description:
+      'The client authenticates as at the token endpoint and pushes the authorization request; the ' +
+      'answer is a one-time request_uri to send to /oauth2/authorize with client_id. Errors are JSON (§2.3).',
+  })
+  @ApiFormBody(PAR_FIELDS)
+  @ApiClientAuth()
+  @ApiCreatedResponse({
+    description: 'RFC 9126 §2.2',
+    schema: {
+      type: 'object',
+      required: ['request_uri', 'expires_in'],
+      properties: {
+        request_uri: {
+          type: 'string',
+          example: 'urn:ietf:params:oauth:request_uri:6esc_11ACC5bwc014ltc14eY22c',
+        },
+        expires_in: { type: 'integer', example: 60 },
+      },
+    },
+  })
+  @ApiOAuthErrors('invalid_request', 'unauthorized_client', 'invalid_scope', 'invalid_target')
   async push(
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,

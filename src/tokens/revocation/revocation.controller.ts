@@ -1,9 +1,12 @@
 import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientStrategy } from '../../clients/client.strategy';
 import { Public } from '../../platform/auth/decorators';
 import { InvalidRequest, OAuthError } from '../../platform/errors/oauth-errors';
+import { ApiClientAuth, ApiFormBody, ApiOAuthErrors } from '../../platform/http/api-docs';
 import { oauthParams } from '../../platform/http/oauth-params';
+import { REVOCATION_FIELDS } from '../oauth-params.docs';
 import { ClientRateLimits } from '../../platform/rate-limit/client-limits';
 import { AuthorizationsService } from '../authorizations/authorizations.service';
 import { IntrospectionService } from '../introspection/introspection.service';
@@ -16,6 +19,7 @@ class TokenNotYours extends OAuthError {
   }
 }
 
+@ApiTags('oauth2')
 @Controller('oauth2')
 @Public() // Client authentication is this endpoint's own.
 export class RevocationController {
@@ -39,6 +43,16 @@ export class RevocationController {
    */
   @Post('revoke')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Token revocation (RFC 7009)',
+    description:
+      'A client revokes one of its own tokens. A refresh token ends its whole authorization (and the ' +
+      'access tokens issued from it); an access token only itself. Unknown tokens also answer 200 (§2.2).',
+  })
+  @ApiFormBody(REVOCATION_FIELDS)
+  @ApiClientAuth()
+  @ApiOkResponse({ description: 'revoked, or unknown (RFC 7009 §2.2): empty body' })
+  @ApiOAuthErrors('invalid_request', 'unauthorized_client')
   async revoke(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     noStore(reply);
     const params = oauthParams(req.body);
