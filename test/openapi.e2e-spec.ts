@@ -21,6 +21,7 @@ const HIDDEN: { pattern: RegExp; reason: string }[] = [
   { pattern: /^\/console(\/|$)/, reason: 'developer console: HTML pages (@Page)' },
   { pattern: /^\/auth\/(?!session$)/, reason: 'sign-in, sign-up, consent, password and e-mail pages (HTML)' },
   { pattern: /^\/assets\//, reason: 'stylesheet and script of the pages' },
+  { pattern: /^\/device$/, reason: 'device verification page (RFC 8628 §3.3), HTML' },
   { pattern: /^\/metrics$/, reason: 'Prometheus scrape endpoint (own port or token), not part of the API' },
 ];
 const HIDDEN_METHODS: { method: string; path: string; reason: string }[] = [

@@ -7,6 +7,7 @@ import { CLIENT_AUTH_FIELDS, type ParamSpec } from '../platform/http/api-docs';
  */
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
 const RESOURCE: ParamSpec = {
@@ -21,7 +22,7 @@ export const TOKEN_REQUEST_FIELDS: ParamSpec[] = [
     name: 'grant_type',
     required: true,
     description: 'Which grant: the other fields depend on it',
-    enum: ['authorization_code', 'refresh_token', 'client_credentials', TOKEN_EXCHANGE],
+    enum: ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_CODE, TOKEN_EXCHANGE],
     example: 'authorization_code',
   },
   { name: 'code', description: 'authorization_code: the code from the authorization response' },
@@ -35,6 +36,10 @@ export const TOKEN_REQUEST_FIELDS: ParamSpec[] = [
       'authorization_code: the PKCE verifier whose S256 hash was the code_challenge (RFC 7636 §4.5)',
   },
   { name: 'refresh_token', description: 'refresh_token: the refresh token (rotated on every use)' },
+  {
+    name: 'device_code',
+    description: 'device_code (RFC 8628 §3.4): the device_code from /oauth2/device_authorization',
+  },
   {
     name: 'scope',
     description:
@@ -133,4 +138,14 @@ export const LOGOUT_CONFIRM_FIELDS: ParamSpec[] = [
   ...LOGOUT_FIELDS,
   { name: 'logout_confirm', description: '`yes` when the user pressed "Sign out" on the confirmation page' },
   { name: 'csrf_token', description: 'The confirmation form’s CSRF token (from the page)' },
+];
+
+/** RFC 8628 §3.1. */
+export const DEVICE_AUTHORIZATION_FIELDS: ParamSpec[] = [
+  {
+    name: 'scope',
+    description: "space-separated scopes, at most the client's registered ones (default: all of them)",
+    example: 'openid read:user offline_access',
+  },
+  ...CLIENT_AUTH_FIELDS,
 ];

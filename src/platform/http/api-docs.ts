@@ -153,6 +153,11 @@ const OAUTH_ERROR_TEXT: Record<string, string> = {
   invalid_redirect_uri: 'a redirect URI is not allowed (RFC 7591 §3.2.2)',
   invalid_client_metadata: 'a metadata field is invalid (RFC 7591 §3.2.2)',
   too_many_requests: 'rate limited; retry after the seconds in Retry-After',
+  authorization_pending:
+    'device_code: the user has not answered yet; poll again after interval (RFC 8628 §3.5)',
+  slow_down: 'device_code: polled too fast; the interval grows by 5 s (RFC 8628 §3.5)',
+  access_denied: 'device_code: the user denied the request (RFC 8628 §3.5)',
+  expired_token: 'device_code: the device_code expired; start again (RFC 8628 §3.5)',
 };
 
 /**

@@ -1,4 +1,7 @@
 import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiClientAuth, ApiFormBody, ApiOAuthErrors } from '../../platform/http/api-docs';
+import { DEVICE_AUTHORIZATION_FIELDS } from '../oauth-params.docs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientStrategy } from '../../clients/client.strategy';
 import { DEVICE_CODE } from '../../clients/clients.service';
@@ -28,6 +31,7 @@ export const DEVICE_VERIFICATION_PATH = '/device';
  * RFC 8628 §3.1 device authorization endpoint: a device (a CLI, a TV) that cannot open a browser itself
  * asks for a device_code to poll with and a short user_code the user types at /device on another screen.
  */
+@ApiTags('oauth2')
 @Controller('oauth2')
 @Public() // Client authentication is the endpoint's own (RFC 8628 §3.1: as at the token endpoint).
 export class DeviceAuthorizationController {
@@ -40,6 +44,34 @@ export class DeviceAuthorizationController {
 
   @Post('device_authorization')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Device authorization request (RFC 8628)',
+    description:
+      'A device that cannot show a browser (a CLI) gets a device_code to poll the token endpoint with ' +
+      '(grant_type urn:ietf:params:oauth:grant-type:device_code) and a user_code the user enters at ' +
+      'verification_uri. Client authentication as at the token endpoint; public clients send client_id only.',
+  })
+  @ApiFormBody(DEVICE_AUTHORIZATION_FIELDS)
+  @ApiClientAuth()
+  @ApiOkResponse({
+    description: 'RFC 8628 §3.2',
+    schema: {
+      type: 'object',
+      required: ['device_code', 'user_code', 'verification_uri', 'expires_in', 'interval'],
+      properties: {
+        device_code: { type: 'string' },
+        user_code: { type: 'string', example: 'WDJB-MJHT' },
+        verification_uri: { type: 'string', example: 'http://localhost:3000/device' },
+        verification_uri_complete: {
+          type: 'string',
+          example: 'http://localhost:3000/device?user_code=WDJB-MJHT',
+        },
+        expires_in: { type: 'integer', example: 600 },
+        interval: { type: 'integer', example: 5 },
+      },
+    },
+  })
+  @ApiOAuthErrors('invalid_request', 'invalid_client', 'unauthorized_client', 'invalid_scope')
   async start(
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,

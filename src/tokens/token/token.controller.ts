@@ -47,6 +47,10 @@ export class TokenController {
     'unsupported_grant_type',
     'invalid_scope',
     'invalid_target',
+    'authorization_pending',
+    'slow_down',
+    'access_denied',
+    'expired_token',
   )
   token(
     @Req() request: FastifyRequest,
