@@ -1,4 +1,4 @@
-import { Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, Histogram, Registry } from 'prom-client';
 import { FastHistogram } from './fast-histogram';
 
 describe('FastHistogram', () => {
@@ -54,5 +54,28 @@ describe('FastHistogram', () => {
     expect(await registry.metrics()).not.toContain('d_count');
     observe(0.002);
     expect(await registry.metrics()).toContain('d_count{route="/x"} 1');
+  });
+
+  it('sums across cluster workers like a prom-client Histogram (AggregatorRegistry, WORKERS=n)', async () => {
+    const workers = (make: (r: Registry) => (route: string, v: number) => void) =>
+      Promise.all(
+        [0, 1].map(async (w) => {
+          const registry = new Registry();
+          const observe = make(registry);
+          for (const [route, , value] of observations.slice(w * 3, w * 3 + 3)) observe(route, value);
+          return registry.getMetricsAsJSON();
+        }),
+      );
+    const reference = await workers((r) => {
+      const h = new Histogram({ name: 'd', help: 'h', labelNames: ['route'], buckets, registers: [r] });
+      return (route, v) => h.labels(route).observe(v);
+    });
+    const fast = await workers((r) => {
+      const f = new FastHistogram({ name: 'd', help: 'h', labelNames: ['route'], buckets, registers: [r] });
+      return (route, v) => f.bind({ route })(v);
+    });
+    expect(await AggregatorRegistry.aggregate(fast).metrics()).toBe(
+      await AggregatorRegistry.aggregate(reference).metrics(),
+    );
   });
 });
