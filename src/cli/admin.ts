@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { DataSource } from 'typeorm';
 import { AuditModule } from '../audit/audit.module';
 import { AuditService } from '../audit/audit.service';
 import { ClientsModule } from '../clients/clients.module';
@@ -11,6 +12,7 @@ import { ConfigError, loadConfig, type AppConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { DatabaseModule } from '../database/database.module';
 import { EmbeddedDatabaseLockedError } from '../database/embedded-postgres';
+import { checkDump, DumpError, exportDatabase, importDatabase } from '../database/dump';
 import { JwtTokensModule } from '../tokens/jwt/jwt-tokens.module';
 import { SigningKeysService } from '../tokens/keys/signing-keys.service';
 import { RegistrationServiceModule } from '../clients/registration/registration.module';
@@ -33,7 +35,45 @@ async function ownerId(app: INestApplicationContext, email: string | undefined):
   return user.id;
 }
 
-const COMMANDS: Record<string, { usage: string; flags: FlagSpec; run: Command }> = {
+/**
+ * `database`: only the connection (and migrations), none of the services whose start-up writes rows
+ * (signing keys are created on first start), so db:import finds a fresh target empty.
+ */
+type Context = 'services' | 'database';
+
+const COMMANDS: Record<string, { usage: string; flags: FlagSpec; run: Command; context?: Context }> = {
+  'db:export': {
+    usage:
+      'db:export > dump.json   (every table as JSON on stdout, one consistent snapshot; the embedded database or DATABASE_URL)',
+    flags: {},
+    context: 'database',
+    run: async (app) => exportDatabase(app.get(DataSource)),
+  },
+  'db:import': {
+    usage:
+      'db:import --file dump.json [--force]   (into DATABASE_URL, one transaction; same release and APP_SECRET as the export; --force replaces a non-empty database; --file - reads stdin)',
+    flags: { file: { type: 'string' }, force: { type: 'boolean' } },
+    context: 'database',
+    run: async (app, flags) => {
+      const file = required(flags, 'file');
+      let text: string;
+      try {
+        text = readFileSync(file === '-' ? 0 : file, 'utf8');
+      } catch (error) {
+        throw new UsageError(`--file: cannot read ${file}: ${(error as Error).message}`);
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new UsageError(`--file: ${file} is not JSON`);
+      }
+      const dataSource = app.get(DataSource);
+      // A fresh PostgreSQL has no schema yet: bring it to this release's, which the dump must match.
+      await dataSource.runMigrations({ transaction: 'each' });
+      return importDatabase(dataSource, checkDump(parsed), { force: flag(flags, 'force') });
+    },
+  },
   'client:create': {
     usage:
       'client:create --name N --type confidential|public --redirect-uri U [--redirect-uri U2] --scope "read:user read:projects" [--grant-type G ...] [--owner EMAIL] [--post-logout-redirect-uri U ...] [--id-token-alg ES256|RS256]   (a client_credentials-only client may take manage:clients manage:users manage:api-keys)',
@@ -281,6 +321,16 @@ class AdminModule {
   }
 }
 
+@Module({})
+class DatabaseOnlyModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: DatabaseOnlyModule,
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(config, { shareRunningEmbedded: true })],
+    };
+  }
+}
+
 function usage(): string {
   return `usage: npm run -s admin -- <command> [flags]   (JSON on stdout, errors on stderr)\n${Object.values(
     COMMANDS,
@@ -307,7 +357,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const flags = parseFlags(args, spec.flags);
   const config = loadConfig();
-  const app = await NestFactory.createApplicationContext(AdminModule.forRoot(config), { logger: ['error'] });
+  const root = spec.context === 'database' ? DatabaseOnlyModule.forRoot(config) : AdminModule.forRoot(config);
+  const app = await NestFactory.createApplicationContext(root, { logger: ['error'] });
   try {
     const result = await spec.run(app, flags);
     process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -328,7 +379,11 @@ main(process.argv.slice(2)).then(
       );
     } else if (error instanceof ApiError) {
       process.stderr.write(`error: ${error.code}: ${error.description}\n`);
-    } else if (error instanceof ConfigError || error instanceof EmbeddedDatabaseLockedError) {
+    } else if (
+      error instanceof ConfigError ||
+      error instanceof EmbeddedDatabaseLockedError ||
+      error instanceof DumpError
+    ) {
       process.stderr.write(`error: ${error.message}\n`);
     } else process.stderr.write(`error: ${String(error)}\n`);
     process.exit(1);

@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, register, type Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, register, type Registry } from 'prom-client';
+import { FastHistogram } from './fast-histogram';
 
 /**
  * The process's Prometheus metrics, in prom-client's global registry (the cluster aggregator reads that
@@ -11,7 +12,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, register, type Regist
  */
 export interface Metrics {
   registry: Registry;
-  httpDuration: Histogram<'method' | 'route' | 'status_class'>;
+  httpDuration: FastHistogram<'method' | 'route' | 'status_class'>;
   tokensIssued: Counter<'grant_type'>;
   authFailures: Counter<'reason'>;
   rateLimitRejections: Counter<'limit'>;
@@ -81,7 +82,7 @@ function create(): Metrics {
   });
   return {
     registry: register,
-    httpDuration: new Histogram({
+    httpDuration: new FastHistogram({
       name: 'iiniit_http_request_duration_seconds',
       help: 'HTTP request duration by route template and status class',
       labelNames: ['method', 'route', 'status_class'],
@@ -93,6 +94,7 @@ function create(): Metrics {
       help: 'Token responses issued by the token endpoint, by grant type',
       labelNames: ['grant_type'],
       registers: [register],
+      collect: flushPending,
     }),
     authFailures: new Counter({
       name: 'iiniit_authentication_failures_total',
@@ -105,12 +107,14 @@ function create(): Metrics {
       help: 'Requests refused by a rate limit, by limit name',
       labelNames: ['limit'],
       registers: [register],
+      collect: flushPending,
     }),
     cacheLookups: new Counter({
       name: 'iiniit_read_cache_lookups_total',
       help: 'Read-cache lookups by cache and result (hit, miss)',
       labelNames: ['cache', 'result'],
       registers: [register],
+      collect: flushPending,
     }),
     janitorDeleted: new Counter({
       name: 'iiniit_janitor_rows_deleted_total',
@@ -151,16 +155,44 @@ export function countAuthFailure(reason: string): void {
     .inc();
 }
 
+/**
+ * Hot-path counting without prom-client on the request path: a counter child's `inc()` builds, validates
+ * and hashes a label object on every call (~0.4-0.9 µs measured here), so the request only bumps a plain
+ * number and the pending counts are added to the prom-client children when a scrape reads them (every
+ * counter below has `collect: flushPending`). Scrapes see every increment made before them.
+ */
+interface Pending {
+  child: { inc(value: number): void };
+  count: number;
+}
+const pendingCounts: Pending[] = [];
+
+function pendingChild(child: { inc(value: number): void }): Pending {
+  const pending = { child, count: 0 };
+  pendingCounts.push(pending);
+  return pending;
+}
+
+function flushPending(): void {
+  for (const pending of pendingCounts) {
+    if (pending.count > 0) {
+      const n = pending.count;
+      pending.count = 0;
+      pending.child.inc(n);
+    }
+  }
+}
+
 /** Children bound once per label value: the hot paths skip prom-client's label hashing. */
 function boundCounter<L extends string>(counter: () => Counter<L>, label: L) {
-  const children = new Map<string, { inc(): void }>();
+  const children = new Map<string, Pending>();
   return (value: string): void => {
-    let child = children.get(value);
-    if (!child) {
-      child = counter().labels({ [label]: value } as Partial<Record<L, string>>);
-      children.set(value, child);
+    let pending = children.get(value);
+    if (!pending) {
+      pending = pendingChild(counter().labels({ [label]: value } as Partial<Record<L, string>>));
+      children.set(value, pending);
     }
-    child.inc();
+    pending.count++;
   };
 }
 
@@ -174,9 +206,12 @@ export const countRedisFallback = boundCounter(() => metrics().redisFallbacks, '
 /** Hit and miss counters for one named read cache. */
 export function cacheCounters(cache: string): { hit(): void; miss(): void } {
   const lookups = metrics().cacheLookups;
-  const hit = lookups.labels(cache, 'hit');
-  const miss = lookups.labels(cache, 'miss');
-  return { hit: () => hit.inc(), miss: () => miss.inc() };
+  const hit = pendingChild(lookups.labels(cache, 'hit'));
+  const miss = pendingChild(lookups.labels(cache, 'miss'));
+  return {
+    hit: () => void hit.count++,
+    miss: () => void miss.count++,
+  };
 }
 
 /** Failures only the audit log sees (pages and grant handlers answer them without the error filter). */
