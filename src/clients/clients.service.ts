@@ -44,6 +44,8 @@ export interface ClientView {
   disabledAt?: Date | null;
   /** RFC 9126 §6: authorization requests must be pushed first. */
   requirePar?: boolean;
+  /** RFC 9449 §5.2: every token request must carry a DPoP proof (only DPoP-bound tokens). */
+  dpopBoundAccessTokens?: boolean;
   /** Self-registered (RFC 7591) or described by a Client ID Metadata Document; null otherwise. */
   registration?: ClientRegistration | null;
   /** The Client ID Metadata Document's URL: the client_id the client itself uses. */
@@ -72,12 +74,16 @@ export interface ClientInput {
   operator?: boolean;
   /** Self-registered clients (RFC 7591, Client ID Metadata Documents) and what they registered. */
   selfRegistered?: SelfRegistration;
+  /** RFC 9449 §5.2: the client must use DPoP at the token endpoint. */
+  dpopBoundAccessTokens?: boolean;
 }
 
 /** What RFC 7591 / a Client ID Metadata Document adds to a client. */
 export interface SelfRegistration {
   registration: ClientRegistration;
   requirePar?: boolean;
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`. */
+  dpopBoundAccessTokens?: boolean;
   registrationAccessTokenHash?: string | null;
   registrationMetadata: Record<string, unknown>;
   metadataUrl?: string | null;
@@ -115,6 +121,7 @@ function view(c: OAuthClient): ClientView {
     updatedAt: c.updatedAt,
     disabledAt: c.disabledAt ?? null,
     requirePar: c.requirePar ?? false,
+    dpopBoundAccessTokens: c.dpopBoundAccessTokens ?? false,
     registration: c.registration ?? null,
     metadataUrl: c.metadataUrl ?? null,
     registrationMetadata: c.registrationMetadata ?? null,
@@ -125,6 +132,7 @@ function selfRegistrationColumns(s: SelfRegistration): Partial<OAuthClient> {
   return {
     registration: s.registration,
     requirePar: s.requirePar ?? false,
+    dpopBoundAccessTokens: s.dpopBoundAccessTokens ?? false,
     registrationMetadata: s.registrationMetadata,
     ...(s.registrationAccessTokenHash !== undefined
       ? { registrationAccessTokenHash: s.registrationAccessTokenHash }
@@ -179,6 +187,7 @@ export class ClientsService implements OnModuleInit {
         idTokenSignedResponseAlg: checked.idTokenSignedResponseAlg,
         ownerId: input.ownerId ?? null,
         secretHash: clientSecret ? this.hasher.hash(clientSecret) : null,
+        dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
         ...(input.selfRegistered ? selfRegistrationColumns(input.selfRegistered) : {}),
       }),
     );

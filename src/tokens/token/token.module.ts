@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ApiKeysModule } from '../../api-keys/api-keys.module';
 import { ClientsModule } from '../../clients/clients.module';
 import { ResourcesModule } from '../../resources/resources.module';
 import { AuthorizationsModule } from '../authorizations/authorizations.module';
@@ -32,6 +33,8 @@ const GRANT_HANDLERS = [
     ClientsModule,
     OidcModule,
     ResourcesModule,
+    // Token exchange (RFC 8693) takes API keys as subject tokens.
+    ApiKeysModule,
   ],
   controllers: [TokenController],
   providers: [
