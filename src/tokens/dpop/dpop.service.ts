@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { DpopChallenge, InvalidDpopProof, UseDpopNonce } from '../../platform/errors/oauth-errors';
+import { MemoryRateLimitStore } from '../../platform/rate-limit/memory-store';
 import { RATE_LIMIT_STORE, type RateLimitStore } from '../../platform/rate-limit/rate-limit-store';
 import { CLOCK, type Clock } from '../jwt/clock';
 import { DpopProofError, verifyDpopProof, type VerifiedDpopProof } from './dpop-proof';
@@ -26,12 +27,15 @@ type Endpoint = 'token' | 'resource';
 @Injectable()
 export class DpopService {
   private readonly nonceKey: Buffer;
+  private readonly store: RateLimitStore;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(RATE_LIMIT_STORE) private readonly store: RateLimitStore,
+    // Absent only in contexts without the HTTP stack (the operator CLI), which verify no proofs.
+    @Optional() @Inject(RATE_LIMIT_STORE) store?: RateLimitStore,
   ) {
+    this.store = store ?? new MemoryRateLimitStore();
     this.nonceKey = createHmac('sha256', config.secrets.pepper).update('dpop-nonce').digest();
   }
 
