@@ -92,7 +92,13 @@ export interface SelfRegistration {
 export type ClientPatch = Partial<
   Pick<
     ClientInput,
-    'name' | 'redirectUris' | 'scopes' | 'grantTypes' | 'postLogoutRedirectUris' | 'idTokenSignedResponseAlg'
+    | 'name'
+    | 'redirectUris'
+    | 'scopes'
+    | 'grantTypes'
+    | 'postLogoutRedirectUris'
+    | 'idTokenSignedResponseAlg'
+    | 'dpopBoundAccessTokens'
   >
 >;
 
@@ -223,6 +229,7 @@ export class ClientsService implements OnModuleInit {
       idTokenSignedResponseAlg: patch.idTokenSignedResponseAlg ?? client.idTokenSignedResponseAlg,
     };
     Object.assign(client, this.check(merged, client.type));
+    if (patch.dpopBoundAccessTokens !== undefined) client.dpopBoundAccessTokens = patch.dpopBoundAccessTokens;
     const saved = await this.clients.save(client);
     this.forget(client.clientId);
     return view(saved);

@@ -43,6 +43,7 @@ function shown(v: UpdateAppForm, type: string): AppFormValues {
     scopes: v.scopes,
     postLogoutRedirectUris: v.post_logout_redirect_uris.join('\n'),
     idTokenAlg: v.id_token_signed_response_alg || 'ES256',
+    dpopBound: v.dpop_bound_access_tokens.includes('on'),
   };
 }
 
@@ -97,6 +98,7 @@ export class ConsoleAppsController {
         scopes: v.scopes,
         postLogoutRedirectUris: v.post_logout_redirect_uris,
         idTokenSignedResponseAlg: v.id_token_signed_response_alg || undefined,
+        dpopBoundAccessTokens: v.dpop_bound_access_tokens.includes('on'),
         ownerId: ctx.user.id,
       });
       const secret = clientSecret
@@ -156,6 +158,7 @@ export class ConsoleAppsController {
         scopes: v.scopes,
         postLogoutRedirectUris: v.post_logout_redirect_uris,
         idTokenSignedResponseAlg: v.id_token_signed_response_alg || undefined,
+        dpopBoundAccessTokens: v.dpop_bound_access_tokens.includes('on'),
       });
     } catch (error) {
       const errors = fieldErrors(error, form.fields);

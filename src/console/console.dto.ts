@@ -68,6 +68,11 @@ export class UpdateAppForm {
   @FormText()
   @IsIn(['', 'ES256', 'RS256'], { message: 'Choose ES256 or RS256.' })
   id_token_signed_response_alg = '';
+
+  /** RFC 9449 §5.2: the checkbox sends `on` when ticked and nothing otherwise. */
+  @FormList()
+  @IsIn(['on'], { each: true })
+  dpop_bound_access_tokens: string[] = [];
 }
 
 export class CreateAppForm extends UpdateAppForm {

@@ -1,7 +1,9 @@
 import * as oauth from 'oauth4webapi';
 import { calculateJwkThumbprint, decodeJwt, exportJWK, SignJWT } from 'jose';
 import { createHash, randomUUID } from 'node:crypto';
+import { ClientsService } from '../../src/clients/clients.service';
 import { createClient, REDIRECT_URI } from '../factories/clients';
+import { signInAs } from '../factories/sessions';
 import { createUser } from '../factories/users';
 import { bootApp, type TestApp } from '../support/app';
 import { http } from '../support/http';
@@ -241,6 +243,33 @@ describe('DPoP (RFC 9449) with oauth4webapi', () => {
     );
     // A client_credentials token never acts as a user; the point here is that the DPoP proof was accepted.
     expect(projects.status).not.toBe(401);
+  });
+
+  it('the console creates and edits DPoP-required apps', async () => {
+    const owner = await createUser(t.app);
+    const session = await signInAs(t.app, owner.id);
+    const post = (path: string, form: Record<string, string>) =>
+      http(`${t.url}${path}`, {
+        method: 'POST',
+        form: { csrf_token: session.csrf, ...form },
+        headers: { cookie: session.cookie },
+      });
+    const form = {
+      name: 'Bound',
+      type: 'public',
+      redirect_uris: 'https://bound.example.com/cb',
+      scopes: 'read:user',
+    };
+    const created = await post('/console/apps', { ...form, dpop_bound_access_tokens: 'on' });
+    expect(created.status).toBe(303);
+    const id = /\/console\/apps\/([0-9a-f-]{36})/.exec(created.headers.get('location')!)![1];
+    const clients = t.app.get(ClientsService);
+    expect((await clients.getById(id)).dpopBoundAccessTokens).toBe(true);
+    const shown = await http(`${t.url}/console/apps/${id}`, { headers: { cookie: session.cookie } });
+    expect(/<input[^>]*dpop_bound_access_tokens[^>]*>/.exec(shown.text)?.[0]).toMatch(/checked/);
+    const edited = await post(`/console/apps/${id}`, { ...form });
+    expect(edited.status).toBe(303);
+    expect((await clients.getById(id)).dpopBoundAccessTokens).toBe(false);
   });
 
   it('DCR accepts and echoes dpop_bound_access_tokens', async () => {
