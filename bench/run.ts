@@ -20,6 +20,7 @@ import {
   refreshScenario,
   round1,
   userScenario,
+  dpopUserScenario,
   type Context,
 } from './scenarios';
 import { ensureBuilt } from './support/build';
@@ -220,7 +221,7 @@ async function fullRun(settings: Settings): Promise<boolean> {
 
   const { accounts, signedIn } = await seedUserAndClient(app, notes);
   const ctx: Context = { settings, app, client: accounts.client, profiler };
-  await attempt(['2', '3', '5', '6'], 'the authorization code flow', async () => {
+  await attempt(['2', '2d', '3', '5', '6'], 'the authorization code flow', async () => {
     ctx.seed = { ...(await signInAndAuthorize(app.base, app.base, accounts, signedIn)), projectIds: [] };
     log('ran the authorization code flow over HTTP: access token, refresh token, remembered consent');
   });
@@ -249,6 +250,9 @@ async function fullRun(settings: Settings): Promise<boolean> {
   const rss: { samples: RssSample[] } = { samples: [] };
   await attempt(['2'], 'scenario 2', async () => {
     results.set('2', toReport('2', SCENARIO_NAMES['2'], await userScenario(ctx, rss)));
+  });
+  await attempt(['2d'], 'scenario 2d', async () => {
+    results.set('2d', toReport('2d', SCENARIO_NAMES['2d'], await dpopUserScenario(ctx)));
   });
   await attempt(['3'], 'scenario 3', async () => {
     results.set('3', toReport('3', SCENARIO_NAMES['3'], await projectsScenario(ctx)));

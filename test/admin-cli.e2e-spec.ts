@@ -50,6 +50,19 @@ describe('admin CLI (npm run admin -- ...)', () => {
     });
   });
 
+  it('client:create --dpop-bound registers a client that must use DPoP (RFC 9449 §5.2)', async () => {
+    const res = await runTs('src/cli/admin.ts', [
+      'client:create',
+      '--grant-type',
+      'client_credentials',
+      '--scope',
+      'read:projects',
+      '--dpop-bound',
+    ]);
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout.trim())).toMatchObject({ dpop_bound_access_tokens: true });
+  });
+
   it('bad usage explains itself', async () => {
     const res = await runTs('src/cli/admin.ts', ['client:create', '--name', 'x', '--type', 'weird']);
     expect(res.code).toBe(1);

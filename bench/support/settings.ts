@@ -4,12 +4,13 @@ import { join, resolve } from 'node:path';
 export const ROOT = resolve(__dirname, '..', '..');
 export const RESULTS = join(ROOT, 'bench', 'results');
 
-export const SCENARIO_IDS = ['1', '2', '3', '4', '5', '6', '7', '7b'] as const;
+export const SCENARIO_IDS = ['1', '2', '2d', '3', '4', '5', '6', '7', '7b'] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 export const SCENARIO_NAMES: Record<ScenarioId, string> = {
   '1': 'ceiling: bare Fastify `{ ok: true }`',
   '2': 'GET /v1/user (JWT bearer)',
+  '2d': 'GET /v1/user (DPoP-bound JWT + proof)',
   '3': 'GET /v1/projects (API key)',
   '4': 'POST /oauth2/token client_credentials',
   '5': 'POST /oauth2/token refresh_token (rotation)',

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { credentialStrategyProvider } from '../platform/auth/credential-strategy';
+import { DenyListModule } from '../tokens/revocation/deny-list.module';
 import { UsersModule } from '../users/users.module';
 import { ApiKeyStrategy } from './api-key.strategy';
 import { ApiKey } from './api-key.entity';
@@ -9,7 +10,7 @@ import { ApiKeysService } from './api-keys.service';
 
 /** Issue, list, roll, revoke and verify API keys; the `api_key` credential strategy for the guard. */
 @Module({
-  imports: [TypeOrmModule.forFeature([ApiKey]), UsersModule],
+  imports: [TypeOrmModule.forFeature([ApiKey]), UsersModule, DenyListModule],
   controllers: [ApiKeysController],
   providers: [ApiKeysService, ApiKeyStrategy, credentialStrategyProvider('api_key', ApiKeyStrategy)],
   exports: [ApiKeysService],

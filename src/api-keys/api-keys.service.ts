@@ -7,6 +7,7 @@ import { IsNull, Repository } from 'typeorm';
 import { SecretHasher } from '../platform/crypto/crypto.service';
 import { keysetPage, type Page, type PageRequest } from '../platform/pagination/keyset';
 import { isKnownScope } from '../tokens/scopes';
+import { RevocationService } from '../tokens/revocation/revocation.service';
 import { SecurityNotices } from '../users/security-notices.service';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { generateApiKey, parseApiKey } from './api-key-format';
@@ -106,6 +107,11 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
     private readonly feed: ChangeFeed,
     /** The owner is told by mail of every new key (a key they did not make is an intrusion). */
     @Optional() private readonly notices?: SecurityNotices,
+    /**
+     * Access tokens minted from a key (RFC 8693 exchange) carry its id as `grant_id`: revoking, rolling or
+     * disabling the key puts that id on the deny list, here and on every instance (the revocation feed).
+     */
+    @Optional() private readonly revocation?: RevocationService,
   ) {}
 
   /** Revokes and rolls, here and on other instances/workers, drop the key from this cache at once. */
@@ -197,6 +203,8 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
     });
     // After commit: a lookup racing the transaction cannot re-cache the old expiry (ReadCache's epoch).
     this.invalidate(oldHash);
+    // The old key lives on for the overlap, but the tokens it minted die now: rolling is often a reaction to a leak.
+    await this.denyMintedTokens(id);
     return rolled;
   }
 
@@ -212,6 +220,7 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
     const result = await this.keys.update(where, { revokedAt: new Date() });
     if (!result.affected) throw new ApiKeyNotFound();
     this.invalidate(key.keyHash);
+    await this.denyMintedTokens(id);
     await this.audit.record({
       type: 'api_key.revoked',
       userId: key.userId,
@@ -235,6 +244,7 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
       key.disabledAt = disabled ? new Date() : null;
       await this.keys.update({ id }, { disabledAt: key.disabledAt });
       this.invalidate(key.keyHash);
+      if (disabled) await this.denyMintedTokens(id);
     }
     return view(key);
   }
@@ -245,6 +255,7 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
     if (!keys.length) return;
     await this.keys.update({ userId, revokedAt: IsNull() }, { revokedAt: new Date() });
     for (const key of keys) this.invalidate(key.keyHash);
+    await Promise.all(keys.map((key) => this.denyMintedTokens(key.id)));
     await this.audit.record({
       type: 'api_key.revoked',
       userId,
@@ -272,6 +283,15 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
     if (key.expiresAt && key.expiresAt.getTime() <= now) return null;
     this.touch(key.id, now);
     return key;
+  }
+
+  /** True when tokens minted from this key were denied (the key was revoked, rolled or disabled). */
+  mintedTokensDenied(id: string): boolean {
+    return this.revocation?.isRevoked('', id) ?? false;
+  }
+
+  private async denyMintedTokens(id: string): Promise<void> {
+    await this.revocation?.denyAuthorization(id);
   }
 
   /** Forget a verified key here at once, and on every other instance through the change feed. */

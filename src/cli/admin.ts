@@ -76,7 +76,7 @@ const COMMANDS: Record<string, { usage: string; flags: FlagSpec; run: Command; c
   },
   'client:create': {
     usage:
-      'client:create --name N --type confidential|public --redirect-uri U [--redirect-uri U2] --scope "read:user read:projects" [--grant-type G ...] [--owner EMAIL] [--post-logout-redirect-uri U ...] [--id-token-alg ES256|RS256]   (a client_credentials-only client may take manage:clients manage:users manage:api-keys)',
+      'client:create --name N --type confidential|public --redirect-uri U [--redirect-uri U2] --scope "read:user read:projects" [--grant-type G ...] [--owner EMAIL] [--post-logout-redirect-uri U ...] [--id-token-alg ES256|RS256] [--dpop-bound]   (--dpop-bound: RFC 9449, the client gets DPoP-bound tokens only; a client_credentials-only client may take manage:clients manage:users manage:api-keys)',
     flags: {
       name: { type: 'string' },
       type: { type: 'string' },
@@ -86,6 +86,7 @@ const COMMANDS: Record<string, { usage: string; flags: FlagSpec; run: Command; c
       owner: { type: 'string' },
       'post-logout-redirect-uri': { type: 'string', multiple: true },
       'id-token-alg': { type: 'string' },
+      'dpop-bound': { type: 'boolean' },
     },
     run: async (app, flags) => {
       const grantTypes = all(flags, 'grant-type');
@@ -105,6 +106,7 @@ const COMMANDS: Record<string, { usage: string; flags: FlagSpec; run: Command; c
         grantTypes: grantTypes.length ? grantTypes : undefined,
         postLogoutRedirectUris: all(flags, 'post-logout-redirect-uri'),
         idTokenSignedResponseAlg: optional(flags, 'id-token-alg'),
+        dpopBoundAccessTokens: flags['dpop-bound'] === true,
         ownerId: await ownerId(app, optional(flags, 'owner')),
         // The operator's own tool: the only place besides the management API that may grant manage:*.
         operator: true,
@@ -119,6 +121,7 @@ const COMMANDS: Record<string, { usage: string; flags: FlagSpec; run: Command; c
         scopes: client.scopes,
         post_logout_redirect_uris: client.postLogoutRedirectUris,
         id_token_signed_response_alg: client.idTokenSignedResponseAlg,
+        dpop_bound_access_tokens: client.dpopBoundAccessTokens ?? false,
       };
     },
   },

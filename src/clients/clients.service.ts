@@ -47,6 +47,8 @@ export interface ClientView {
   disabledAt?: Date | null;
   /** RFC 9126 §6: authorization requests must be pushed first. */
   requirePar?: boolean;
+  /** RFC 9449 §5.2: every token request must carry a DPoP proof (only DPoP-bound tokens). */
+  dpopBoundAccessTokens?: boolean;
   /** Self-registered (RFC 7591) or described by a Client ID Metadata Document; null otherwise. */
   registration?: ClientRegistration | null;
   /** The Client ID Metadata Document's URL: the client_id the client itself uses. */
@@ -75,12 +77,16 @@ export interface ClientInput {
   operator?: boolean;
   /** Self-registered clients (RFC 7591, Client ID Metadata Documents) and what they registered. */
   selfRegistered?: SelfRegistration;
+  /** RFC 9449 §5.2: the client must use DPoP at the token endpoint. */
+  dpopBoundAccessTokens?: boolean;
 }
 
 /** What RFC 7591 / a Client ID Metadata Document adds to a client. */
 export interface SelfRegistration {
   registration: ClientRegistration;
   requirePar?: boolean;
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`. */
+  dpopBoundAccessTokens?: boolean;
   registrationAccessTokenHash?: string | null;
   registrationMetadata: Record<string, unknown>;
   metadataUrl?: string | null;
@@ -89,7 +95,13 @@ export interface SelfRegistration {
 export type ClientPatch = Partial<
   Pick<
     ClientInput,
-    'name' | 'redirectUris' | 'scopes' | 'grantTypes' | 'postLogoutRedirectUris' | 'idTokenSignedResponseAlg'
+    | 'name'
+    | 'redirectUris'
+    | 'scopes'
+    | 'grantTypes'
+    | 'postLogoutRedirectUris'
+    | 'idTokenSignedResponseAlg'
+    | 'dpopBoundAccessTokens'
   >
 >;
 
@@ -118,6 +130,7 @@ function view(c: OAuthClient): ClientView {
     updatedAt: c.updatedAt,
     disabledAt: c.disabledAt ?? null,
     requirePar: c.requirePar ?? false,
+    dpopBoundAccessTokens: c.dpopBoundAccessTokens ?? false,
     registration: c.registration ?? null,
     metadataUrl: c.metadataUrl ?? null,
     registrationMetadata: c.registrationMetadata ?? null,
@@ -128,6 +141,7 @@ function selfRegistrationColumns(s: SelfRegistration): Partial<OAuthClient> {
   return {
     registration: s.registration,
     requirePar: s.requirePar ?? false,
+    dpopBoundAccessTokens: s.dpopBoundAccessTokens ?? false,
     registrationMetadata: s.registrationMetadata,
     ...(s.registrationAccessTokenHash !== undefined
       ? { registrationAccessTokenHash: s.registrationAccessTokenHash }
@@ -184,6 +198,7 @@ export class ClientsService implements OnModuleInit {
         idTokenSignedResponseAlg: checked.idTokenSignedResponseAlg,
         ownerId: input.ownerId ?? null,
         secretHash: clientSecret ? this.hasher.hash(clientSecret) : null,
+        dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
         ...(input.selfRegistered ? selfRegistrationColumns(input.selfRegistered) : {}),
       }),
     );
@@ -219,6 +234,7 @@ export class ClientsService implements OnModuleInit {
       idTokenSignedResponseAlg: patch.idTokenSignedResponseAlg ?? client.idTokenSignedResponseAlg,
     };
     Object.assign(client, this.check(merged, client.type));
+    if (patch.dpopBoundAccessTokens !== undefined) client.dpopBoundAccessTokens = patch.dpopBoundAccessTokens;
     const saved = await this.clients.save(client);
     this.forget(client.clientId);
     return view(saved);

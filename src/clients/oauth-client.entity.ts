@@ -101,6 +101,10 @@ export class OAuthClient {
   @Column({ name: 'require_par', type: 'boolean', default: false })
   requirePar: boolean;
 
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`: the token endpoint refuses this client's requests without a DPoP proof. */
+  @Column({ name: 'dpop_bound_access_tokens', type: 'boolean', default: false })
+  dpopBoundAccessTokens: boolean;
+
   /** Set while an operator has disabled it (management API); cleared when enabled again. */
   @Column({ name: 'disabled_at', type: 'timestamptz', nullable: true })
   disabledAt: Date | null;

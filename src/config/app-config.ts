@@ -80,6 +80,15 @@ export interface AppConfig {
   agents: AgentsConfig;
   /** Operations: graceful shutdown, the data-lifecycle janitor and the Prometheus endpoint. */
   operations: OperationsConfig;
+  /** RFC 9449 DPoP proofs. */
+  dpop: DpopConfig;
+}
+
+export interface DpopConfig {
+  /** Seconds a proof is accepted after its `iat` (and its jti remembered for replay detection). */
+  proofMaxAge: number;
+  /** RFC 9449 §8/§9: every proof must carry a nonce this server issued (DPoP-Nonce header). */
+  requireNonce: boolean;
 }
 
 export interface MailConfig {
@@ -437,6 +446,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       cimdAllowPrivateHosts: cimdAllowPrivateHosts(env, production),
     },
     operations: operations(env, day, dataDir),
+    dpop: {
+      proofMaxAge: int(env, 'DPOP_PROOF_MAX_AGE', 60, 5, 600),
+      requireNonce: bool(env, 'DPOP_REQUIRE_NONCE', false),
+    },
   };
 }
 

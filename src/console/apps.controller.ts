@@ -44,6 +44,7 @@ function shown(v: UpdateAppForm, type: string): AppFormValues {
     postLogoutRedirectUris: v.post_logout_redirect_uris.join('\n'),
     idTokenAlg: v.id_token_signed_response_alg || 'ES256',
     deviceFlow: v.device_flow === 'on',
+    dpopBound: v.dpop_bound_access_tokens === 'on',
   };
 }
 
@@ -106,6 +107,7 @@ export class ConsoleAppsController {
         postLogoutRedirectUris: v.post_logout_redirect_uris,
         idTokenSignedResponseAlg: v.id_token_signed_response_alg || undefined,
         grantTypes: withDeviceFlow(['authorization_code', 'refresh_token'], v.device_flow === 'on'),
+        dpopBoundAccessTokens: v.dpop_bound_access_tokens === 'on',
         ownerId: ctx.user.id,
       });
       const secret = clientSecret
@@ -166,6 +168,7 @@ export class ConsoleAppsController {
         postLogoutRedirectUris: v.post_logout_redirect_uris,
         idTokenSignedResponseAlg: v.id_token_signed_response_alg || undefined,
         grantTypes: withDeviceFlow(app.grantTypes, v.device_flow === 'on'),
+        dpopBoundAccessTokens: v.dpop_bound_access_tokens === 'on',
       });
     } catch (error) {
       const errors = fieldErrors(error, form.fields);

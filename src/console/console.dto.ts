@@ -73,6 +73,10 @@ export class UpdateAppForm {
   @FormText()
   @IsIn(['', 'on'], { message: 'Device sign-in is a checkbox.' })
   device_flow = '';
+  /** RFC 9449 §5.2 DPoP-bound access tokens only: a checkbox, `on` when ticked. */
+  @FormText()
+  @IsIn(['', 'on'], { message: 'Require DPoP is a checkbox.' })
+  dpop_bound_access_tokens = '';
 }
 
 export class CreateAppForm extends UpdateAppForm {

@@ -11,6 +11,8 @@ export interface RegisteredMetadata {
   scopes: string[];
   grantTypes: GrantType[];
   requirePar: boolean;
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`. */
+  dpopBoundAccessTokens: boolean;
   /** The metadata as it will be echoed back (RFC 7591 §3.2.1). */
   echo: Record<string, unknown>;
 }
@@ -159,6 +161,10 @@ export function parseClientMetadata(raw: unknown): RegisteredMetadata {
   if (typeof requirePar !== 'boolean') {
     throw new InvalidClientMetadataError('require_pushed_authorization_requests must be true or false');
   }
+  const dpopBoundAccessTokens = body.dpop_bound_access_tokens ?? false;
+  if (typeof dpopBoundAccessTokens !== 'boolean') {
+    throw new InvalidClientMetadataError('dpop_bound_access_tokens must be true or false');
+  }
   if (body.jwks !== undefined || body.jwks_uri !== undefined) {
     throw new InvalidClientMetadataError('jwks and jwks_uri are not supported (no private_key_jwt)');
   }
@@ -189,6 +195,7 @@ export function parseClientMetadata(raw: unknown): RegisteredMetadata {
     scopes,
     grantTypes: grantTypes as GrantType[],
     requirePar,
+    dpopBoundAccessTokens,
     echo,
   };
 }

@@ -66,6 +66,7 @@ export class RegistrationService {
         selfRegistered: {
           registration: 'dynamic',
           requirePar: metadata.requirePar,
+          dpopBoundAccessTokens: metadata.dpopBoundAccessTokens,
           registrationAccessTokenHash: this.hasher.hash(registrationAccessToken),
           registrationMetadata: metadata.echo,
         },
@@ -116,6 +117,7 @@ export class RegistrationService {
         {
           registration: 'dynamic',
           requirePar: metadata.requirePar,
+          dpopBoundAccessTokens: metadata.dpopBoundAccessTokens,
           registrationAccessTokenHash: this.hasher.hash(registrationAccessToken),
           registrationMetadata: metadata.echo,
         },
@@ -179,6 +181,7 @@ export class RegistrationService {
       response_types: client.grantTypes.includes('authorization_code') ? ['code'] : [],
       scope: client.scopes.join(' '),
       require_pushed_authorization_requests: client.requirePar ?? false,
+      dpop_bound_access_tokens: client.dpopBoundAccessTokens ?? false,
       ...metadata,
       registration_client_uri: `${this.config.issuer}/oauth2/register/${client.clientId}`,
     };

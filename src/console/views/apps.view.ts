@@ -35,6 +35,8 @@ export interface AppFormValues {
   idTokenAlg: string;
   /** RFC 8628: the app may also sign users in with the device flow (CLIs, TVs). */
   deviceFlow: boolean;
+  /** RFC 9449 §5.2: token requests must carry a DPoP proof. */
+  dpopBound?: boolean;
 }
 
 export function appFormValues(app: ClientView): AppFormValues {
@@ -46,6 +48,7 @@ export function appFormValues(app: ClientView): AppFormValues {
     postLogoutRedirectUris: app.postLogoutRedirectUris.join('\n'),
     idTokenAlg: app.idTokenSignedResponseAlg,
     deviceFlow: app.grantTypes.includes(DEVICE_CODE),
+    dpopBound: app.dpopBoundAccessTokens ?? false,
   };
 }
 
@@ -73,40 +76,52 @@ const ID_TOKEN_ALG_CHOICES = [
 /** OpenID Connect settings: where logout may return to, and how id_tokens are signed. */
 function openIdFields(v: AppFormValues, errors: FieldErrors): Html {
   return html`<fieldset id="openid">
-    <legend>Sign-in with OpenID Connect</legend>
-    <p class="muted">
-      Add the <code>openid</code> scope (and <code>profile</code>, <code>email</code>) to get an id_token and
-      use the userinfo endpoint.
-    </p>
-    <label for="post_logout_redirect_uris">Return addresses after sign-out</label>
-    <p class="muted" id="post_logout_redirect_uris-hint">
-      One per line. Where people may come back after signing out at <code>/oauth2/logout</code>, matched
-      exactly.
-    </p>
-    <textarea
-      id="post_logout_redirect_uris"
-      name="post_logout_redirect_uris"
-      rows="2"
-      spellcheck="false"
-      autocapitalize="off"
-      placeholder="https://example.com/signed-out"
-      ${invalid(errors, 'post_logout_redirect_uris', 'post_logout_redirect_uris-hint')}
-    >
+      <legend>Sign-in with OpenID Connect</legend>
+      <p class="muted">
+        Add the <code>openid</code> scope (and <code>profile</code>, <code>email</code>) to get an id_token
+        and use the userinfo endpoint.
+      </p>
+      <label for="post_logout_redirect_uris">Return addresses after sign-out</label>
+      <p class="muted" id="post_logout_redirect_uris-hint">
+        One per line. Where people may come back after signing out at <code>/oauth2/logout</code>, matched
+        exactly.
+      </p>
+      <textarea
+        id="post_logout_redirect_uris"
+        name="post_logout_redirect_uris"
+        rows="2"
+        spellcheck="false"
+        autocapitalize="off"
+        placeholder="https://example.com/signed-out"
+        ${invalid(errors, 'post_logout_redirect_uris', 'post_logout_redirect_uris-hint')}
+      >
 ${v.postLogoutRedirectUris}</textarea>
-    ${fieldError(errors, 'post_logout_redirect_uris')}
-    <label for="id_token_signed_response_alg">id_token signing algorithm</label>
-    <select
-      id="id_token_signed_response_alg"
-      name="id_token_signed_response_alg"
-      ${invalid(errors, 'id_token_signed_response_alg')}
-    >
-      ${ID_TOKEN_ALG_CHOICES.map(
-        ([value, label]) =>
-          html`<option value="${value}" ${v.idTokenAlg === value ? html`selected` : ''}>${label}</option>`,
-      )}
-    </select>
-    ${fieldError(errors, 'id_token_signed_response_alg')}
-  </fieldset>`;
+      ${fieldError(errors, 'post_logout_redirect_uris')}
+      <label for="id_token_signed_response_alg">id_token signing algorithm</label>
+      <select
+        id="id_token_signed_response_alg"
+        name="id_token_signed_response_alg"
+        ${invalid(errors, 'id_token_signed_response_alg')}
+      >
+        ${ID_TOKEN_ALG_CHOICES.map(
+          ([value, label]) =>
+            html`<option value="${value}" ${v.idTokenAlg === value ? html`selected` : ''}>${label}</option>`,
+        )}
+      </select>
+      ${fieldError(errors, 'id_token_signed_response_alg')}
+    </fieldset>
+    <fieldset id="dpop">
+      <legend>Proof of possession (DPoP)</legend>
+      <label
+        ><input
+          type="checkbox"
+          name="dpop_bound_access_tokens"
+          value="on"
+          ${v.dpopBound ? html`checked` : ''}
+        />
+        Require DPoP: tokens are only issued bound to a key the app holds (RFC 9449)</label
+      >
+    </fieldset>`;
 }
 
 const TYPES = [

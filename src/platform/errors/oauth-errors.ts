@@ -85,3 +85,41 @@ export class InvalidTarget extends OAuthError {
     super(400, 'invalid_target', description);
   }
 }
+
+/** RFC 9449 §7.1: the `algs` auth-param of a DPoP challenge. */
+export const DPOP_CHALLENGE_ALGS = 'algs="ES256 EdDSA RS256"';
+
+/** RFC 9449 §5 / §7.1: a DPoP proof at the token endpoint is missing, malformed or invalid. */
+export class InvalidDpopProof extends OAuthError {
+  constructor(description = 'the DPoP proof is invalid') {
+    super(400, 'invalid_dpop_proof', description);
+  }
+}
+
+/** RFC 9449 §8: the server requires a nonce it issued; retry with the one in the DPoP-Nonce header. */
+export class UseDpopNonce extends OAuthError {
+  constructor(nonce: string, status: 400 | 401 = 400) {
+    const description =
+      'the authorization server requires a DPoP nonce: use the one in the DPoP-Nonce header';
+    super(status, 'use_dpop_nonce', description, {
+      'DPoP-Nonce': nonce,
+      ...(status === 401
+        ? {
+            'WWW-Authenticate': `DPoP ${DPOP_CHALLENGE_ALGS}, error="use_dpop_nonce", error_description="${description}"`,
+          }
+        : {}),
+    });
+  }
+}
+
+/**
+ * RFC 9449 §7.1: a resource request with the DPoP scheme failed; the challenge names the DPoP scheme
+ * (not Bearer) with `invalid_token` or `invalid_dpop_proof`.
+ */
+export class DpopChallenge extends OAuthError {
+  constructor(code: 'invalid_token' | 'invalid_dpop_proof', description: string) {
+    super(401, code, description, {
+      'WWW-Authenticate': `DPoP ${DPOP_CHALLENGE_ALGS}, error="${code}", error_description="${description}"`,
+    });
+  }
+}

@@ -27,6 +27,6 @@ import { RedisRateLimitStore } from './redis-store';
     ClientRateLimits,
     ApiRateLimits,
   ],
-  exports: [RateLimiter, ClientRateLimits, ApiRateLimits],
+  exports: [RateLimiter, ClientRateLimits, ApiRateLimits, RATE_LIMIT_STORE],
 })
 export class RateLimitModule {}

@@ -62,6 +62,7 @@ export class AuthorizationCodesService {
       code.codeHash,
       refresh?.hash ?? null,
       refresh?.expiresAt ?? new Date(),
+      refresh?.dpopJkt ?? null,
     ]);
     return rows.length === 1;
   }

@@ -1,5 +1,6 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DPOP_ALGS } from '../dpop/dpop-proof';
 import { Public } from '../../platform/auth/decorators';
 import { KNOWN_SCOPES, SCOPE_CLAIMS, SUPPORTED_CLAIMS } from '../scopes';
 import { ID_TOKEN_ALGS } from '../../clients/clients.service';
@@ -48,6 +49,8 @@ export class MetadataController {
       authorization_response_iss_parameter_supported: true,
       // RFC 9068 access tokens.
       access_token_signing_alg_values_supported: ['ES256'],
+      // RFC 9449 §5.1: DPoP proofs at the token endpoint and the resource API.
+      dpop_signing_alg_values_supported: [...DPOP_ALGS],
       // OIDC Discovery §3: only what works — no claims/request objects, no signed or encrypted userinfo.
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: [...ID_TOKEN_ALGS],
@@ -81,6 +84,8 @@ export class MetadataController {
       // RFC 9728 §2: the API's own scopes; the OpenID Connect scopes are for sign-in, not for /v1.
       scopes_supported: KNOWN_SCOPES.filter((s) => !(s in SCOPE_CLAIMS) && s !== 'offline_access'),
       bearer_methods_supported: ['header'],
+      // RFC 9449 §5.1 / RFC 9728 §2: the API takes DPoP-bound tokens too.
+      dpop_signing_alg_values_supported: [...DPOP_ALGS],
       resource_documentation: `${iss}/docs`,
     };
   }

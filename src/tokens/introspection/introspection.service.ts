@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { API_KEY_ACTOR_PREFIX } from '../jwt/jwt.strategy';
 import type { AuthenticatedClient } from '../../clients/client.strategy';
 import { ClientsService } from '../../clients/clients.service';
 import { formatScope } from '../scopes';
@@ -84,10 +85,15 @@ export class IntrospectionService {
       if (t.clientId !== caller.client.clientId && !resourceServer) return INACTIVE;
       if (this.revocation.isRevoked(t.jti, t.grantId) || t.exp <= now) return INACTIVE;
       // Same rule as the resource API (JwtStrategy): a deleted client's tokens are dead.
-      if (!(await this.clients.findActive(t.clientId))) return INACTIVE;
+      const keyAlone = t.clientId === t.actor && t.clientId.startsWith(API_KEY_ACTOR_PREFIX);
+      if (!keyAlone && !(await this.clients.findActive(t.clientId))) return INACTIVE;
       return {
         active: true,
-        token_type: 'Bearer',
+        // RFC 9449 §6.2: a DPoP-bound token is introspected with its type and `cnf.jkt`.
+        token_type: t.jkt ? 'DPoP' : 'Bearer',
+        ...(t.jkt ? { cnf: { jkt: t.jkt } } : {}),
+        // RFC 8693 §4.1: who acts for the subject.
+        ...(t.actor ? { act: { sub: t.actor } } : {}),
         scope: formatScope(t.scopes),
         client_id: t.clientId,
         sub: t.sub,

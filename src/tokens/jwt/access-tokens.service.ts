@@ -34,6 +34,12 @@ export interface AccessTokenRequest {
   grantId?: string;
   /** RFC 8707 §2 / RFC 9068 §2.2 `aud`: the resource the token is for; default the product API. */
   audience?: string;
+  /** RFC 9449 §6.1: the DPoP key's thumbprint (`cnf.jkt`); the token is then usable only with proofs by that key. */
+  jkt?: string;
+  /** RFC 8693 §4.1: who acts (`act.sub`): the client of a delegation, or `api_key:<id>` for a key's token. */
+  actor?: string;
+  /** Seconds, when shorter than ACCESS_TOKEN_TTL (tokens minted from API keys). */
+  ttl?: number;
 }
 
 interface IssuedAccessToken {
@@ -55,6 +61,10 @@ export interface VerifiedAccessToken {
   iat: number;
   /** `client` for client_credentials tokens (sub === client_id): a service, never a user. */
   kind: 'user' | 'client';
+  /** RFC 9449 §6.1 `cnf.jkt`: set for DPoP-bound tokens. */
+  jkt?: string;
+  /** RFC 8693 §4.1 `act.sub`. */
+  actor?: string;
 }
 
 /** RFC 9068 §2.2 claims as we mint them. */
@@ -68,6 +78,8 @@ interface AccessTokenClaims {
   client_id: string;
   scope: string;
   grant_id?: string;
+  cnf?: { jkt: string };
+  act?: { sub: string };
 }
 
 interface CachedVerification {
@@ -81,6 +93,8 @@ interface CachedVerification {
   grantId?: string;
   exp: number;
   iat: number;
+  jkt?: string;
+  actor?: string;
 }
 
 /**
@@ -119,7 +133,8 @@ export class AccessTokensService {
   async issue(request: AccessTokenRequest): Promise<IssuedAccessToken> {
     const key = this.keys.signingKey();
     const iat = Math.floor(this.clock.now().getTime() / 1000);
-    const exp = iat + this.config.accessTokenTtl;
+    const ttl = Math.min(request.ttl ?? this.config.accessTokenTtl, this.config.accessTokenTtl);
+    const exp = iat + ttl;
     // 128 random bits (RFC 9068 §2.2 / RFC 7519 §4.1.7: collision-resistant jti), base64url.
     const jti = randomToken(16);
     const claims: AccessTokenClaims = {
@@ -133,9 +148,11 @@ export class AccessTokensService {
       // RFC 9068 §2.2.3.1 / RFC 8693 §4.2: space-delimited scope string.
       scope: request.scopes.join(' '),
       ...(request.grantId ? { grant_id: request.grantId } : {}),
+      ...(request.jkt ? { cnf: { jkt: request.jkt } } : {}),
+      ...(request.actor ? { act: { sub: request.actor } } : {}),
     };
     const token = signCompactEs256(this.encodedHeader(key.kid), claims, key.privateKey);
-    return { token, jti, expiresIn: this.config.accessTokenTtl, expiresAt: new Date(exp * 1000) };
+    return { token, jti, expiresIn: ttl, expiresAt: new Date(exp * 1000) };
   }
 
   /**
@@ -201,12 +218,15 @@ export class AccessTokensService {
     }
 
     // RFC 9068 §2.2: exp, iat, sub, jti and client_id are REQUIRED; jsonwebtoken accepts a token without exp.
-    const { sub, client_id: clientId, jti, exp, iat, scope, grant_id: grantId } = payload;
+    const { sub, client_id: clientId, jti, exp, iat, scope, grant_id: grantId, cnf, act } = payload;
     if (!isString(sub) || !isString(clientId) || !isString(jti) || !isSeconds(exp) || !isSeconds(iat)) {
       throw new InvalidToken();
     }
     if (scope !== undefined && typeof scope !== 'string') throw new InvalidToken();
     if (grantId !== undefined && !isString(grantId)) throw new InvalidToken();
+    const jkt = claimMember(cnf, 'jkt');
+    const actor = claimMember(act, 'sub');
+    if (jkt === null || actor === null) throw new InvalidToken();
 
     const entry: CachedVerification = {
       kid: header.kid,
@@ -218,6 +238,8 @@ export class AccessTokensService {
       grantId,
       exp,
       iat,
+      ...(jkt !== undefined ? { jkt } : {}),
+      ...(actor !== undefined ? { actor } : {}),
     };
     this.verified.set(cacheKey, entry);
     return toVerified(entry);
@@ -236,5 +258,15 @@ function toVerified(entry: CachedVerification): VerifiedAccessToken {
     iat: entry.iat,
     // RFC 9068 §2.2: a client_credentials token has sub = client_id.
     kind: entry.sub === entry.clientId ? 'client' : 'user',
+    ...(entry.jkt !== undefined ? { jkt: entry.jkt } : {}),
+    ...(entry.actor !== undefined ? { actor: entry.actor } : {}),
   };
+}
+
+/** An object claim's string member (`cnf.jkt`, `act.sub`): undefined when the claim is absent, null when malformed. */
+function claimMember(claim: unknown, name: string): string | undefined | null {
+  if (claim === undefined) return undefined;
+  if (typeof claim !== 'object' || claim === null) return null;
+  const value = (claim as Record<string, unknown>)[name];
+  return isString(value) ? value : null;
 }

@@ -4,6 +4,7 @@ import { ClientsModule } from '../../clients/clients.module';
 import { credentialStrategyProvider } from '../../platform/auth/credential-strategy';
 import { KeysModule } from '../keys/keys.module';
 import { DenyListModule } from '../revocation/deny-list.module';
+import { DpopService } from '../dpop/dpop.service';
 import { AccessTokensService } from './access-tokens.service';
 import { JwtStrategy } from './jwt.strategy';
 import { TokenClockModule } from './token-clock.module';
@@ -22,7 +23,12 @@ import { TokenClockModule } from './token-clock.module';
     // A deleted (revoked) client's tokens stop at once: JwtStrategy asks ClientsService (cached).
     ClientsModule,
   ],
-  providers: [AccessTokensService, JwtStrategy, credentialStrategyProvider('bearer', JwtStrategy)],
-  exports: [AccessTokensService, KeysModule, DenyListModule, TokenClockModule],
+  providers: [
+    AccessTokensService,
+    DpopService,
+    JwtStrategy,
+    credentialStrategyProvider('bearer', JwtStrategy),
+  ],
+  exports: [AccessTokensService, DpopService, KeysModule, DenyListModule, TokenClockModule],
 })
 export class JwtTokensModule {}

@@ -5,7 +5,7 @@
  *
  * Columns of a new row, in this order, in every INSERT: token_hash, grant_id, client_id, user_id, scopes,
  * resources, expires_at, parent_id, and the sign-in it descends from (auth_time, sid, amr, acr: OIDC Core §12.2, a
- * refreshed id_token states the original authentication).
+ * refreshed id_token states the original authentication), and the DPoP key binding (dpop_jkt, RFC 9449 §5).
  */
 
 /**
@@ -22,10 +22,10 @@ export const ROTATE = `
        SET "rotated_at" = COALESCE("rotated_at", now()),
            "retried_at" = CASE WHEN "rotated_at" IS NULL THEN "retried_at" ELSE COALESCE("retried_at", now()) END
      WHERE "id" = $1 AND "revoked_at" IS NULL
-    RETURNING "id", "grant_id", "client_id", "user_id", "scopes", "resources", "retried_at", "auth_time", "sid", "amr", "acr"
+    RETURNING "id", "grant_id", "client_id", "user_id", "scopes", "resources", "retried_at", "auth_time", "sid", "amr", "acr", "dpop_jkt"
   ), successor AS (
-    INSERT INTO "refresh_tokens" ("token_hash", "grant_id", "client_id", "user_id", "scopes", "resources", "expires_at", "parent_id", "auth_time", "sid", "amr", "acr")
-    SELECT $2, "grant_id", "client_id", "user_id", "scopes", "resources", $3, "id", "auth_time", "sid", "amr", "acr"
+    INSERT INTO "refresh_tokens" ("token_hash", "grant_id", "client_id", "user_id", "scopes", "resources", "expires_at", "parent_id", "auth_time", "sid", "amr", "acr", "dpop_jkt")
+    SELECT $2, "grant_id", "client_id", "user_id", "scopes", "resources", $3, "id", "auth_time", "sid", "amr", "acr", "dpop_jkt"
       FROM hit WHERE "retried_at" IS NULL
     RETURNING "id"
   )
@@ -44,15 +44,15 @@ export const RETRY = `
     UPDATE "refresh_tokens" SET "retried_at" = now()
      WHERE "id" = $1 AND "rotated_at" IS NOT NULL AND "retried_at" IS NULL AND "revoked_at" IS NULL
        AND "rotated_at" > now() - make_interval(secs => $4)
-    RETURNING "id", "grant_id", "client_id", "user_id", "scopes", "resources", "auth_time", "sid", "amr", "acr"
+    RETURNING "id", "grant_id", "client_id", "user_id", "scopes", "resources", "auth_time", "sid", "amr", "acr", "dpop_jkt"
   ), superseded AS (
     UPDATE "refresh_tokens" AS s SET "revoked_at" = now()
       FROM retry
      WHERE s."parent_id" = retry."id" AND s."rotated_at" IS NULL AND s."revoked_at" IS NULL
     RETURNING s."id"
   ), successor AS (
-    INSERT INTO "refresh_tokens" ("token_hash", "grant_id", "client_id", "user_id", "scopes", "resources", "expires_at", "parent_id", "auth_time", "sid", "amr", "acr")
-    SELECT $2, "grant_id", "client_id", "user_id", "scopes", "resources", $3, "id", "auth_time", "sid", "amr", "acr"
+    INSERT INTO "refresh_tokens" ("token_hash", "grant_id", "client_id", "user_id", "scopes", "resources", "expires_at", "parent_id", "auth_time", "sid", "amr", "acr", "dpop_jkt")
+    SELECT $2, "grant_id", "client_id", "user_id", "scopes", "resources", $3, "id", "auth_time", "sid", "amr", "acr", "dpop_jkt"
       FROM retry
      WHERE (SELECT count(*) FROM superseded) = 1
     RETURNING "id"
@@ -62,7 +62,7 @@ export const RETRY = `
 /**
  * RFC 6749 §4.1.2 code redemption with the refresh token it issues, as one statement: the code is never
  * spent without its refresh token being stored. $1 code hash, $2 refresh-token hash (null: the client
- * gets no refresh token), $3 its expiry. Returns one row when this call redeemed the code.
+ * gets no refresh token), $3 its expiry, $4 the DPoP key it is bound to (RFC 9449 §5) or null. Returns one row when this call redeemed the code.
  */
 export const REDEEM_CODE = `
   WITH redeemed AS (
@@ -70,8 +70,8 @@ export const REDEEM_CODE = `
      WHERE "code_hash" = $1 AND "consumed_at" IS NULL
     RETURNING "grant_id", "client_id", "user_id", "scopes", "resources", "auth_time", "sid", "amr", "acr"
   ), issued AS (
-    INSERT INTO "refresh_tokens" ("token_hash", "grant_id", "client_id", "user_id", "scopes", "resources", "expires_at", "parent_id", "auth_time", "sid", "amr", "acr")
-    SELECT $2, "grant_id", "client_id", "user_id", "scopes", "resources", $3, NULL, "auth_time", "sid", "amr", "acr"
+    INSERT INTO "refresh_tokens" ("token_hash", "grant_id", "client_id", "user_id", "scopes", "resources", "expires_at", "parent_id", "auth_time", "sid", "amr", "acr", "dpop_jkt")
+    SELECT $2, "grant_id", "client_id", "user_id", "scopes", "resources", $3, NULL, "auth_time", "sid", "amr", "acr", $4::varchar
       FROM redeemed WHERE $2::varchar IS NOT NULL
     RETURNING "id"
   )

@@ -70,4 +70,8 @@ export class RefreshToken {
 
   @Column({ type: 'varchar', length: 64, nullable: true })
   acr: string | null;
+
+  /** RFC 9449 §5: a public client's refresh token is usable only with DPoP proofs by this key (its thumbprint). */
+  @Column({ name: 'dpop_jkt', type: 'varchar', length: 64, nullable: true })
+  dpopJkt: string | null;
 }

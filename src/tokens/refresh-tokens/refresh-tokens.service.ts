@@ -16,6 +16,8 @@ export interface MintedRefreshToken {
   token: string;
   hash: string;
   expiresAt: Date;
+  /** RFC 9449 §5: the DPoP key a public client's refresh token is bound to. */
+  dpopJkt?: string;
 }
 
 @Injectable()
@@ -27,9 +29,10 @@ export class RefreshTokensService {
   ) {}
 
   /** 256 random bits, stored only as a hash, valid REFRESH_TOKEN_TTL seconds. */
-  mint(): MintedRefreshToken {
+  mint(dpopJkt?: string): MintedRefreshToken {
     const token = PREFIX + randomToken();
     return {
+      ...(dpopJkt ? { dpopJkt } : {}),
       token,
       hash: this.hasher.hash(token),
       expiresAt: new Date(Date.now() + this.config.refreshTokenTtl * 1000),

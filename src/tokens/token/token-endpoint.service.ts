@@ -2,7 +2,14 @@ import { countTokenIssued } from '../../platform/metrics/metrics';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientStrategy } from '../../clients/client.strategy';
-import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../../platform/errors/oauth-errors';
+import {
+  InvalidDpopProof,
+  InvalidRequest,
+  UnauthorizedClient,
+  UnsupportedGrantType,
+} from '../../platform/errors/oauth-errors';
+import { presentedClientId } from '../../platform/rate-limit/client-limits';
+import { DpopService } from '../dpop/dpop.service';
 import { oauthParams } from '../../platform/http/oauth-params';
 import { requestMeta } from '../../platform/http/request-meta';
 import { ClientRateLimits } from '../../platform/rate-limit/client-limits';
@@ -26,6 +33,7 @@ export class TokenEndpoint {
     private readonly clientStrategy: ClientStrategy,
     @Inject(GRANT_TYPE_HANDLERS) handlers: GrantTypeHandler[],
     private readonly limits: ClientRateLimits,
+    private readonly dpop: DpopService,
   ) {
     this.handlers = new Map(handlers.map((h) => [h.grantType, h]));
   }
@@ -43,13 +51,33 @@ export class TokenEndpoint {
     if (!grantType) throw new InvalidRequest('grant_type is required');
     const handler = this.handlers.get(grantType);
     if (!handler) throw new UnsupportedGrantType(`unsupported grant_type: ${grantType.slice(0, 50)}`);
+    const proof = this.dpop.proofOf(request, 'token');
+    const meta = requestMeta(request);
+    if (
+      handler.handleWithoutClient &&
+      handler.acceptsNoClient?.(params) &&
+      !presentedClientId(request, params)
+    ) {
+      const dpopJkt = proof === undefined ? undefined : (await this.dpop.verify(request, proof, 'token')).jkt;
+      const response = await handler.handleWithoutClient({ params, meta, dpopJkt });
+      this.dpop.offerNonce(reply);
+      countTokenIssued(grantType);
+      return response;
+    }
     const authenticated = await this.limits.authenticate(request, params, () =>
       this.clientStrategy.authenticateClient(request, params),
     );
     if (!authenticated.client.grantTypes.includes(grantType)) {
       throw new UnauthorizedClient(`this client is not allowed the ${grantType} grant`);
     }
-    const response = await handler.handle({ ...authenticated, params, meta: requestMeta(request) });
+    // RFC 9449 §5: a proof, when sent, is checked before any grant is spent.
+    const dpopJkt = proof === undefined ? undefined : (await this.dpop.verify(request, proof, 'token')).jkt;
+    // RFC 9449 §5.2 / RFC 7591 `dpop_bound_access_tokens`: such a client never gets a bearer token.
+    if (dpopJkt === undefined && authenticated.client.dpopBoundAccessTokens) {
+      throw new InvalidDpopProof('this client must send a DPoP proof');
+    }
+    const response = await handler.handle({ ...authenticated, params, meta, dpopJkt });
+    this.dpop.offerNonce(reply);
     countTokenIssued(grantType);
     return response;
   }

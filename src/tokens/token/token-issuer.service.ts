@@ -38,6 +38,12 @@ export class TokenIssuer {
     retry?: boolean;
     /** OIDC Core §3.1.3.3: an id_token for the user, when `openid` was granted. */
     idToken?: { alg: SigningAlg; nonce?: string; auth?: AuthContext };
+    /** RFC 9449 §5: bind the access token to this DPoP key (`cnf.jkt`, token_type DPoP). */
+    dpopJkt?: string;
+    /** RFC 8693 §4.1 `act.sub`. */
+    actor?: string;
+    /** Seconds, when shorter than ACCESS_TOKEN_TTL. */
+    ttl?: number;
   }): Promise<TokenResponse> {
     const refreshToken = input.refreshToken;
     const access = await this.accessTokens.issue({
@@ -46,6 +52,9 @@ export class TokenIssuer {
       scopes: input.scopes,
       grantId: input.grantId,
       audience: input.audience,
+      jkt: input.dpopJkt,
+      actor: input.actor,
+      ttl: input.ttl,
     });
     const idToken = input.idToken
       ? await this.idTokens.issue({
@@ -68,11 +77,13 @@ export class TokenIssuer {
         refresh_token: !!refreshToken,
         ...(input.retry ? { retry: true } : {}),
         ...(idToken ? { id_token: true } : {}),
+        ...(input.dpopJkt ? { dpop: true } : {}),
+        ...(input.actor ? { actor: input.actor } : {}),
       },
     });
     return {
       access_token: access.token,
-      token_type: 'bearer',
+      token_type: input.dpopJkt ? 'DPoP' : 'bearer',
       expires_in: access.expiresIn,
       ...(refreshToken ? { refresh_token: refreshToken } : {}),
       scope: formatScope(input.scopes),

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ApiKeysModule } from '../../api-keys/api-keys.module';
 import { ClientsModule } from '../../clients/clients.module';
 import { ResourcesModule } from '../../resources/resources.module';
 import { AuthorizationsModule } from '../authorizations/authorizations.module';
@@ -36,6 +37,8 @@ const GRANT_HANDLERS = [
     OidcModule,
     ResourcesModule,
     DeviceModule,
+    // Token exchange (RFC 8693) takes API keys as subject tokens.
+    ApiKeysModule,
   ],
   controllers: [TokenController],
   providers: [

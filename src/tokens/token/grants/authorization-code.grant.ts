@@ -23,7 +23,7 @@ export class AuthorizationCodeGrant implements GrantTypeHandler {
     private readonly resources: ResourcesService,
   ) {}
 
-  async handle({ params, client, meta }: TokenRequest): Promise<TokenResponse> {
+  async handle({ params, client, meta, dpopJkt }: TokenRequest): Promise<TokenResponse> {
     if (!params.code) throw new InvalidRequest('code is required');
     const code = await this.codes.find(params.code);
     if (!code) throw new InvalidGrant('the authorization code is invalid or expired');
@@ -60,7 +60,11 @@ export class AuthorizationCodeGrant implements GrantTypeHandler {
       throw new InvalidGrant('the authorization was revoked');
     }
     // Public clients only with offline_access (see mayReceiveRefreshToken).
-    const refresh = mayReceiveRefreshToken(client, code.scopes) ? this.refreshTokens.mint() : null;
+    // RFC 9449 §5: a public client's refresh token is bound to its DPoP key (a confidential client's is
+    // already bound to its credentials).
+    const refresh = mayReceiveRefreshToken(client, code.scopes)
+      ? this.refreshTokens.mint(client.type === 'public' ? dpopJkt : undefined)
+      : null;
     if (!(await this.codes.redeem(code, refresh))) {
       await this.authorizations.revoke(code.grantId, 'authorization_code.reuse_detected', meta);
       throw new InvalidGrant('the authorization code was already used; tokens issued from it are revoked');
@@ -68,6 +72,7 @@ export class AuthorizationCodeGrant implements GrantTypeHandler {
     return this.issuer.issue({
       grantType: this.grantType,
       meta,
+      dpopJkt,
       userId: code.userId,
       subject: code.userId,
       clientId: client.clientId,

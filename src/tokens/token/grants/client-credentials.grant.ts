@@ -18,7 +18,7 @@ export class ClientCredentialsGrant implements GrantTypeHandler {
     private readonly resources: ResourcesService,
   ) {}
 
-  async handle({ params, client, meta }: TokenRequest): Promise<TokenResponse> {
+  async handle({ params, client, meta, dpopJkt }: TokenRequest): Promise<TokenResponse> {
     if (client.type !== 'confidential') {
       throw new UnauthorizedClient('public clients cannot use client_credentials');
     }
@@ -34,6 +34,7 @@ export class ClientCredentialsGrant implements GrantTypeHandler {
       client.scopes,
     );
     return this.issuer.issue({
+      dpopJkt,
       grantType: this.grantType,
       meta,
       subject: client.clientId,

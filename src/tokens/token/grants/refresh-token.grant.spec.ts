@@ -28,6 +28,7 @@ function tokenRow(overrides: Partial<RefreshToken> = {}): RefreshToken {
     sid: 'sid-1',
     amr: ['pwd'],
     acr: '1',
+    dpopJkt: null,
     ...overrides,
   };
 }

@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidGrant, InvalidRequest, InvalidScope } from '../../../platform/errors/oauth-errors';
+import {
+  InvalidDpopProof,
+  InvalidGrant,
+  InvalidRequest,
+  InvalidScope,
+} from '../../../platform/errors/oauth-errors';
 import type { RequestMeta } from '../../../platform/http/request-meta';
 import { parseScope } from '../../scopes';
 import { AuthorizationsService } from '../../authorizations/authorizations.service';
@@ -68,9 +73,21 @@ export class RefreshTokenGrant implements GrantTypeHandler {
     return this.reuse(token, meta);
   }
 
-  private async exchange(presented: string, { params, client, meta }: TokenRequest): Promise<TokenResponse> {
+  private async exchange(
+    presented: string,
+    { params, client, meta, dpopJkt }: TokenRequest,
+  ): Promise<TokenResponse> {
     const token = await this.refreshTokens.find(presented);
     if (!token || token.clientId !== client.clientId) throw new InvalidGrant('the refresh token is invalid');
+    // RFC 9449 §5: a bound refresh token is used only with a proof by its key (checked before anything is spent).
+    if (token.dpopJkt) {
+      if (!dpopJkt) {
+        throw new InvalidDpopProof('this refresh token is DPoP-bound: send a DPoP proof by its key');
+      }
+      if (dpopJkt !== token.dpopJkt) {
+        throw new InvalidGrant('the DPoP proof is not by the refresh token’s key');
+      }
+    }
     // A successor that a retry replaced was never received, so whoever presents it did not lose it.
     if (token.revokedAt) return this.reuse(token, meta);
     const retry = token.rotatedAt !== null;
@@ -99,6 +116,7 @@ export class RefreshTokenGrant implements GrantTypeHandler {
     return this.issuer.issue({
       grantType: this.grantType,
       meta,
+      dpopJkt,
       userId: token.userId,
       subject: token.userId,
       clientId: client.clientId,
