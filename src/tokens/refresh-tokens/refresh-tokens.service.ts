@@ -42,6 +42,7 @@ export class RefreshTokensService {
   /** The first token of a chain, outside a code redemption (operator tooling and tests). */
   async issue({
     auth,
+    dpopJkt,
     ...input
   }: {
     grantId: string;
@@ -50,10 +51,13 @@ export class RefreshTokensService {
     scopes: string[];
     /** The sign-in that refreshed id_tokens keep stating (OIDC Core §12.2). */
     auth?: AuthContext;
+    /** RFC 9449 §5: a public client's refresh token is bound to its DPoP key. */
+    dpopJkt?: string;
   }): Promise<string> {
-    const minted = this.mint();
+    const minted = this.mint(dpopJkt);
     await this.tokens.insert({
       ...input,
+      dpopJkt: minted.dpopJkt ?? null,
       ...storedAuthContext(auth),
       tokenHash: minted.hash,
       expiresAt: minted.expiresAt,

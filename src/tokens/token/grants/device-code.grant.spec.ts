@@ -120,6 +120,13 @@ describe('DeviceCodeGrant (RFC 8628 §3.4–§3.5)', () => {
     );
   });
 
+  it("binds a DPoP client's tokens to its key: the access token, and a public client's refresh token (RFC 9449 §5)", async () => {
+    const bound = setup({ scopes: ['read:user', 'offline_access'] });
+    await bound.grant.handle({ ...bound.request(), dpopJkt: 'jkt-1' });
+    expect(bound.refreshTokens.issue).toHaveBeenCalledWith(expect.objectContaining({ dpopJkt: 'jkt-1' }));
+    expect(bound.issuer.issue).toHaveBeenCalledWith(expect.objectContaining({ dpopJkt: 'jkt-1' }));
+  });
+
   it('refuses when another poll redeemed it first', async () => {
     const raced = setup({});
     raced.devices.consume.mockResolvedValueOnce(null);

@@ -28,7 +28,7 @@ export class DeviceCodeGrant implements GrantTypeHandler {
     private readonly resources: ResourcesService,
   ) {}
 
-  async handle({ params, client, meta }: TokenRequest): Promise<TokenResponse> {
+  async handle({ params, client, meta, dpopJkt }: TokenRequest): Promise<TokenResponse> {
     if (!params.device_code) throw new InvalidRequest('device_code is required');
     const row = await this.devices.findByDeviceCode(params.device_code);
     // RFC 8628 §3.4: the device code is bound to the client it was issued to.
@@ -62,6 +62,8 @@ export class DeviceCodeGrant implements GrantTypeHandler {
           userId: row.userId,
           scopes: row.scopes,
           auth,
+          // RFC 9449 §5: a public client's refresh token only works with the key of this proof.
+          dpopJkt: client.type === 'public' ? dpopJkt : undefined,
         })
       : undefined;
     return this.issuer.issue({
@@ -74,6 +76,7 @@ export class DeviceCodeGrant implements GrantTypeHandler {
       audience: target.resource.uri,
       grantId: row.grantId,
       refreshToken,
+      dpopJkt,
       idToken: idTokenFor(client, row.scopes, { auth }),
     });
   }
