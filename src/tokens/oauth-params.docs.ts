@@ -47,12 +47,17 @@ export const TOKEN_REQUEST_FIELDS: ParamSpec[] = [
     example: 'read:projects',
   },
   RESOURCE,
-  { name: 'subject_token', description: 'token exchange (RFC 8693 §2.1): the access token to exchange' },
+  {
+    name: 'subject_token',
+    description: 'token exchange (RFC 8693 §2.1): the access token (delegation) or the API key to exchange',
+  },
   {
     name: 'subject_token_type',
-    description: 'token exchange: the type of subject_token',
-    enum: [ACCESS_TOKEN_TYPE],
+    description:
+      'token exchange: the type of subject_token; an API key may be exchanged by itself, with no client',
+    enum: [ACCESS_TOKEN_TYPE, 'urn:iiniit:params:oauth:token-type:api-key'],
   },
+  { name: 'audience', description: 'token exchange: the logical name of the target service (RFC 8693 §2.1)' },
   {
     name: 'requested_token_type',
     description: 'token exchange: the type wanted (only access tokens are issued)',
