@@ -50,7 +50,11 @@ export type AuditEventType =
   | 'profile.updated'
   | 'session.ended'
   | 'account.exported'
-  | 'account.deleted';
+  | 'account.deleted'
+  | 'mfa.totp_enabled'
+  | 'mfa.totp_disabled'
+  | 'mfa.recovery_codes_regenerated'
+  | 'mfa.recovery_code_used';
 
 interface AuditInput {
   type: AuditEventType;

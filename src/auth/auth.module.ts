@@ -13,6 +13,8 @@ import { OidcInteraction } from './authorize/oidc-interaction';
 import { ConsentController } from './consent/consent.controller';
 import { ConsentService } from './consent/consent.service';
 import { LoginController } from './login/login.controller';
+import { MfaController } from './mfa/mfa.controller';
+import { MfaModule } from './mfa/mfa.module';
 import { LoginService } from './login/login.service';
 import { PasswordController } from './password/password.controller';
 import { VerifyEmailController } from './verify-email/verify-email.controller';
@@ -29,10 +31,12 @@ import { SignupService } from './signup/signup.service';
     AccountModule,
     ResourcesModule,
     ParModule,
+    MfaModule,
   ],
   controllers: [
     AuthorizeController,
     LoginController,
+    MfaController,
     SignupController,
     ConsentController,
     PasswordController,

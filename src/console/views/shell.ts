@@ -15,7 +15,15 @@ function verifyBanner(ctx: ConsoleContext): Html | '' {
 }
 
 export type Section =
-  'home' | 'apps' | 'api-keys' | 'authorized-apps' | 'security' | 'sessions' | 'profile' | 'resources';
+  | 'home'
+  | 'apps'
+  | 'api-keys'
+  | 'authorized-apps'
+  | 'security'
+  | 'sign-in-methods'
+  | 'sessions'
+  | 'profile'
+  | 'resources';
 
 const NAV: readonly [Section, string, string][] = [
   ['home', 'Home', '/console'],
@@ -23,6 +31,7 @@ const NAV: readonly [Section, string, string][] = [
   ['api-keys', 'API keys', '/console/api-keys'],
   ['authorized-apps', 'Authorized apps', '/console/authorized-apps'],
   ['security', 'Security activity', '/console/security'],
+  ['sign-in-methods', 'Sign-in methods', '/console/sign-in-methods'],
   ['sessions', 'Sessions', '/console/sessions'],
   ['profile', 'Profile', '/console/profile'],
   ['resources', 'Resources', '/console/resources'],

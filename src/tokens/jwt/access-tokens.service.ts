@@ -34,6 +34,8 @@ export interface AccessTokenRequest {
   grantId?: string;
   /** RFC 8707 §2 / RFC 9068 §2.2 `aud`: the resource the token is for; default the product API. */
   audience?: string;
+  /** RFC 9068 §2.2.1: how the user signed in, so a resource server can ask for a stronger sign-in. */
+  auth?: { authTime: Date; amr: readonly string[]; acr: string };
 }
 
 interface IssuedAccessToken {
@@ -68,6 +70,9 @@ interface AccessTokenClaims {
   client_id: string;
   scope: string;
   grant_id?: string;
+  auth_time?: number;
+  acr?: string;
+  amr?: string[];
 }
 
 interface CachedVerification {
@@ -133,6 +138,13 @@ export class AccessTokensService {
       // RFC 9068 §2.2.3.1 / RFC 8693 §4.2: space-delimited scope string.
       scope: request.scopes.join(' '),
       ...(request.grantId ? { grant_id: request.grantId } : {}),
+      ...(request.auth
+        ? {
+            auth_time: Math.floor(request.auth.authTime.getTime() / 1000),
+            acr: request.auth.acr,
+            amr: [...request.auth.amr],
+          }
+        : {}),
     };
     const token = signCompactEs256(this.encodedHeader(key.kid), claims, key.privateKey);
     return { token, jti, expiresIn: this.config.accessTokenTtl, expiresAt: new Date(exp * 1000) };

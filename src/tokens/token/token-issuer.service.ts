@@ -38,6 +38,8 @@ export class TokenIssuer {
     retry?: boolean;
     /** OIDC Core §3.1.3.3: an id_token for the user, when `openid` was granted. */
     idToken?: { alg: SigningAlg; nonce?: string; auth?: AuthContext };
+    /** The user's sign-in behind this grant (auth_time, acr, amr), stated in the access token too. */
+    auth?: AuthContext;
   }): Promise<TokenResponse> {
     const refreshToken = input.refreshToken;
     const access = await this.accessTokens.issue({
@@ -46,6 +48,7 @@ export class TokenIssuer {
       scopes: input.scopes,
       grantId: input.grantId,
       audience: input.audience,
+      auth: input.auth,
     });
     const idToken = input.idToken
       ? await this.idTokens.issue({

@@ -1,0 +1,116 @@
+import { Controller, Get, Inject, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RecentFactor, stepUpPath } from '../auth/mfa/recent-factor';
+import { SecondFactors } from '../auth/mfa/second-factors.service';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { Accepts } from '../platform/auth/decorators';
+import { FormBody, FormText, type SubmittedForm } from '../platform/forms/form-body';
+import { QueryText } from '../platform/forms/form';
+import { requestMeta } from '../platform/http/request-meta';
+import { seeOther, sendPage } from '../platform/web/html';
+import { Page, SignInReturnsTo } from '../platform/web/page.decorator';
+import { AMR_MFA, AMR_OTP, SessionsService } from '../sessions/sessions.service';
+import { ConsoleUser, type ConsoleContext } from './console-user';
+import { CONSOLE_PAGE } from './console.errors';
+import { recoveryCodesPage, signInMethodsPage, totpEnrolPage } from './views/sign-in-methods.view';
+
+export class TotpCodeForm {
+  @FormText({ trim: true })
+  code = '';
+}
+
+const HOME = '/console/sign-in-methods';
+const NOTICES: Record<string, string> = {
+  disabled: 'Authenticator app turned off. Signing in asks only for your password now.',
+};
+
+/** Sign-in methods: the authenticator app (TOTP) and its recovery codes. */
+@Controller('console/sign-in-methods')
+@Page(CONSOLE_PAGE)
+@Accepts('session')
+export class ConsoleSignInMethodsController {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly factors: SecondFactors,
+    private readonly recent: RecentFactor,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  @Get()
+  async show(
+    @ConsoleUser() ctx: ConsoleContext,
+    @QueryText('notice') notice: string | undefined,
+    @QueryText('required') required: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<FastifyReply> {
+    const status = await this.factors.status(ctx.user.id);
+    return sendPage(
+      reply,
+      signInMethodsPage(ctx, {
+        status,
+        message: NOTICES[notice ?? ''],
+        required: (required !== undefined || this.config.requireMfa) && !status.totp,
+      }),
+    );
+  }
+
+  @Post('totp')
+  @SignInReturnsTo(HOME)
+  async startTotp(@ConsoleUser() ctx: ConsoleContext, @Res() reply: FastifyReply): Promise<FastifyReply> {
+    const enrolment = await this.factors.startTotp(ctx.user.id, ctx.user.email, this.issuerName());
+    if (!enrolment) return seeOther(reply, HOME);
+    return sendPage(reply, totpEnrolPage(ctx, enrolment));
+  }
+
+  @Post('totp/confirm')
+  @SignInReturnsTo(HOME)
+  async confirmTotp(
+    @ConsoleUser() ctx: ConsoleContext,
+    @FormBody(TotpCodeForm) form: SubmittedForm<TotpCodeForm>,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<FastifyReply> {
+    const codes = await this.factors.confirmTotp(ctx.user.id, form.values.code, requestMeta(req));
+    if (!codes) {
+      const enrolment = await this.factors.pendingTotp(ctx.user.id, ctx.user.email, this.issuerName());
+      if (!enrolment) return seeOther(reply, HOME);
+      const error = 'That code didn’t work. Check the time on your phone and enter the newest code.';
+      return sendPage(reply, totpEnrolPage(ctx, enrolment, error), 400);
+    }
+    // The code just proved the factor in this session: it counts as a recent second factor.
+    const session = await this.sessions.current(req);
+    if (session) await this.sessions.elevate(session, [AMR_OTP, AMR_MFA]);
+    return sendPage(reply, recoveryCodesPage(ctx, codes, 'enrolled'));
+  }
+
+  @Post('recovery-codes')
+  @SignInReturnsTo(HOME)
+  async regenerate(
+    @ConsoleUser() ctx: ConsoleContext,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<FastifyReply> {
+    if (!(await this.recent.satisfied(req, ctx.user.id))) return seeOther(reply, stepUpPath(HOME));
+    const codes = await this.factors.regenerateRecoveryCodes(ctx.user.id, requestMeta(req));
+    if (!codes) return seeOther(reply, HOME);
+    return sendPage(reply, recoveryCodesPage(ctx, codes, 'regenerated'));
+  }
+
+  @Post('totp/disable')
+  @SignInReturnsTo(HOME)
+  async disable(
+    @ConsoleUser() ctx: ConsoleContext,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<FastifyReply> {
+    // Turning a factor off is what an attacker with a stolen session would do first: prove it again.
+    if (!(await this.recent.satisfied(req, ctx.user.id))) return seeOther(reply, stepUpPath(HOME));
+    await this.factors.disableTotp(ctx.user.id, requestMeta(req));
+    return seeOther(reply, `${HOME}?notice=disabled`);
+  }
+
+  /** The issuer label authenticator apps show next to the account: the host users know us by. */
+  private issuerName(): string {
+    return `iiniit (${new URL(this.config.issuer).host})`;
+  }
+}
