@@ -54,7 +54,9 @@ export type AuditEventType =
   | 'mfa.totp_enabled'
   | 'mfa.totp_disabled'
   | 'mfa.recovery_codes_regenerated'
-  | 'mfa.recovery_code_used';
+  | 'mfa.recovery_code_used'
+  | 'mfa.passkey_added'
+  | 'mfa.passkey_removed';
 
 interface AuditInput {
   type: AuditEventType;

@@ -15,6 +15,7 @@ import { ConsentService } from './consent/consent.service';
 import { LoginController } from './login/login.controller';
 import { MfaController } from './mfa/mfa.controller';
 import { MfaModule } from './mfa/mfa.module';
+import { PasskeysController } from './mfa/passkeys.controller';
 import { LoginService } from './login/login.service';
 import { PasswordController } from './password/password.controller';
 import { VerifyEmailController } from './verify-email/verify-email.controller';
@@ -37,6 +38,7 @@ import { SignupService } from './signup/signup.service';
     AuthorizeController,
     LoginController,
     MfaController,
+    PasskeysController,
     SignupController,
     ConsentController,
     PasswordController,

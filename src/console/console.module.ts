@@ -21,7 +21,7 @@ import { ConsolePlaygroundController } from './playground.controller';
 import { PlaygroundModule } from '../playground/playground.module';
 import { RootController } from './root.controller';
 import { SecurityActivity } from './security-activity.service';
-import { ConsoleSignInMethodsController } from './sign-in-methods.controller';
+import { ConsolePasskeysApiController, ConsoleSignInMethodsController } from './sign-in-methods.controller';
 import { MfaModule } from '../auth/mfa/mfa.module';
 
 /**
@@ -54,6 +54,7 @@ import { MfaModule } from '../auth/mfa/mfa.module';
     ConsoleResourcesController,
     ConsolePlaygroundController,
     ConsoleSignInMethodsController,
+    ConsolePasskeysApiController,
   ],
   providers: [ConsoleContextPipe, OneTimeSecrets, SecurityActivity],
 })

@@ -92,6 +92,10 @@ export function describe(e: Pick<AuditEvent, 'type' | 'details'>, app: string): 
       return 'New recovery codes made';
     case 'mfa.recovery_code_used':
       return 'Signed in with a recovery code';
+    case 'mfa.passkey_added':
+      return `Passkey ${str(d, 'name') ?? ''} added`;
+    case 'mfa.passkey_removed':
+      return `Passkey ${str(d, 'name') ?? ''} removed`;
     default:
       return e.type;
   }

@@ -16,6 +16,8 @@ import { AccountToken } from '../users/account-token.entity';
 import { User } from '../users/user.entity';
 import { TotpFactor } from '../auth/mfa/totp-factor.entity';
 import { RecoveryCode } from '../auth/mfa/recovery-code.entity';
+import { Passkey } from '../auth/mfa/passkey.entity';
+import { WebAuthnChallenge } from '../auth/mfa/webauthn-challenge.entity';
 
 /** Every entity, listed once: the app, the TypeORM CLI (ormconfig.ts) and tests share this list. */
 export const ENTITIES = [
@@ -37,4 +39,6 @@ export const ENTITIES = [
   AuditAnchor,
   TotpFactor,
   RecoveryCode,
+  Passkey,
+  WebAuthnChallenge,
 ];

@@ -154,15 +154,28 @@ export class MfaController {
       .send();
   }
 
-  private page(
+  private async page(
     req: FastifyRequest,
     reply: FastifyReply,
     subject: Subject,
-    view: Omit<SecondFactorView, 'csrf' | 'stepUp'>,
+    view: Omit<SecondFactorView, 'csrf' | 'stepUp' | 'totp' | 'passkey'>,
     status = 200,
-  ): FastifyReply {
+  ): Promise<FastifyReply> {
     const session = subject.kind === 'session' ? subject.session : null;
+    const factors = await this.factors.status(
+      session ? session.userId : (subject as { userId: string }).userId,
+    );
     const csrf = this.sessions.csrfFor(req, reply, session);
-    return sendPage(reply, secondFactorPage({ ...view, csrf, stepUp: !!session }), status);
+    return sendPage(
+      reply,
+      secondFactorPage({
+        ...view,
+        csrf,
+        stepUp: !!session,
+        totp: factors.totp,
+        passkey: factors.passkeys > 0,
+      }),
+      status,
+    );
   }
 }

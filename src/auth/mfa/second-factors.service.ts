@@ -10,6 +10,7 @@ import type { RequestMeta } from '../../platform/http/request-meta';
 import { MailService } from '../../platform/mail/mail.service';
 import { templates } from '../../platform/mail/templates';
 import { UsersService } from '../../users/users.service';
+import { Passkey } from './passkey.entity';
 import { RecoveryCode } from './recovery-code.entity';
 import { TotpFactor } from './totp-factor.entity';
 
@@ -31,6 +32,7 @@ export interface TotpEnrolment {
 
 export interface SecondFactorStatus {
   totp: boolean;
+  passkeys: number;
   recoveryCodesLeft: number;
 }
 
@@ -60,6 +62,7 @@ export class SecondFactors {
   constructor(
     @InjectRepository(TotpFactor) private readonly totp: Repository<TotpFactor>,
     @InjectRepository(RecoveryCode) private readonly recovery: Repository<RecoveryCode>,
+    @InjectRepository(Passkey) private readonly passkeys: Repository<Passkey>,
     private readonly box: SecretBox,
     private readonly hasher: SecretHasher,
     private readonly audit: AuditService,
@@ -68,16 +71,18 @@ export class SecondFactors {
   ) {}
 
   async status(userId: string): Promise<SecondFactorStatus> {
-    const [factor, recoveryCodesLeft] = await Promise.all([
+    const [factor, passkeys, recoveryCodesLeft] = await Promise.all([
       this.totp.findOneBy({ userId }),
+      this.passkeys.countBy({ userId }),
       this.recovery.countBy({ userId, usedAt: IsNull() }),
     ]);
-    return { totp: !!factor?.confirmedAt, recoveryCodesLeft };
+    return { totp: !!factor?.confirmedAt, passkeys, recoveryCodesLeft };
   }
 
   /** Whether sign-in needs a second step for this user (asked only once the password is right). */
   async hasSecondFactor(userId: string): Promise<boolean> {
-    return (await this.status(userId)).totp;
+    const status = await this.status(userId);
+    return status.totp || status.passkeys > 0;
   }
 
   /** A new secret (replacing an unconfirmed one): the authenticator is on only after `confirmTotp`. */
@@ -178,7 +183,7 @@ export class SecondFactors {
   }
 
   async regenerateRecoveryCodes(userId: string, meta: RequestMeta): Promise<string[] | null> {
-    if (!(await this.hasSecondFactor(userId))) return null;
+    if (!(await this.status(userId)).totp) return null;
     const codes = await this.replaceRecoveryCodes(userId);
     await this.audit.record({ type: 'mfa.recovery_codes_regenerated', userId, ...meta });
     await this.notify(userId, templates.recoveryCodesRegenerated());

@@ -43,7 +43,14 @@ export const CONSOLE_SCRIPT = '/assets/console.js';
  * Every console page: the shared layout (CSP-friendly, no inline script or style), a skip link, the
  * navigation with the current section marked for screen readers, and sign-out as a CSRF-checked POST.
  */
-export function consolePage(ctx: ConsoleContext, section: Section | null, title: string, body: Html): Html {
+export function consolePage(
+  ctx: ConsoleContext,
+  section: Section | null,
+  title: string,
+  body: Html,
+  /** A page's own script, loaded after the console's (e.g. passkeys). */
+  extraScript?: string,
+): Html {
   return layout(
     title,
     html`<a class="skip" href="#content">Skip to content</a>
@@ -61,6 +68,6 @@ export function consolePage(ctx: ConsoleContext, section: Section | null, title:
         <p class="muted who">Signed in as <strong>${ctx.user.email}</strong></p>
       </header>
       <div id="content" tabindex="-1">${verifyBanner(ctx)}${body}</div>`,
-    { wide: true, script: CONSOLE_SCRIPT },
+    { wide: true, script: CONSOLE_SCRIPT, ...(extraScript ? { extraScript } : {}) },
   );
 }

@@ -1,11 +1,15 @@
 import { html, Html } from '../../platform/web/html';
+import type { PasskeyView } from '../../auth/mfa/passkeys.service';
 import type { SecondFactorStatus, TotpEnrolment } from '../../auth/mfa/second-factors.service';
+import { utc } from '../format';
+import { PASSKEYS_SCRIPT } from '../../auth/pages';
 import type { ConsoleContext } from '../console-user';
 import { crumbs, csrfField, notice } from './components';
 import { consolePage } from './shell';
 
 export interface SignInMethodsView {
   status: SecondFactorStatus;
+  passkeys: PasskeyView[];
   message?: string;
   /** REQUIRE_MFA: the user was sent here because a second factor is required. */
   required?: boolean;
@@ -27,6 +31,51 @@ export function signInMethodsPage(ctx: ConsoleContext, v: SignInMethodsView): Ht
           : ''
       }
       ${notice(v.message)}
+      <section aria-labelledby="passkeys-title">
+        <h2 id="passkeys-title">Passkeys</h2>
+        <p class="muted">
+          Sign in with your fingerprint, face or device PIN instead of a password. A passkey also works as the
+          second step after your password.
+        </p>
+        ${
+          v.passkeys.length === 0
+            ? html`<p class="empty">No passkeys yet.</p>`
+            : html`<ul class="passkeys" id="passkey-list">
+                ${v.passkeys.map(
+                  (p) =>
+                    html`<li>
+                      <strong class="passkey-name">${p.name}</strong>
+                      <span class="muted small"
+                        >added <time datetime="${p.createdAt.toISOString()}">${utc(p.createdAt)}</time> ·
+                        ${
+                          p.lastUsedAt
+                            ? html`last used
+                                <time datetime="${p.lastUsedAt.toISOString()}">${utc(p.lastUsedAt)}</time>`
+                            : 'never used'
+                        }</span
+                      >
+                      <form
+                        method="post"
+                        action="/console/sign-in-methods/passkeys/${p.id}/delete"
+                        class="inline"
+                      >
+                        ${csrfField(ctx.csrf)}
+                        <button type="submit" class="link danger" aria-label="Remove passkey ${p.name}">
+                          Remove
+                        </button>
+                      </form>
+                    </li>`,
+                )}
+              </ul>`
+        }
+        <form data-passkey-register class="row" novalidate>
+          ${csrfField(ctx.csrf)}
+          <label for="passkey-name">Name</label>
+          <input id="passkey-name" name="name" maxlength="100" placeholder="e.g. MacBook Touch ID" />
+          <button type="submit">Add a passkey</button>
+        </form>
+        <p id="passkey-status" class="muted" role="status"></p>
+      </section>
       <section aria-labelledby="totp-title">
         <h2 id="totp-title">Authenticator app</h2>
         ${
@@ -63,6 +112,7 @@ export function signInMethodsPage(ctx: ConsoleContext, v: SignInMethodsView): Ht
             </section>`
           : ''
       }`,
+    PASSKEYS_SCRIPT,
   );
 }
 

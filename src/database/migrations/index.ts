@@ -12,6 +12,7 @@ import { ClientRegistration1764990200000 } from './1764990200000-client-registra
 import { ResourceServersClients1764990300000 } from './1764990300000-resource-servers-clients';
 import { Janitor1765000000000 } from './1765000000000-janitor';
 import { SecondFactors1766300000000 } from './1766300000000-second-factors';
+import { Passkeys1766300000001 } from './1766300000001-passkeys';
 
 /** Applied in order; new migrations are appended (TypeORM also sorts by the timestamp in the name). */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   ResourceServersClients1764990300000,
   Janitor1765000000000,
   SecondFactors1766300000000,
+  Passkeys1766300000001,
 ];
