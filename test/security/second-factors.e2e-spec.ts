@@ -263,6 +263,51 @@ describe('second factors: TOTP, recovery codes, step-up', () => {
     expect((await signInWithPassword(user)).res.headers.get('location')).toBe('/console');
   });
 
+  it('deleting the account and a write:* API key need a recent second factor', async () => {
+    const user = await createUser(t.app);
+    const { secret } = await enrol(user);
+    const browser = new Browser(t.url);
+    const [name, value] = (await signInAs(t.app, user.id)).cookie.split('=');
+    browser.cookies.set(name, value);
+    const page = await browser.get('/console/api-keys/new');
+    const csrf = csrfOf(page);
+
+    const readOnly = await browser.post('/console/api-keys', {
+      csrf_token: csrf,
+      name: 'ro',
+      scopes: 'read:user',
+    });
+    expect(readOnly.headers.get('location')).toMatch(/^\/console\/api-keys\?notice=created/);
+    const writer = await browser.post('/console/api-keys', {
+      csrf_token: csrf,
+      name: 'rw',
+      scopes: 'write:projects',
+    });
+    expect(writer.status).toBe(303);
+    expect(writer.headers.get('location')).toBe('/auth/mfa?return_to=%2Fconsole%2Fapi-keys%2Fnew');
+    const deletion = await browser.post('/console/account/delete', {
+      csrf_token: csrf,
+      password: user.password,
+    });
+    expect(deletion.status).toBe(303);
+    expect(deletion.headers.get('location')).toBe('/auth/mfa?return_to=%2Fconsole%2Faccount%2Fdelete');
+
+    const stepUp = await browser.get(deletion.headers.get('location')!);
+    expect((await browser.submit(stepUp, { code: await codeAt(secret, 1) })).status).toBe(303);
+    const created = await browser.post('/console/api-keys', {
+      csrf_token: csrf,
+      name: 'rw',
+      scopes: 'write:projects',
+    });
+    expect(created.headers.get('location')).toMatch(/^\/console\/api-keys\?notice=created/);
+    const deleted = await browser.post('/console/account/delete', {
+      csrf_token: csrf,
+      password: user.password,
+    });
+    expect(deleted.status).toBe(200);
+    expect(deleted.text).toContain('Your account was deleted');
+  });
+
   describe('step-up with acr_values, seen by openid-client', () => {
     let config: oidc.Configuration;
 
