@@ -52,7 +52,7 @@ export function loginPage(v: LoginView): Html {
           data-return-to="${v.returnTo}"
           hidden
         >
-          Sign in with a passkey
+          Continue with a passkey
         </button>
       </p>
       <p id="passkey-status" class="muted" role="status"></p>

@@ -111,7 +111,7 @@ describeInBrowser('passkeys in Chromium with a virtual authenticator', () => {
 
         // Passwordless: no email typed, the discoverable passkey says who.
         await signOut(page);
-        await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+        await page.getByRole('button', { name: 'Continue with a passkey' }).click();
         await page.waitForURL(`${t.url}/console`);
         expect(await amrOf(user.id)).toEqual(['hwk', 'user', 'mfa']);
 

@@ -4,7 +4,7 @@
  * browser API wants ArrayBuffers, so the conversions are written out here (WebAuthn L3 §5.1.8/§5.1.9
  * `toJSON()` is not in every browser yet).
  *
- * - `[data-passkey-signin]` buttons: "Sign in with a passkey" (data-mode="passwordless") and "Use a
+ * - `[data-passkey-signin]` buttons: "Continue with a passkey" (data-mode="passwordless") and "Use a
  *   passkey" on the second-factor page (data-mode="second_factor").
  * - An email field with `autocomplete="username webauthn"`: conditional UI (§5.1.4.1 mediation
  *   "conditional") where the browser supports it, so saved passkeys appear in the autofill list.
