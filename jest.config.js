@@ -11,8 +11,9 @@ const swc = [
     module: { type: 'commonjs' },
   },
 ];
-// jose 6 and a few other dependencies ship ESM only: let swc compile them to CommonJS.
-const transformIgnorePatterns = ['/node_modules/(?!(jose|@electric-sql|cookie|content-disposition|openid-client|oauth4webapi|@apidevtools/json-schema-ref-parser)/)'];
+// jose 6 and a few other dependencies ship ESM only (otplib's @scure/base and @noble/hashes too): let swc
+// compile them to CommonJS.
+const transformIgnorePatterns = ['/node_modules/(?!(jose|@electric-sql|cookie|content-disposition|openid-client|oauth4webapi|@apidevtools/json-schema-ref-parser|@scure|@noble)/)'];
 const transform = { '^.+\\.(t|j|mj|cj)s$': swc };
 
 module.exports = {

@@ -53,7 +53,13 @@ export type AuditEventType =
   | 'profile.updated'
   | 'session.ended'
   | 'account.exported'
-  | 'account.deleted';
+  | 'account.deleted'
+  | 'mfa.totp_enabled'
+  | 'mfa.totp_disabled'
+  | 'mfa.recovery_codes_regenerated'
+  | 'mfa.recovery_code_used'
+  | 'mfa.passkey_added'
+  | 'mfa.passkey_removed';
 
 interface AuditInput {
   type: AuditEventType;

@@ -14,6 +14,9 @@ import { ConsentController } from './consent/consent.controller';
 import { ConsentService } from './consent/consent.service';
 import { DeviceController } from './device/device.controller';
 import { LoginController } from './login/login.controller';
+import { MfaController } from './mfa/mfa.controller';
+import { MfaModule } from './mfa/mfa.module';
+import { PasskeysController } from './mfa/passkeys.controller';
 import { LoginService } from './login/login.service';
 import { PasswordController } from './password/password.controller';
 import { VerifyEmailController } from './verify-email/verify-email.controller';
@@ -30,10 +33,13 @@ import { SignupService } from './signup/signup.service';
     AccountModule,
     ResourcesModule,
     ParModule,
+    MfaModule,
   ],
   controllers: [
     AuthorizeController,
     LoginController,
+    MfaController,
+    PasskeysController,
     SignupController,
     ConsentController,
     PasswordController,

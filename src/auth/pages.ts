@@ -9,6 +9,9 @@ function hidden(fields: Record<string, string | undefined>): Html[] {
     .map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`);
 }
 
+/** WebAuthn in the browser: passkey sign-in and conditional UI (served by the passkeys controller). */
+export const PASSKEYS_SCRIPT = '/assets/passkeys.js';
+
 export interface LoginView {
   csrf: string;
   returnTo: string;
@@ -30,7 +33,8 @@ export function loginPage(v: LoginView): Html {
           id="email"
           name="email"
           type="email"
-          autocomplete="username"
+          autocomplete="username webauthn"
+          data-return-to="${v.returnTo}"
           required
           value="${v.email ?? ''}"
           ${v.error ? html`aria-describedby="form-error"` : ''}
@@ -39,10 +43,24 @@ export function loginPage(v: LoginView): Html {
         <input id="password" name="password" type="password" autocomplete="current-password" required />
         <button type="submit">Sign in</button>
       </form>
+      <p>
+        <button
+          type="button"
+          class="secondary"
+          data-passkey-signin
+          data-mode="passwordless"
+          data-return-to="${v.returnTo}"
+          hidden
+        >
+          Continue with a passkey
+        </button>
+      </p>
+      <p id="passkey-status" class="muted" role="status"></p>
       <p class="muted"><a href="/auth/password/forgot">Forgot password?</a></p>
       <p class="muted">
         New here? <a href="/auth/signup?return_to=${encodeURIComponent(v.returnTo)}">Create an account</a>
       </p>`,
+    { script: PASSKEYS_SCRIPT },
   );
 }
 

@@ -51,6 +51,8 @@ export interface AppConfig {
   refreshRetryGrace: number;
   /** OAuth 2.1 profile: PKCE for every client, not just public ones. */
   requirePkce: boolean;
+  /** REQUIRE_MFA: every console user must have a second factor; one without enrols at the next sign-in. */
+  requireMfa: boolean;
   clientSecretRotationOverlap: number;
   apiKeyRollOverlap: number;
   /** A new signing key is in the JWKS this long before it signs (clients refresh their JWKS cache). */
@@ -404,6 +406,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sessionTtl: int(env, 'SESSION_TTL', 7 * day, 300, 90 * day),
     refreshRetryGrace: int(env, 'REFRESH_RETRY_GRACE', 10, 0, 300),
     requirePkce: bool(env, 'OAUTH_REQUIRE_PKCE', false),
+    requireMfa: bool(env, 'REQUIRE_MFA', false),
     clientSecretRotationOverlap: int(env, 'CLIENT_SECRET_ROTATION_OVERLAP', 0, 0, 30 * day),
     apiKeyRollOverlap: int(env, 'API_KEY_ROLL_OVERLAP', day, 0, 30 * day),
     keyPrepublish: int(env, 'KEY_PREPUBLISH', day, 0, 30 * day),

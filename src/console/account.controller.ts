@@ -4,7 +4,8 @@ import { Accepts } from '../platform/auth/decorators';
 import { fieldErrors } from '../platform/forms/field-errors';
 import { FormBody, type SubmittedForm } from '../platform/forms/form-body';
 import { requestMeta } from '../platform/http/request-meta';
-import { sendPage } from '../platform/web/html';
+import { seeOther, sendPage } from '../platform/web/html';
+import { RecentFactor, stepUpPath } from '../auth/mfa/recent-factor';
 import { Page, SignInReturnsTo } from '../platform/web/page.decorator';
 import { SessionsService } from '../sessions/sessions.service';
 import { AccountDeletion } from '../users/account/account-deletion.service';
@@ -23,6 +24,7 @@ export class ConsoleAccountController {
     private readonly exporter: AccountExport,
     private readonly deletion: AccountDeletion,
     private readonly sessions: SessionsService,
+    private readonly recent: RecentFactor,
   ) {}
 
   @Get('export')
@@ -55,6 +57,10 @@ export class ConsoleAccountController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<FastifyReply> {
+    // Deleting the account is past undoing: with a second factor, it must have been proven recently.
+    if (!(await this.recent.satisfied(req, ctx.user.id))) {
+      return seeOther(reply, stepUpPath('/console/account/delete'));
+    }
     try {
       await this.deletion.delete(ctx.user.id, form.values.password);
     } catch (error) {

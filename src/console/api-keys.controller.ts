@@ -1,5 +1,6 @@
-import { Controller, Get, Inject, Param, Post, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RecentFactor, stepUpPath } from '../auth/mfa/recent-factor';
 import { ApiKeyExpired, ApiKeyNotFound } from '../api-keys/api-keys.errors';
 import { ApiKeysService, type ApiKeyView } from '../api-keys/api-keys.service';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -45,6 +46,7 @@ export class ConsoleApiKeysController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly keys: ApiKeysService,
     private readonly secrets: OneTimeSecrets,
+    private readonly recent: RecentFactor,
   ) {}
 
   @Get()
@@ -89,10 +91,15 @@ export class ConsoleApiKeysController {
   async create(
     @ConsoleUser() ctx: ConsoleContext,
     @FormBody(CreateApiKeyForm) form: SubmittedForm<CreateApiKeyForm>,
+    @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<FastifyReply> {
     const v = form.values;
     if (!form.valid) return sendPage(reply, newApiKeyPage(ctx, shown(v), form.errors), 400);
+    // A key that can write acts without any further sign-in: ask for a recent second factor first.
+    if (v.scopes.some((s) => s.startsWith('write:')) && !(await this.recent.satisfied(req, ctx.user.id))) {
+      return seeOther(reply, stepUpPath('/console/api-keys/new'));
+    }
     // Valid a moment ago; read once more here, as midnight may have passed since.
     const expiresAt = parseExpiryDate(v.expires_on);
     if (typeof expiresAt === 'string') {

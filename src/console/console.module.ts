@@ -21,6 +21,8 @@ import { ConsolePlaygroundController } from './playground.controller';
 import { PlaygroundModule } from '../playground/playground.module';
 import { RootController } from './root.controller';
 import { SecurityActivity } from './security-activity.service';
+import { ConsolePasskeysApiController, ConsoleSignInMethodsController } from './sign-in-methods.controller';
+import { MfaModule } from '../auth/mfa/mfa.module';
 
 /**
  * Developer console: server-rendered pages under /console, built with the same `html` templates as the
@@ -37,6 +39,7 @@ import { SecurityActivity } from './security-activity.service';
     AccountModule,
     ResourcesModule,
     PlaygroundModule,
+    MfaModule,
   ],
   controllers: [
     RootController,
@@ -50,6 +53,8 @@ import { SecurityActivity } from './security-activity.service';
     DevOutboxController,
     ConsoleResourcesController,
     ConsolePlaygroundController,
+    ConsoleSignInMethodsController,
+    ConsolePasskeysApiController,
   ],
   providers: [ConsoleContextPipe, OneTimeSecrets, SecurityActivity],
 })

@@ -57,7 +57,9 @@ export function describe(e: Pick<AuditEvent, 'type' | 'details'>, app: string): 
     case 'sign_in.succeeded':
       return 'Signed in';
     case 'sign_in.failed':
-      return 'Failed sign-in attempt (wrong password)';
+      return str(d, 'factor')
+        ? 'Failed sign-in attempt (wrong second-factor code)'
+        : 'Failed sign-in attempt (wrong password)';
     case 'sign_up':
       return 'Account created';
     case 'consent.granted':
@@ -82,6 +84,18 @@ export function describe(e: Pick<AuditEvent, 'type' | 'details'>, app: string): 
     }
     case 'api_key.revoked':
       return `${key} revoked`;
+    case 'mfa.totp_enabled':
+      return 'Authenticator app turned on';
+    case 'mfa.totp_disabled':
+      return 'Authenticator app turned off';
+    case 'mfa.recovery_codes_regenerated':
+      return 'New recovery codes made';
+    case 'mfa.recovery_code_used':
+      return 'Signed in with a recovery code';
+    case 'mfa.passkey_added':
+      return `Passkey ${str(d, 'name') ?? ''} added`;
+    case 'mfa.passkey_removed':
+      return `Passkey ${str(d, 'name') ?? ''} removed`;
     default:
       return e.type;
   }

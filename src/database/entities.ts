@@ -15,6 +15,10 @@ import { SigningKey } from '../tokens/keys/signing-key.entity';
 import { AccountToken } from '../users/account-token.entity';
 import { User } from '../users/user.entity';
 import { DeviceAuthorization } from '../tokens/device/device-authorization.entity';
+import { TotpFactor } from '../auth/mfa/totp-factor.entity';
+import { RecoveryCode } from '../auth/mfa/recovery-code.entity';
+import { Passkey } from '../auth/mfa/passkey.entity';
+import { WebAuthnChallenge } from '../auth/mfa/webauthn-challenge.entity';
 
 /** Every entity, listed once: the app, the TypeORM CLI (ormconfig.ts) and tests share this list. */
 export const ENTITIES = [
@@ -35,4 +39,8 @@ export const ENTITIES = [
   InitialAccessToken,
   AuditAnchor,
   DeviceAuthorization,
+  TotpFactor,
+  RecoveryCode,
+  Passkey,
+  WebAuthnChallenge,
 ];

@@ -25,6 +25,14 @@ export interface ActiveSession {
 
 /** RFC 8176 §2: a password. */
 export const AMR_PASSWORD = 'pwd';
+/** RFC 8176 §2: a one-time password (TOTP, or a single-use recovery code). */
+export const AMR_OTP = 'otp';
+/** RFC 8176 §2: proof of possession of a hardware-secured key (a passkey). */
+export const AMR_HARDWARE_KEY = 'hwk';
+/** RFC 8176 §2: user presence test (the authenticator's user-verification flag). */
+export const AMR_USER_PRESENCE = 'user';
+/** RFC 8176 §2: multiple-factor authentication. */
+export const AMR_MFA = 'mfa';
 
 /**
  * Server-side sessions. The cookie carries 256 random bits; the table keeps their HMAC, so a database
@@ -121,6 +129,17 @@ export class SessionsService {
     void this.sessions
       .update({ idHash: session.idHash }, { lastSeenAt: new Date(now) })
       .catch(() => undefined);
+  }
+
+  /**
+   * Step-up: the user just proved another factor in this session. OIDC Core §2 auth_time is the time of
+   * the last active authentication, so it moves; the methods are the union of what was proven.
+   */
+  async elevate(session: ActiveSession, amr: string[]): Promise<ActiveSession> {
+    const authTime = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const methods = [...new Set([...session.amr, ...amr])];
+    await this.sessions.update({ idHash: session.idHash }, { amr: methods, authTime });
+    return { ...session, amr: methods, authTime };
   }
 
   async end(request: FastifyRequest, reply: FastifyReply): Promise<void> {

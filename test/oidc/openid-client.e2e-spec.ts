@@ -142,7 +142,7 @@ describe('OpenID Connect with openid-client as relying party', () => {
       azp: es.clientId,
       nonce: s.nonce,
       amr: ['pwd'],
-      acr: '1',
+      acr: 'urn:iiniit:acr:1fa',
     });
     expect(typeof claims.auth_time).toBe('number');
     expect(typeof claims.sid).toBe('string');

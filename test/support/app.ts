@@ -15,10 +15,14 @@ export interface TestApp {
  * Boots the real application on an ephemeral port over real HTTP. The database is the one global-setup
  * prepared (migrations already applied); `env` overrides individual variables.
  */
-export async function bootApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
+export async function bootApp(
+  env: Record<string, string | undefined> = {},
+  /** `localhost` for WebAuthn, whose RP ID must be a domain, never an IP address (WebAuthn §5.1.4.1). */
+  options: { hostname?: 'localhost' } = {},
+): Promise<TestApp> {
   // The issuer must be the address tests talk to, so pick the port before the app starts.
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${options.hostname ?? '127.0.0.1'}:${port}`;
   const base: Record<string, string | undefined> = {
     ...process.env,
     NODE_ENV: 'test',

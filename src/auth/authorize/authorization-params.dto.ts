@@ -22,6 +22,7 @@ export class AuthorizationParamsDto implements AuthorizationParams {
   @IsOptional() @IsString(TEXT) max_age?: string;
   @IsOptional() @IsString(TEXT) login_hint?: string;
   @IsOptional() @IsString(TEXT) id_token_hint?: string;
+  @IsOptional() @IsString(TEXT) acr_values?: string;
   @IsOptional() @IsString(TEXT) claims?: string;
   @IsOptional() @IsString(TEXT) request?: string;
   @IsOptional() @IsString(TEXT) resource?: string;

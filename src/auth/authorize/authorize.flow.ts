@@ -1,4 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { isMultiFactor } from '../../tokens/oidc/auth-context';
+import { SecondFactors } from '../mfa/second-factors.service';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendPage } from '../../platform/web/html';
 import { SessionsService } from '../../sessions/sessions.service';
@@ -26,6 +29,8 @@ export class AuthorizeFlow {
     private readonly sessions: SessionsService,
     private readonly users: UsersService,
     private readonly oidc: OidcInteraction,
+    private readonly factors: SecondFactors,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async respond(
@@ -44,6 +49,7 @@ export class AuthorizeFlow {
       session,
       signedInForRequestSince: request.interactionStartedAt,
       needsConsent: (userId) => this.requests.needsConsent(request, userId),
+      hasSecondFactor: (userId) => this.factors.hasSecondFactor(userId),
     });
     if (next.step === 'error') {
       return sendRedirect(reply, this.requests.fail(request, method, next.error, next.description));
@@ -53,6 +59,23 @@ export class AuthorizeFlow {
       const returnTo = this.requests.returnPath({ ...request, params });
       const hint = next.step === 'login' ? next.loginHint : undefined;
       return this.showLogin(req, reply, returnTo, request.client.name, hint);
+    }
+    // Step-up (acr_values), or REQUIRE_MFA for a session that proved one factor: the second-factor page,
+    // then back to this same request (it enrols first when the user has no factor yet).
+    const mfaRequired = this.config.requireMfa && !isMultiFactor(session.amr);
+    if (mfaRequired && request.oidc.prompt.has('none')) {
+      return sendRedirect(
+        reply,
+        this.requests.fail(request, method, 'interaction_required', 'the user must confirm a second factor'),
+      );
+    }
+    if (next.step === 'second_factor' || mfaRequired) {
+      const returnTo = this.requests.returnPath(request);
+      return reply
+        .status(303)
+        .header('Location', `/auth/mfa?return_to=${encodeURIComponent(returnTo)}`)
+        .header('Cache-Control', 'no-store')
+        .send();
     }
     if (next.step === 'consent') {
       const user = await this.users.findById(session.userId);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ActiveSession } from '../../sessions/sessions.service';
 import { IdTokenService } from '../../tokens/oidc/id-token.service';
 import type { AuthContext } from '../../tokens/oidc/auth-context';
-import { acrFor } from '../../tokens/oidc/auth-context';
+import { ACR_MFA, acrFor, isMultiFactor } from '../../tokens/oidc/auth-context';
 import { afterReauthentication, type OidcRequest } from './oidc-request';
 import type { AuthorizationParams } from './authorization-request';
 
@@ -10,6 +10,8 @@ import type { AuthorizationParams } from './authorization-request';
 export type Interaction =
   | { step: 'login'; params: AuthorizationParams; loginHint?: string }
   | { step: 'consent' }
+  /** acr_values asked for more than this session proved: the user confirms a second factor first. */
+  | { step: 'second_factor' }
   | { step: 'approve' }
   /** prompt=none could not be satisfied silently: redirect this error to the client (§3.1.2.6). */
   | { step: 'error'; error: string; description: string };
@@ -38,6 +40,8 @@ export class OidcInteraction {
      */
     signedInForRequestSince?: Date;
     needsConsent: (userId: string) => Promise<boolean>;
+    /** Whether the user has a second factor to prove (asked only when acr_values wants one). */
+    hasSecondFactor?: (userId: string) => Promise<boolean>;
     now?: Date;
   }): Promise<Interaction> {
     const { oidc, session } = input;
@@ -79,6 +83,22 @@ export class OidcInteraction {
       // Whoever signs in next is who the user chose to be: the hint has done its job.
       const { id_token_hint: _hint, ...rest } = input.params;
       return login(rest);
+    }
+
+    // §3.1.2.1 acr_values: a voluntary claim — a user without a second factor still signs in, and the
+    // id_token's acr says what was achieved (§5.5.1.1); a user with one is asked for it.
+    if (
+      oidc.acrValues?.includes(ACR_MFA) &&
+      !isMultiFactor(session.amr) &&
+      (await input.hasSecondFactor?.(session.userId))
+    ) {
+      return silent
+        ? {
+            step: 'error',
+            error: 'interaction_required',
+            description: 'the user must confirm a second factor',
+          }
+        : { step: 'second_factor' };
     }
 
     // prompt=consent: ask even when the user already approved these scopes for this app.

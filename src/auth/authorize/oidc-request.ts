@@ -3,7 +3,8 @@ import { OPENID_SCOPE } from '../../tokens/scopes';
 /**
  * OpenID Connect Core 1.0 §3.1.2.1 authentication request parameters we read on top of RFC 6749's. They
  * travel with the authorization request through the login page and the consent form like the others.
- * `ui_locales`, `display` and `acr_values` are accepted and ignored (§3.1.2.1: "the OP MAY ignore").
+ * `ui_locales` and `display` are accepted and ignored (§3.1.2.1: "the OP MAY ignore"); `acr_values` asking for
+ * `urn:iiniit:acr:mfa` makes a user who has a second factor prove it (step-up).
  */
 export const OIDC_AUTHORIZATION_PARAMS = [
   'nonce',
@@ -11,6 +12,7 @@ export const OIDC_AUTHORIZATION_PARAMS = [
   'max_age',
   'login_hint',
   'id_token_hint',
+  'acr_values',
   'claims',
   'request',
   'request_uri',
@@ -33,6 +35,8 @@ export interface OidcRequest {
   /** Pre-fills the email on the login page; never trusted for anything else. */
   loginHint?: string;
   idTokenHint?: string;
+  /** §3.1.2.1 acr_values: requested authentication context classes, in order of preference. */
+  acrValues?: string[];
 }
 
 /** An error the authorization endpoint redirects back to the client (RFC 6749 §4.1.2.1 shape). */
@@ -100,6 +104,7 @@ export function checkOidcParameters(
     ...(maxAge !== undefined ? { maxAge } : {}),
     ...(loginHint !== undefined ? { loginHint } : {}),
     ...(params.id_token_hint !== undefined ? { idTokenHint: params.id_token_hint } : {}),
+    ...(params.acr_values ? { acrValues: params.acr_values.split(' ').filter(Boolean).slice(0, 10) } : {}),
   };
 }
 

@@ -28,7 +28,15 @@ export interface SignInOutcome<T> {
 export class LoginThrottle {
   constructor(private readonly limiter: RateLimiter) {}
 
-  async signIn<T>(email: string, verify: () => Promise<T | null>): Promise<SignInOutcome<T>> {
+  /**
+   * `keepCount`: the right password is only half a sign-in for a user with a second factor; the count
+   * stays until the factor is proven too, so alternating a right password with guessed codes never resets it.
+   */
+  async signIn<T>(
+    email: string,
+    verify: () => Promise<T | null>,
+    keepCount?: (user: T) => Promise<boolean>,
+  ): Promise<SignInOutcome<T>> {
     if (this.limiter.lockoutPolicy.threshold === 0) {
       return { user: await verify(), locked: false, failures: 0 };
     }
@@ -37,7 +45,7 @@ export class LoginThrottle {
     // Always verify: a locked attempt must cost what a checked one costs.
     const user = await verify();
     if (!gate.allowed) return { user: null, locked: true, failures: gate.failures };
-    if (user) await this.limiter.lockoutClear(key);
+    if (user && !(await keepCount?.(user))) await this.limiter.lockoutClear(key);
     return { user, locked: false, failures: user ? 0 : gate.failures };
   }
 }

@@ -1,4 +1,8 @@
-import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { ENROL_PATH } from '../mfa/mfa.controller';
+import { PendingSignIn } from '../mfa/pending-sign-in';
+import { SecondFactors } from '../mfa/second-factors.service';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../platform/auth/decorators';
 import { sendPage } from '../../platform/web/html';
@@ -24,6 +28,9 @@ export class LoginController {
     private readonly login: LoginService,
     private readonly sessions: SessionsService,
     private readonly flow: AuthorizeFlow,
+    private readonly pending: PendingSignIn,
+    private readonly factors: SecondFactors,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get('login')
@@ -68,7 +75,22 @@ export class LoginController {
       },
     );
     switch (result.outcome) {
+      case 'second_factor':
+        this.pending.begin(reply, result.userId);
+        return reply
+          .status(303)
+          .header('Location', `/auth/mfa?return_to=${encodeURIComponent(returnTo)}`)
+          .header('Cache-Control', 'no-store')
+          .send();
       case 'signed_in':
+        // REQUIRE_MFA: a user without a second factor sets one up before going anywhere else.
+        if (this.config.requireMfa && !(await this.factors.hasSecondFactor(result.userId))) {
+          return reply
+            .status(303)
+            .header('Location', `${ENROL_PATH}?required=1`)
+            .header('Cache-Control', 'no-store')
+            .send();
+        }
         return reply
           .status(303)
           .header('Location', locationHeader(returnTo))

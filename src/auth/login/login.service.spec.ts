@@ -2,6 +2,7 @@ import type { AuditService } from '../../audit/audit.service';
 import type { RateDecision, RateLimiter } from '../../platform/rate-limit/rate-limiter.service';
 import type { UsersService } from '../../users/users.service';
 import { LoginService, type SignInAttempt } from './login.service';
+import type { SecondFactors } from '../mfa/second-factors.service';
 
 const ALLOWED: RateDecision = {
   allowed: true,
@@ -43,6 +44,7 @@ function setup(
     users as unknown as UsersService,
     audit as unknown as AuditService,
     limiter as unknown as RateLimiter,
+    { hasSecondFactor: jest.fn().mockResolvedValue(false) } as unknown as SecondFactors,
   );
   return { service, limiter, users, audit };
 }

@@ -3,6 +3,7 @@ import { AuditService } from '../../audit/audit.service';
 import type { RequestMeta } from '../../platform/http/request-meta';
 import { RateLimiter, type RateDecision } from '../../platform/rate-limit/rate-limiter.service';
 import { UsersService } from '../../users/users.service';
+import { SecondFactors } from '../mfa/second-factors.service';
 import { accountKey, LoginThrottle } from './login-throttle';
 
 export interface SignInAttempt {
@@ -16,6 +17,8 @@ export interface SignInAttempt {
 
 export type SignInResult =
   | { outcome: 'signed_in'; userId: string }
+  /** The password was right and the user has a second factor: the second-factor page comes next. */
+  | { outcome: 'second_factor'; userId: string }
   /** A sign-in limit was reached: answer 429 with these Retry-After / RateLimit-* headers. */
   | { outcome: 'rate_limited'; decision: RateDecision; headers: Record<string, string> }
   | { outcome: 'csrf_failed' }
@@ -34,6 +37,7 @@ export class LoginService {
     private readonly users: UsersService,
     private readonly audit: AuditService,
     private readonly limiter: RateLimiter,
+    private readonly factors: SecondFactors,
   ) {
     this.throttle = new LoginThrottle(limiter);
   }
@@ -54,8 +58,10 @@ export class LoginService {
     const byAccount = await this.limiter.hit('login_account', accountKey(email));
     if (!byAccount.allowed) return this.rateLimited(byAccount);
     // A locked account answers exactly like a wrong password (same page, status and argon2 cost).
-    const { user, locked } = await this.throttle.signIn(email, () =>
-      this.users.verifyCredentials(email, password),
+    const { user, locked } = await this.throttle.signIn(
+      email,
+      () => this.users.verifyCredentials(email, password),
+      (u) => this.factors.hasSecondFactor(u.id),
     );
     if (!user) {
       const known = await this.users.findByEmail(email);
@@ -67,6 +73,8 @@ export class LoginService {
       });
       return { outcome: 'refused' };
     }
+    // Asked only now that the password is right: before it, every account looks the same.
+    if (await this.factors.hasSecondFactor(user.id)) return { outcome: 'second_factor', userId: user.id };
     await startSession(user.id);
     // The sign-in limits count failed (and in-flight) attempts; a success gives its hit back.
     await Promise.all([

@@ -15,7 +15,15 @@ function verifyBanner(ctx: ConsoleContext): Html | '' {
 }
 
 export type Section =
-  'home' | 'apps' | 'api-keys' | 'authorized-apps' | 'security' | 'sessions' | 'profile' | 'resources';
+  | 'home'
+  | 'apps'
+  | 'api-keys'
+  | 'authorized-apps'
+  | 'security'
+  | 'sign-in-methods'
+  | 'sessions'
+  | 'profile'
+  | 'resources';
 
 const NAV: readonly [Section, string, string][] = [
   ['home', 'Home', '/console'],
@@ -23,6 +31,7 @@ const NAV: readonly [Section, string, string][] = [
   ['api-keys', 'API keys', '/console/api-keys'],
   ['authorized-apps', 'Authorized apps', '/console/authorized-apps'],
   ['security', 'Security activity', '/console/security'],
+  ['sign-in-methods', 'Sign-in methods', '/console/sign-in-methods'],
   ['sessions', 'Sessions', '/console/sessions'],
   ['profile', 'Profile', '/console/profile'],
   ['resources', 'Resources', '/console/resources'],
@@ -34,7 +43,14 @@ export const CONSOLE_SCRIPT = '/assets/console.js';
  * Every console page: the shared layout (CSP-friendly, no inline script or style), a skip link, the
  * navigation with the current section marked for screen readers, and sign-out as a CSRF-checked POST.
  */
-export function consolePage(ctx: ConsoleContext, section: Section | null, title: string, body: Html): Html {
+export function consolePage(
+  ctx: ConsoleContext,
+  section: Section | null,
+  title: string,
+  body: Html,
+  /** A page's own script, loaded after the console's (e.g. passkeys). */
+  extraScript?: string,
+): Html {
   return layout(
     title,
     html`<a class="skip" href="#content">Skip to content</a>
@@ -52,6 +68,6 @@ export function consolePage(ctx: ConsoleContext, section: Section | null, title:
         <p class="muted who">Signed in as <strong>${ctx.user.email}</strong></p>
       </header>
       <div id="content" tabindex="-1">${verifyBanner(ctx)}${body}</div>`,
-    { wide: true, script: CONSOLE_SCRIPT },
+    { wide: true, script: CONSOLE_SCRIPT, ...(extraScript ? { extraScript } : {}) },
   );
 }

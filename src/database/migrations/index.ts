@@ -13,6 +13,8 @@ import { ResourceServersClients1764990300000 } from './1764990300000-resource-se
 import { Janitor1765000000000 } from './1765000000000-janitor';
 import { DeviceAuthorizations1766000000000 } from './1766000000000-device-authorizations';
 import { Dpop1766100000000 } from './1766100000000-dpop';
+import { SecondFactors1766300000000 } from './1766300000000-second-factors';
+import { Passkeys1766300000001 } from './1766300000001-passkeys';
 
 /** Applied in order; new migrations are appended (TypeORM also sorts by the timestamp in the name). */
 export const MIGRATIONS = [
@@ -31,4 +33,6 @@ export const MIGRATIONS = [
   Janitor1765000000000,
   DeviceAuthorizations1766000000000,
   Dpop1766100000000,
+  SecondFactors1766300000000,
+  Passkeys1766300000001,
 ];

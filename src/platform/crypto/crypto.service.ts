@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 
 /**
@@ -48,5 +55,45 @@ export class SecretHasher {
 
   matches(secret: string, expectedHash: string): boolean {
     return constantTimeEqual(this.hash(secret), expectedHash);
+  }
+}
+
+/**
+ * Encryption of small secrets we must read back (TOTP seeds): AES-256-GCM under a key derived (HKDF, RFC
+ * 5869) from the key-encryption key, so it is independent of the signing-key encryption. Each value is
+ * bound to its purpose and owner through the additional data: a ciphertext copied to another row or
+ * column fails to decrypt. Stored as `v1.<iv>.<tag>.<ciphertext>`, base64url.
+ */
+@Injectable()
+export class SecretBox {
+  private readonly key: Buffer;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.key = Buffer.from(hkdfSync('sha256', config.secrets.keyEncryptionKey, '', 'iiniit-secret-box', 32));
+  }
+
+  seal(plaintext: string, context: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv, { authTagLength: 16 });
+    cipher.setAAD(Buffer.from(context));
+    const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return ['v1', iv, cipher.getAuthTag(), ciphertext]
+      .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+      .join('.');
+  }
+
+  /** The plaintext, or null when the value was sealed for another context or under another APP_SECRET. */
+  open(sealed: string, context: string): string | null {
+    const parts = sealed.split('.');
+    if (parts.length !== 4 || parts[0] !== 'v1') return null;
+    const [iv, tag, ciphertext] = parts.slice(1).map((p) => Buffer.from(p, 'base64url'));
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.key, iv, { authTagLength: 16 });
+      decipher.setAAD(Buffer.from(context));
+      decipher.setAuthTag(tag);
+      return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
+    } catch {
+      return null;
+    }
   }
 }

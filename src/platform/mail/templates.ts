@@ -110,6 +110,30 @@ export const templates = {
     });
   },
 
+  recoveryCodeUsed(left: number): MailContent {
+    return compose('A recovery code was used to sign in', {
+      lines: [
+        'Someone signed in to your iiniit account with one of your recovery codes. That code no longer works.',
+        `You have ${left} recovery code${left === 1 ? '' : 's'} left. You can make a new set in the console under Sign-in methods.`,
+      ],
+      footer: [NOT_YOU],
+    });
+  },
+
+  recoveryCodesRegenerated(): MailContent {
+    return compose('New recovery codes were made', {
+      lines: ['New recovery codes were made for your iiniit account. The old ones no longer work.'],
+      footer: [NOT_YOU],
+    });
+  },
+
+  secondFactorRemoved(what: string): MailContent {
+    return compose('A sign-in method was removed', {
+      lines: [`The ${what} was removed from your iiniit account's sign-in methods.`],
+      footer: [NOT_YOU],
+    });
+  },
+
   accountDeleted(): MailContent {
     return compose('Your account was deleted', {
       lines: [

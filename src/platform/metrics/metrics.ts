@@ -133,6 +133,7 @@ function create(): Metrics {
       help: 'Operations served by per-instance state because Redis was unreachable (rate_limit: a counter or lockout step kept in memory; change_feed: a message not published)',
       labelNames: ['component'],
       registers: [register],
+      collect: flushPending,
     }),
   };
 }

@@ -49,7 +49,11 @@ export const PAGE_HEADERS = {
   'Cache-Control': 'no-store',
 } as const;
 
-export function layout(title: string, body: Html, options: { wide?: boolean; script?: string } = {}): Html {
+export function layout(
+  title: string,
+  body: Html,
+  options: { wide?: boolean; script?: string; extraScript?: string } = {},
+): Html {
   return html`<!doctype html>
     <html lang="en">
       <head>
@@ -58,6 +62,7 @@ export function layout(title: string, body: Html, options: { wide?: boolean; scr
         <title>${title} · iiniit</title>
         <link rel="stylesheet" href="/assets/app.css" />
         ${options.script ? html`<script src="${options.script}" defer></script>` : ''}
+        ${options.extraScript ? html`<script src="${options.extraScript}" defer></script>` : ''}
       </head>
       <body>
         <main class="${options.wide ? 'card wide' : 'card'}">

@@ -8,6 +8,7 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { apiAudience } from '../jwt/access-tokens.service';
 import { TokenEndpoint } from '../token/token-endpoint.service';
 import { agentMetadata } from './agent-metadata';
+import { ACR_VALUES } from '../oidc/auth-context';
 
 const METADATA_SCHEMA = { type: 'object', additionalProperties: true } as const;
 
@@ -70,6 +71,8 @@ export class MetadataController {
         ...SUPPORTED_CLAIMS,
       ],
       prompt_values_supported: ['none', 'login', 'consent'],
+      // OIDC Discovery §3: the authentication context classes a client may ask for with acr_values.
+      acr_values_supported: [...ACR_VALUES],
       claims_parameter_supported: false,
       request_parameter_supported: false,
       // Discovery §3 defaults this to true: say it plainly.

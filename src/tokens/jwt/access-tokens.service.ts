@@ -40,6 +40,8 @@ export interface AccessTokenRequest {
   actor?: string;
   /** Seconds, when shorter than ACCESS_TOKEN_TTL (tokens minted from API keys). */
   ttl?: number;
+  /** RFC 9068 §2.2.1: how the user signed in, so a resource server can ask for a stronger sign-in. */
+  auth?: { authTime: Date; amr: readonly string[]; acr: string };
 }
 
 interface IssuedAccessToken {
@@ -80,6 +82,9 @@ interface AccessTokenClaims {
   grant_id?: string;
   cnf?: { jkt: string };
   act?: { sub: string };
+  auth_time?: number;
+  acr?: string;
+  amr?: string[];
 }
 
 interface CachedVerification {
@@ -150,6 +155,13 @@ export class AccessTokensService {
       ...(request.grantId ? { grant_id: request.grantId } : {}),
       ...(request.jkt ? { cnf: { jkt: request.jkt } } : {}),
       ...(request.actor ? { act: { sub: request.actor } } : {}),
+      ...(request.auth
+        ? {
+            auth_time: Math.floor(request.auth.authTime.getTime() / 1000),
+            acr: request.auth.acr,
+            amr: [...request.auth.amr],
+          }
+        : {}),
     };
     const token = signCompactEs256(this.encodedHeader(key.kid), claims, key.privateKey);
     return { token, jti, expiresIn: ttl, expiresAt: new Date(exp * 1000) };

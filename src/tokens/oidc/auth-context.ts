@@ -12,13 +12,23 @@ export interface AuthContext {
   acr: string;
 }
 
+/** OIDC Core §2 `acr`: a sign-in that proved two factors (password + TOTP, or a passkey with user verification). */
+export const ACR_MFA = 'urn:iiniit:acr:mfa';
+/** One factor: a password, or a federated sign-in we cannot see into. */
+export const ACR_SINGLE_FACTOR = 'urn:iiniit:acr:1fa';
+/** What discovery lists as acr_values_supported, strongest first. */
+export const ACR_VALUES = [ACR_MFA, ACR_SINGLE_FACTOR] as const;
+
 /**
- * OIDC Core §2 `acr`: ISO/IEC 29115 levels as single digits ("0" is reserved for no real authentication).
- * One factor (a password, or a federated sign-in we cannot see into) is level 1; two factors, level 2.
+ * OIDC Core §2 `acr` from the RFC 8176 method references: product-specific URNs (§2 allows absolute URIs),
+ * so a client can ask for `urn:iiniit:acr:mfa` in acr_values (§3.1.2.1) and check it in the id_token.
  */
 export function acrFor(amr: readonly string[]): string {
-  const factors = amr.filter((m) => m !== 'mfa');
-  return amr.includes('mfa') || factors.length > 1 ? '2' : '1';
+  return isMultiFactor(amr) ? ACR_MFA : ACR_SINGLE_FACTOR;
+}
+
+export function isMultiFactor(amr: readonly string[]): boolean {
+  return amr.includes('mfa') || amr.filter((m) => m !== 'mfa').length > 1;
 }
 
 /** The columns of a code or refresh token row that hold an AuthContext (null when it was issued without). */

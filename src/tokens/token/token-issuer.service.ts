@@ -44,6 +44,8 @@ export class TokenIssuer {
     actor?: string;
     /** Seconds, when shorter than ACCESS_TOKEN_TTL. */
     ttl?: number;
+    /** The user's sign-in behind this grant (auth_time, acr, amr), stated in the access token too. */
+    auth?: AuthContext;
   }): Promise<TokenResponse> {
     const refreshToken = input.refreshToken;
     const access = await this.accessTokens.issue({
@@ -55,6 +57,7 @@ export class TokenIssuer {
       jkt: input.dpopJkt,
       actor: input.actor,
       ttl: input.ttl,
+      auth: input.auth,
     });
     const idToken = input.idToken
       ? await this.idTokens.issue({

@@ -81,6 +81,7 @@ export class AuthorizationCodeGrant implements GrantTypeHandler {
       grantId: code.grantId,
       refreshToken: refresh?.token,
       idToken: idTokenFor(client, code.scopes, { nonce: code.nonce ?? undefined, auth: authContextOf(code) }),
+      auth: authContextOf(code),
     });
   }
 }

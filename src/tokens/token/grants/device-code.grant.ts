@@ -77,6 +77,7 @@ export class DeviceCodeGrant implements GrantTypeHandler {
       grantId: row.grantId,
       refreshToken,
       dpopJkt,
+      auth,
       idToken: idTokenFor(client, row.scopes, { auth }),
     });
   }

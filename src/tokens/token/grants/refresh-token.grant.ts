@@ -128,6 +128,7 @@ export class RefreshTokenGrant implements GrantTypeHandler {
       retry,
       // OIDC Core §12.2: same sub and the original auth_time; no nonce (there was no new request).
       idToken: idTokenFor(client, scopes, { auth: authContextOf(token) }),
+      auth: authContextOf(token),
     });
   }
 
