@@ -1,3 +1,4 @@
+import { HiddenFromApiDocs } from '../platform/http/api-docs';
 import { Body, Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { Passkeys } from '../auth/mfa/passkeys.service';
@@ -147,6 +148,8 @@ export class ConsoleSignInMethodsController {
  */
 @Controller('console/sign-in-methods/passkeys')
 @Accepts('session')
+// WebAuthn registration driven by the console page's script: not an API for clients.
+@HiddenFromApiDocs()
 export class ConsolePasskeysApiController {
   constructor(private readonly passkeys: Passkeys) {}
 

@@ -1,3 +1,4 @@
+import { HiddenFromApiDocs } from '../../platform/http/api-docs';
 import { Body, Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService } from '../../audit/audit.service';
@@ -35,6 +36,8 @@ type Subject = { kind: 'pending'; userId: string } | { kind: 'session'; session:
  * nothing here tells a stranger which accounts have which factors.
  */
 @Controller('auth/mfa')
+// The second-factor step of the sign-in pages: a browser flow, not an API.
+@HiddenFromApiDocs()
 export class MfaController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,

@@ -1,3 +1,4 @@
+import { HiddenFromApiDocs } from '../../platform/http/api-docs';
 import { Body, Controller, Get, Header, Post, Req, Res } from '@nestjs/common';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -34,6 +35,8 @@ function fail(reply: FastifyReply, status: number, error: string, description: s
  * carries the page's CSRF token in X-CSRF-Token (pre-session or session bound).
  */
 @Controller()
+// WebAuthn ceremonies driven by /assets/passkeys.js on the sign-in page: not an API for clients.
+@HiddenFromApiDocs()
 export class PasskeysController {
   constructor(
     private readonly passkeys: Passkeys,
