@@ -50,7 +50,9 @@ export type AuditEventType =
   | 'profile.updated'
   | 'session.ended'
   | 'account.exported'
-  | 'account.deleted';
+  | 'account.deleted'
+  | 'upstream_identity.linked'
+  | 'upstream_identity.unlinked';
 
 interface AuditInput {
   type: AuditEventType;

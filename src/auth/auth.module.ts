@@ -12,6 +12,7 @@ import { AuthorizeFlow } from './authorize/authorize.flow';
 import { OidcInteraction } from './authorize/oidc-interaction';
 import { ConsentController } from './consent/consent.controller';
 import { ConsentService } from './consent/consent.service';
+import { IdpModule } from './idp/idp.module';
 import { LoginController } from './login/login.controller';
 import { LoginService } from './login/login.service';
 import { PasswordController } from './password/password.controller';
@@ -29,6 +30,7 @@ import { SignupService } from './signup/signup.service';
     AccountModule,
     ResourcesModule,
     ParModule,
+    IdpModule,
   ],
   controllers: [
     AuthorizeController,

@@ -7,6 +7,8 @@ import { TokensModule } from '../tokens/tokens.module';
 import { AccountModule } from '../users/account/account.module';
 import { UsersModule } from '../users/users.module';
 import { ConsoleAccountController } from './account.controller';
+import { IdpModule } from '../auth/idp/idp.module';
+import { ConsoleLinkedSignInsController } from './linked-sign-ins.controller';
 import { DevOutboxController } from './dev-outbox.controller';
 import { ConsoleProfileController } from './profile.controller';
 import { ConsoleSessionsController } from './sessions.controller';
@@ -37,6 +39,7 @@ import { SecurityActivity } from './security-activity.service';
     AccountModule,
     ResourcesModule,
     PlaygroundModule,
+    IdpModule,
   ],
   controllers: [
     RootController,
@@ -50,6 +53,7 @@ import { SecurityActivity } from './security-activity.service';
     DevOutboxController,
     ConsoleResourcesController,
     ConsolePlaygroundController,
+    ConsoleLinkedSignInsController,
   ],
   providers: [ConsoleContextPipe, OneTimeSecrets, SecurityActivity],
 })

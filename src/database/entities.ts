@@ -14,6 +14,8 @@ import { RevokedToken } from '../tokens/revocation/revoked-token.entity';
 import { SigningKey } from '../tokens/keys/signing-key.entity';
 import { AccountToken } from '../users/account-token.entity';
 import { User } from '../users/user.entity';
+import { IdentityProvider } from '../auth/idp/identity-provider.entity';
+import { UserIdentity } from '../auth/idp/user-identity.entity';
 
 /** Every entity, listed once: the app, the TypeORM CLI (ormconfig.ts) and tests share this list. */
 export const ENTITIES = [
@@ -33,4 +35,6 @@ export const ENTITIES = [
   PushedAuthorizationRequest,
   InitialAccessToken,
   AuditAnchor,
+  IdentityProvider,
+  UserIdentity,
 ];

@@ -15,7 +15,15 @@ function verifyBanner(ctx: ConsoleContext): Html | '' {
 }
 
 export type Section =
-  'home' | 'apps' | 'api-keys' | 'authorized-apps' | 'security' | 'sessions' | 'profile' | 'resources';
+  | 'home'
+  | 'apps'
+  | 'api-keys'
+  | 'authorized-apps'
+  | 'security'
+  | 'sessions'
+  | 'linked-sign-ins'
+  | 'profile'
+  | 'resources';
 
 const NAV: readonly [Section, string, string][] = [
   ['home', 'Home', '/console'],
@@ -24,6 +32,7 @@ const NAV: readonly [Section, string, string][] = [
   ['authorized-apps', 'Authorized apps', '/console/authorized-apps'],
   ['security', 'Security activity', '/console/security'],
   ['sessions', 'Sessions', '/console/sessions'],
+  ['linked-sign-ins', 'Linked sign-ins', '/console/linked-sign-ins'],
   ['profile', 'Profile', '/console/profile'],
   ['resources', 'Resources', '/console/resources'],
 ];

@@ -11,6 +11,7 @@ import { PushedAuthorizationRequests1764990100000 } from './1764990100000-pushed
 import { ClientRegistration1764990200000 } from './1764990200000-client-registration';
 import { ResourceServersClients1764990300000 } from './1764990300000-resource-servers-clients';
 import { Janitor1765000000000 } from './1765000000000-janitor';
+import { IdentityProviders1766200000000 } from './1766200000000-identity-providers';
 
 /** Applied in order; new migrations are appended (TypeORM also sorts by the timestamp in the name). */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   ClientRegistration1764990200000,
   ResourceServersClients1764990300000,
   Janitor1765000000000,
+  IdentityProviders1766200000000,
 ];
