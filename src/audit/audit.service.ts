@@ -59,7 +59,9 @@ export type AuditEventType =
   | 'mfa.recovery_codes_regenerated'
   | 'mfa.recovery_code_used'
   | 'mfa.passkey_added'
-  | 'mfa.passkey_removed';
+  | 'mfa.passkey_removed'
+  | 'upstream_identity.linked'
+  | 'upstream_identity.unlinked';
 
 interface AuditInput {
   type: AuditEventType;

@@ -13,6 +13,7 @@ import { OidcInteraction } from './authorize/oidc-interaction';
 import { ConsentController } from './consent/consent.controller';
 import { ConsentService } from './consent/consent.service';
 import { DeviceController } from './device/device.controller';
+import { IdpModule } from './idp/idp.module';
 import { LoginController } from './login/login.controller';
 import { MfaController } from './mfa/mfa.controller';
 import { MfaModule } from './mfa/mfa.module';
@@ -34,6 +35,7 @@ import { SignupService } from './signup/signup.service';
     ResourcesModule,
     ParModule,
     MfaModule,
+    IdpModule,
   ],
   controllers: [
     AuthorizeController,

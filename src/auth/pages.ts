@@ -2,6 +2,7 @@ import { unverifiedClientNotice } from './consent/unverified-client';
 import type { ClientView } from '../clients/clients.service';
 import { SCOPES, type Scope } from '../tokens/scopes';
 import { html, layout, type Html } from '../platform/web/html';
+import { upstreamButtons } from './idp/upstream-buttons';
 
 function hidden(fields: Record<string, string | undefined>): Html[] {
   return Object.entries(fields)
@@ -56,6 +57,7 @@ export function loginPage(v: LoginView): Html {
         </button>
       </p>
       <p id="passkey-status" class="muted" role="status"></p>
+      ${upstreamButtons(v.returnTo)}
       <p class="muted"><a href="/auth/password/forgot">Forgot password?</a></p>
       <p class="muted">
         New here? <a href="/auth/signup?return_to=${encodeURIComponent(v.returnTo)}">Create an account</a>
@@ -121,6 +123,7 @@ export function signupPage(v: SignupView): Html {
         ${fieldError('password')}
         <button type="submit">Create account</button>
       </form>
+      ${upstreamButtons(v.returnTo)}
       <p class="muted">
         Already have an account? <a href="/auth/login?return_to=${encodeURIComponent(v.returnTo)}">Sign in</a>
       </p>`,

@@ -23,6 +23,9 @@ import { UsersModule } from '../users/users.module';
 import { UsersService } from '../users/users.service';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { ApiKeysService } from '../api-keys/api-keys.service';
+import { IdentityProvidersModule } from '../auth/idp/identity-providers.module';
+import { IdentityProvidersService, type IdentityProviderView } from '../auth/idp/identity-providers.service';
+import { PROVIDER_TYPES } from '../auth/idp/presets';
 import { all, flag, optional, parseFlags, required, UsageError, type Flags, type FlagSpec } from './args';
 
 /** The operator's tool: same configuration as the server, no HTTP. Output: one JSON object on stdout. */
@@ -33,6 +36,23 @@ async function ownerId(app: INestApplicationContext, email: string | undefined):
   const user = await app.get(UsersService).findByEmail(email);
   if (!user) throw new UsageError(`no user with email ${email}`);
   return user.id;
+}
+
+function providerJson(p: IdentityProviderView): Record<string, unknown> {
+  return {
+    id: p.id,
+    slug: p.slug,
+    type: p.type,
+    name: p.name,
+    issuer: p.issuer,
+    client_id: p.clientId,
+    scope: p.scope,
+    authorization_url: p.authorizationUrl,
+    token_url: p.tokenUrl,
+    userinfo_url: p.userinfoUrl,
+    enabled: p.enabled,
+    callback_path: `/auth/idp/${p.slug}/callback`,
+  };
 }
 
 /**
@@ -73,6 +93,48 @@ const COMMANDS: Record<string, { usage: string; flags: FlagSpec; run: Command; c
       await dataSource.runMigrations({ transaction: 'each' });
       return importDatabase(dataSource, checkDump(parsed), { force: flag(flags, 'force') });
     },
+  },
+  'idp:create': {
+    usage: `idp:create --slug S --type ${PROVIDER_TYPES.join('|')} [--issuer URL] --client-id ID --client-secret SECRET [--scope "openid email profile"] [--name "Corp SSO"] [--authorization-url U] [--token-url U] [--userinfo-url U]   (register ISSUER/auth/idp/S/callback at the provider)`,
+    flags: {
+      slug: { type: 'string' },
+      type: { type: 'string' },
+      issuer: { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret': { type: 'string' },
+      scope: { type: 'string' },
+      name: { type: 'string' },
+      'authorization-url': { type: 'string' },
+      'token-url': { type: 'string' },
+      'userinfo-url': { type: 'string' },
+    },
+    run: async (app, flags) => {
+      const provider = await app.get(IdentityProvidersService).create({
+        slug: required(flags, 'slug'),
+        type: required(flags, 'type'),
+        issuer: optional(flags, 'issuer'),
+        clientId: required(flags, 'client-id'),
+        clientSecret: required(flags, 'client-secret'),
+        scope: optional(flags, 'scope'),
+        name: optional(flags, 'name'),
+        authorizationUrl: optional(flags, 'authorization-url'),
+        tokenUrl: optional(flags, 'token-url'),
+        userinfoUrl: optional(flags, 'userinfo-url'),
+      });
+      // The client secret is never printed back.
+      return providerJson(provider);
+    },
+  },
+  'idp:list': {
+    usage: 'idp:list',
+    flags: {},
+    run: async (app) => ({ items: (await app.get(IdentityProvidersService).list()).map(providerJson) }),
+  },
+  'idp:disable': {
+    usage: 'idp:disable --slug S   (its button goes away on every instance; linked identities are kept)',
+    flags: { slug: { type: 'string' } },
+    run: async (app, flags) =>
+      providerJson(await app.get(IdentityProvidersService).disable(required(flags, 'slug'))),
   },
   'client:create': {
     usage:
@@ -319,6 +381,7 @@ class AdminModule {
         JwtTokensModule,
         ResourcesModule,
         RegistrationServiceModule,
+        IdentityProvidersModule,
       ],
     };
   }

@@ -7,6 +7,8 @@ import { TokensModule } from '../tokens/tokens.module';
 import { AccountModule } from '../users/account/account.module';
 import { UsersModule } from '../users/users.module';
 import { ConsoleAccountController } from './account.controller';
+import { IdpModule } from '../auth/idp/idp.module';
+import { ConsoleLinkedSignInsController } from './linked-sign-ins.controller';
 import { DevOutboxController } from './dev-outbox.controller';
 import { ConsoleProfileController } from './profile.controller';
 import { ConsoleSessionsController } from './sessions.controller';
@@ -40,6 +42,7 @@ import { MfaModule } from '../auth/mfa/mfa.module';
     ResourcesModule,
     PlaygroundModule,
     MfaModule,
+    IdpModule,
   ],
   controllers: [
     RootController,
@@ -55,6 +58,7 @@ import { MfaModule } from '../auth/mfa/mfa.module';
     ConsolePlaygroundController,
     ConsoleSignInMethodsController,
     ConsolePasskeysApiController,
+    ConsoleLinkedSignInsController,
   ],
   providers: [ConsoleContextPipe, OneTimeSecrets, SecurityActivity],
 })

@@ -55,7 +55,11 @@ export function describe(e: Pick<AuditEvent, 'type' | 'details'>, app: string): 
   const key = str(d, 'prefix') ? `API key ${str(d, 'prefix')}…` : 'API key';
   switch (e.type) {
     case 'sign_in.succeeded':
-      return 'Signed in';
+      return str(d, 'provider') ? `Signed in with ${str(d, 'provider')}` : 'Signed in';
+    case 'upstream_identity.linked':
+      return `Linked sign-in with ${str(d, 'provider') ?? 'another provider'} added`;
+    case 'upstream_identity.unlinked':
+      return `Linked sign-in with ${str(d, 'provider') ?? 'another provider'} removed`;
     case 'sign_in.failed':
       return str(d, 'factor')
         ? 'Failed sign-in attempt (wrong second-factor code)'

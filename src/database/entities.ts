@@ -19,6 +19,8 @@ import { TotpFactor } from '../auth/mfa/totp-factor.entity';
 import { RecoveryCode } from '../auth/mfa/recovery-code.entity';
 import { Passkey } from '../auth/mfa/passkey.entity';
 import { WebAuthnChallenge } from '../auth/mfa/webauthn-challenge.entity';
+import { IdentityProvider } from '../auth/idp/identity-provider.entity';
+import { UserIdentity } from '../auth/idp/user-identity.entity';
 
 /** Every entity, listed once: the app, the TypeORM CLI (ormconfig.ts) and tests share this list. */
 export const ENTITIES = [
@@ -43,4 +45,6 @@ export const ENTITIES = [
   RecoveryCode,
   Passkey,
   WebAuthnChallenge,
+  IdentityProvider,
+  UserIdentity,
 ];

@@ -129,6 +129,35 @@ export class UsersService implements OnModuleInit {
   }
 
   /**
+   * An account made by a first sign-in at an upstream provider: no password (an unusable empty hash) until
+   * the user sets one through password reset; `emailVerified` only when the provider said so.
+   */
+  async createFederated(input: {
+    email: string;
+    displayName?: string;
+    emailVerified: boolean;
+  }): Promise<UserView> {
+    const email = checkEmail(input.email);
+    const displayName = checkDisplayName(input.displayName?.trim() || email.split('@')[0]);
+    if (await this.findByEmail(email)) throw new EmailTaken();
+    try {
+      const saved = await this.users.save(
+        this.users.create({ email, displayName, passwordHash: '', emailVerified: input.emailVerified }),
+      );
+      return view(saved);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new EmailTaken();
+      throw error;
+    }
+  }
+
+  /** Whether the account can sign in with a password (one made upstream has none until it sets one). */
+  async hasPassword(id: string): Promise<boolean> {
+    const user = await this.users.findOne({ where: { id }, select: { id: true, passwordHash: true } });
+    return !!user?.passwordHash;
+  }
+
+  /**
    * Changes a user's email and/or display name; null when there is no such user. The cached view is
    * dropped after the write, here at once and on other instances/workers through the change feed.
    */
@@ -219,8 +248,8 @@ export class UsersService implements OnModuleInit {
   async verifyPassword(id: string, password: string): Promise<boolean> {
     const user = await this.users.findOneBy({ id });
     const candidate = password.length <= 1024 ? password : '';
-    const ok = await argon2.verify(user?.passwordHash ?? this.dummyHash, candidate).catch(() => false);
-    return ok && !!user;
+    const ok = await argon2.verify(user?.passwordHash || this.dummyHash, candidate).catch(() => false);
+    return ok && !!user?.passwordHash;
   }
 
   async count(): Promise<number> {
@@ -263,8 +292,8 @@ export class UsersService implements OnModuleInit {
     const user = await this.byEmail(email);
     // Bound the work an attacker can make us do with a huge password.
     const candidate = password.length <= 1024 ? password : '';
-    const ok = await argon2.verify(user?.passwordHash ?? this.dummyHash, candidate).catch(() => false);
+    const ok = await argon2.verify(user?.passwordHash || this.dummyHash, candidate).catch(() => false);
     // A disabled account answers like a wrong password: sign-in tells nobody which accounts exist.
-    return ok && user && !user.disabledAt ? view(user) : null;
+    return ok && user?.passwordHash && !user.disabledAt ? view(user) : null;
   }
 }

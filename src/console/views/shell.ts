@@ -22,6 +22,7 @@ export type Section =
   | 'security'
   | 'sign-in-methods'
   | 'sessions'
+  | 'linked-sign-ins'
   | 'profile'
   | 'resources';
 
@@ -33,6 +34,7 @@ const NAV: readonly [Section, string, string][] = [
   ['security', 'Security activity', '/console/security'],
   ['sign-in-methods', 'Sign-in methods', '/console/sign-in-methods'],
   ['sessions', 'Sessions', '/console/sessions'],
+  ['linked-sign-ins', 'Linked sign-ins', '/console/linked-sign-ins'],
   ['profile', 'Profile', '/console/profile'],
   ['resources', 'Resources', '/console/resources'],
 ];

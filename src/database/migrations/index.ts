@@ -15,6 +15,7 @@ import { DeviceAuthorizations1766000000000 } from './1766000000000-device-author
 import { Dpop1766100000000 } from './1766100000000-dpop';
 import { SecondFactors1766300000000 } from './1766300000000-second-factors';
 import { Passkeys1766300000001 } from './1766300000001-passkeys';
+import { IdentityProviders1766200000000 } from './1766200000000-identity-providers';
 
 /** Applied in order; new migrations are appended (TypeORM also sorts by the timestamp in the name). */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   Dpop1766100000000,
   SecondFactors1766300000000,
   Passkeys1766300000001,
+  IdentityProviders1766200000000,
 ];
