@@ -1,3 +1,4 @@
+import { HiddenFromApiDocs } from '../../platform/http/api-docs';
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../platform/auth/decorators';
@@ -23,6 +24,8 @@ function notFound(reply: FastifyReply): FastifyReply {
  * Sign-in through an upstream provider (passport-oauth2): `/auth/idp/:slug` sends the browser there,
  * `/auth/idp/:slug/callback` takes it back. Public: they are how a browser gets a session.
  */
+// Browser redirects to and from the upstream provider: not an API for clients.
+@HiddenFromApiDocs()
 @Controller('auth/idp')
 export class IdpController {
   constructor(private readonly flow: UpstreamFlow) {}
