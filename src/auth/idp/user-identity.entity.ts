@@ -1,4 +1,15 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
+
+import { User } from '../../users/user.entity';
+import { IdentityProvider } from './identity-provider.entity';
 
 /**
  * A user's account at an upstream provider: found by (provider, subject) only — OIDC Core §5.7: `sub`
@@ -14,8 +25,16 @@ export class UserIdentity {
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
 
+  @ManyToOne(() => User, { onDelete: 'CASCADE', createForeignKeyConstraints: true })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'FK_user_identities_user' })
+  user?: User;
+
   @Column({ name: 'provider_id', type: 'uuid' })
   providerId: string;
+
+  @ManyToOne(() => IdentityProvider, { onDelete: 'CASCADE', createForeignKeyConstraints: true })
+  @JoinColumn({ name: 'provider_id', foreignKeyConstraintName: 'FK_user_identities_provider' })
+  provider?: IdentityProvider;
 
   @Column({ type: 'varchar', length: 255 })
   subject: string;
