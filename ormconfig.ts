@@ -2,6 +2,7 @@
 // `npm run migration:run`). Same configuration as the server: DATABASE_URL, or the embedded database
 // (through a running server's socket when one holds it). Migrations are applied only by `migration:run`.
 import { existsSync } from 'node:fs';
+
 import { loadConfig } from './src/config/app-config';
 import { createDataSource } from './src/database/data-source';
 

@@ -9,7 +9,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+
 import { Client } from 'pg';
+
 import { ensureBuilt } from './support/build';
 import { BenchDatabase } from './support/database';
 import { stopAllChildren, stopChild } from './support/processes';

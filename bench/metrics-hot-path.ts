@@ -7,6 +7,7 @@
  * of this size in noise.
  */
 import { Counter, Histogram, Registry } from 'prom-client';
+
 import { FastHistogram } from '../src/platform/metrics/fast-histogram';
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];

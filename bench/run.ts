@@ -9,20 +9,23 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
+
 import { format, resolveConfig } from 'prettier';
+
 import {
   buildCodePool,
   ceilingScenario,
   clientCredentialsScenario,
   codeExchangeScenario,
+  type Context,
+  dpopUserScenario,
   peerScenario,
   projectsScenario,
   refreshScenario,
   round1,
   userScenario,
-  dpopUserScenario,
-  type Context,
 } from './scenarios';
+import type { Browser } from './support/browser';
 import { ensureBuilt } from './support/build';
 import { BenchDatabase } from './support/database';
 import type { LoadResult } from './support/load';
@@ -33,21 +36,20 @@ import {
   cpuTable,
   markdownTable,
   NOISE_CORES,
+  type ScenarioReport,
   scenarioTable,
   toReport,
-  type ScenarioReport,
 } from './support/report';
 import type { RssSample } from './support/rss';
-import type { Browser } from './support/browser';
 import {
+  type Seed,
   seedAccounts,
   seedAccountsOverHttp,
   seedApiKeyAndProjects,
-  signInAndAuthorize,
-  type Seed,
   type SeededClient,
+  signInAndAuthorize,
 } from './support/seed';
-import { startApp, startHelper, UNLIMITED, type RunningApp } from './support/servers';
+import { type RunningApp, startApp, startHelper, UNLIMITED } from './support/servers';
 import {
   parseSettings,
   RESULTS,

@@ -1,13 +1,14 @@
 /** The benchmark scenarios, each one autocannon run against one server. */
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+
 import { location } from './support/browser';
-import { expectJson, runLoad, type LoadResult, type LoadSpec } from './support/load';
+import { expectJson, type LoadResult, type LoadSpec, runLoad } from './support/load';
 import { log, summary } from './support/log';
-import { processTree, stopChild, type ManagedChild } from './support/processes';
+import { type ManagedChild, processTree, stopChild } from './support/processes';
 import type { Profiler } from './support/profiler';
-import { sampleRss, type RssSample } from './support/rss';
+import { type RssSample, sampleRss } from './support/rss';
 import { codeFromRedirect, REDIRECT_URI, type Seed, type SeededClient } from './support/seed';
-import { PEER_CLIENT, startPeer, type RunningApp } from './support/servers';
+import { PEER_CLIENT, type RunningApp, startPeer } from './support/servers';
 import type { Settings } from './support/settings';
 
 export interface Context {

@@ -8,8 +8,9 @@
  *
  * Needs DATABASE_URL (migrations are applied) and, for the Redis column, REDIS_URL.
  */
-import { Client } from 'pg';
 import Redis from 'ioredis';
+import { Client } from 'pg';
+
 import { createApiKey, withKey } from '../test/factories/api-keys';
 import { createClient, REDIRECT_URI } from '../test/factories/clients';
 import { createProject } from '../test/factories/projects';

@@ -1,10 +1,11 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { AppModule } from './app.module';
+import type { AppConfig } from './config/app-config';
 import { registerBodyParsers } from './platform/http/body-parsers';
-import { setupOpenApi } from './platform/http/openapi';
-import { AppValidationPipe } from './platform/http/validation';
+import { registerCors } from './platform/http/cors';
 import {
   createLogger,
   fastifyLogging,
@@ -12,11 +13,11 @@ import {
   registerRequestLogging,
   requestIdFor,
 } from './platform/http/logging';
+import { setupOpenApi } from './platform/http/openapi';
 import { registerSecurityHeaders } from './platform/http/security-headers';
+import { AppValidationPipe } from './platform/http/validation';
 import { registerHttpMetrics } from './platform/metrics/http-metrics';
 import { clientErrorHandler } from './platform/rate-limit/client-errors';
-import { registerCors } from './platform/http/cors';
-import type { AppConfig } from './config/app-config';
 
 /** Request limits: OAuth and API bodies are small; anything bigger is an attack or a mistake. */
 export const BODY_LIMIT = 64 * 1024;

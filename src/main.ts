@@ -1,14 +1,15 @@
 import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
-import { assertMailDeliverable, ConfigError, loadConfig, type AppConfig } from './config/app-config';
+
+import { createApp } from './bootstrap';
+import { type AppConfig, assertMailDeliverable, ConfigError, loadConfig } from './config/app-config';
 import { createDataSource } from './database/data-source';
 import { EmbeddedDatabaseLockedError } from './database/embedded-postgres';
-import { createApp } from './bootstrap';
 import { installInvalidationRelay } from './platform/cache/cluster-relay';
-import { startupFailureLine } from './startup-errors';
 import { superviseWorkers } from './platform/cluster/supervisor';
 import { installGracefulShutdown } from './platform/lifecycle/graceful-shutdown';
 import { startPrimaryMetrics } from './platform/metrics/metrics-listener';
+import { startupFailureLine } from './startup-errors';
 
 async function serve(config: AppConfig, started: number): Promise<void> {
   // Signals are ours (installGracefulShutdown), not Nest's: the HTTP server must drain before the

@@ -1,10 +1,11 @@
 import { DataSource } from 'typeorm';
-import { formatApiKey, generateApiKey } from '../src/api-keys/api-key-format';
+
 import { ApiKey } from '../src/api-keys/api-key.entity';
+import { formatApiKey, generateApiKey } from '../src/api-keys/api-key-format';
 import { ApiKeysService } from '../src/api-keys/api-keys.service';
 import { SecretHasher } from '../src/platform/crypto/crypto.service';
 import { createApiKey, withKey } from './factories/api-keys';
-import { signInAs, type SignedIn } from './factories/sessions';
+import { type SignedIn, signInAs } from './factories/sessions';
 import { createUser } from './factories/users';
 import { bootApp, type TestApp } from './support/app';
 import { http, type HttpResult } from './support/http';

@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
-import { AuditEvent } from '../src/audit/audit-event.entity';
+
 import { AuditService } from '../src/audit/audit.service';
+import { AuditEvent } from '../src/audit/audit-event.entity';
 import { REDIRECT_URI } from './factories/clients';
 import { signInAs } from './factories/sessions';
 import { createUser } from './factories/users';

@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+
 import { createClient } from './factories/clients';
 import { createUser } from './factories/users';
 import { bootApp, type TestApp } from './support/app';

@@ -1,5 +1,5 @@
 import { REDIRECT_URI } from './factories/clients';
-import { signInAs, type SignedIn } from './factories/sessions';
+import { type SignedIn, signInAs } from './factories/sessions';
 import { createUser } from './factories/users';
 import { bootApp, type TestApp } from './support/app';
 import { http } from './support/http';

@@ -1,6 +1,6 @@
+import { createUser } from './factories/users';
 import { bootApp, type TestApp } from './support/app';
 import { Browser } from './support/browser';
-import { createUser } from './factories/users';
 
 /** The session and CSRF cookies, attribute for attribute. */
 describe('cookies', () => {

@@ -1,11 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { UsersService } from '../src/users/users.service';
 import { uniqueEmail } from './factories/users';
 import { bootApp } from './support/app';
-import { http } from './support/http';
 import { runTs } from './support/cli';
+import { http } from './support/http';
 
 /** The zero-setup path: no DATABASE_URL, PostgreSQL (PGlite) embedded in the process, data in DATA_DIR. */
 describe('embedded database', () => {

@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+
 import { User } from '../src/users/user.entity';
 import { UsersService } from '../src/users/users.service';
 import { createUser, TEST_PASSWORD, uniqueEmail } from './factories/users';

@@ -1,9 +1,9 @@
 import { createApiKey } from './factories/api-keys';
 import { createClient } from './factories/clients';
-import { basic, tokenRequest } from './support/oauth';
 import { createUser } from './factories/users';
 import { bootApp, type TestApp } from './support/app';
 import { http } from './support/http';
+import { basic, tokenRequest } from './support/oauth';
 
 describe('errors that say what to do', () => {
   let t: TestApp;

@@ -1,5 +1,5 @@
 import { bootApp, type TestApp } from './support/app';
-import { startServer, type RunningServer } from './support/server';
+import { type RunningServer, startServer } from './support/server';
 
 /**
  * The HTTP pipeline every response goes through: security headers (once @fastify/helmet's, now one

@@ -1,11 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { AuditRetentionService } from '../src/audit/audit-retention.service';
+
 import { AuditService } from '../src/audit/audit.service';
-import { JANITOR_LOCK, JanitorService, type JanitorReport } from '../src/janitor/janitor.service';
+import { AuditRetentionService } from '../src/audit/audit-retention.service';
+import { JANITOR_LOCK, type JanitorReport, JanitorService } from '../src/janitor/janitor.service';
 import { createUser } from './factories/users';
-import { isolatedDatabase, type IsolatedDatabase } from './jwt/support';
+import { type IsolatedDatabase, isolatedDatabase } from './jwt/support';
 import { bootApp, bootInstances, closeAll, type TestApp } from './support/app';
 import { runTs } from './support/cli';
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+
 import { createClient } from './factories/clients';
 import { bootApp, freePort, type TestApp } from './support/app';
 import { http } from './support/http';

@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+
 import { createClient, REDIRECT_URI } from './factories/clients';
 import { createUser } from './factories/users';
 import { bootApp, type TestApp } from './support/app';

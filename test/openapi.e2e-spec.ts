@@ -1,4 +1,5 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
+
 import { listNestRoutes, type NestRoute } from '../src/platform/http/api-docs';
 import { describeInBrowser, freshPage, launchChromium } from './console/support';
 import { createClient } from './factories/clients';

@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import passport from 'passport';
 import { Strategy as OAuth2Strategy, type VerifyFunction } from 'passport-oauth2';
+
 import { createClient } from './factories/clients';
 import { createUser } from './factories/users';
 import { bootApp, type TestApp } from './support/app';

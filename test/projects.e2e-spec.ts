@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+
 import { DataSource } from 'typeorm';
+
 import { Project } from '../src/projects/project.entity';
 import { createApiKey, withKey } from './factories/api-keys';
 import { createClient } from './factories/clients';

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+
 import { DataSource } from 'typeorm';
-import { ChangeFeed } from '../src/platform/cache/change-feed.service';
+
 import { loadConfig } from '../src/config/app-config';
+import { ChangeFeed } from '../src/platform/cache/change-feed.service';
 import { EmailTaken, InvalidDisplayName } from '../src/users/users.errors';
 import { USER_CACHE_TTL_MS, UsersService } from '../src/users/users.service';
 import { createApiKey, withKey } from './factories/api-keys';
@@ -13,7 +15,7 @@ import { bootApp, bootInstances, closeAll, type TestApp } from './support/app';
 import { eventually } from './support/eventually';
 import { http } from './support/http';
 import { basic, tokenRequest } from './support/oauth';
-import { startServer, type RunningServer } from './support/server';
+import { type RunningServer, startServer } from './support/server';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 

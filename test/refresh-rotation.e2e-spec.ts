@@ -1,11 +1,12 @@
 import { DataSource } from 'typeorm';
+
 import { createClient, REDIRECT_URI } from './factories/clients';
 import { createUser } from './factories/users';
 import { bootApp, type TestApp } from './support/app';
 import { Browser } from './support/browser';
 import { http, type HttpResult } from './support/http';
 import { authorizeInBrowser, basic, tokenRequest } from './support/oauth';
-import { startServer, type RunningServer } from './support/server';
+import { type RunningServer, startServer } from './support/server';
 
 type Client = Awaited<ReturnType<typeof createClient>>;
 

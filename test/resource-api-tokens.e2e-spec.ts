@@ -1,5 +1,5 @@
-import { AccessTokensService } from '../src/tokens/jwt/access-tokens.service';
 import { AuthorizationsService } from '../src/tokens/authorizations/authorizations.service';
+import { AccessTokensService } from '../src/tokens/jwt/access-tokens.service';
 import { createClient } from './factories/clients';
 import { createProject } from './factories/projects';
 import { createUser } from './factories/users';

@@ -1,9 +1,10 @@
 import { request as httpRequest } from 'node:http';
+
 import { createClient } from './factories/clients';
 import { bootApp, type TestApp } from './support/app';
 import { eventually } from './support/eventually';
 import { basic } from './support/oauth';
-import { startServer, type RunningServer } from './support/server';
+import { type RunningServer, startServer } from './support/server';
 
 type Outcome =
   | { kind: 'response'; status: number; body: string; complete: boolean; start: number; end: number }

@@ -1,5 +1,6 @@
-import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:net';
+
 import { runTs } from './support/cli';
 
 describe('start-up: a taken port', () => {

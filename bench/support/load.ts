@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
+
 import autocannon from 'autocannon';
-import { startCpuMeter, type CpuUse } from './cpu';
+
+import { type CpuUse, startCpuMeter } from './cpu';
 
 /**
  * Latency histogram with 10 µs buckets up to 10 s. autocannon's own histogram keeps whole milliseconds,

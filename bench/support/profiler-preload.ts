@@ -8,7 +8,9 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
+
 import { Client } from 'pg';
+
 import { PROFILE_SIGNAL } from './profile-signal';
 
 const dir = process.env.BENCH_PROFILE_DIR;

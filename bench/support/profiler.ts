@@ -1,10 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+
 import { log } from './log';
 import { processTree } from './processes';
 import { PROFILE_SIGNAL } from './profile-signal';
-import { summarizeProfile, type ProfileSummary } from './profile-summary';
+import { type ProfileSummary, summarizeProfile } from './profile-summary';
 import type { RunningApp } from './servers';
 import { RESULTS, ROOT } from './settings';
 

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify, stripVTControlCharacters } from 'node:util';
+
 import { Browser, location, type Page } from './browser';
 
 const run = promisify(execFile);

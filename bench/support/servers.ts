@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+
 import type { BenchDatabase } from './database';
 import {
   describeFailure,
   freePort,
+  type ManagedChild,
   portFromChild,
   startChild,
   waitForHttp,
-  type ManagedChild,
 } from './processes';
 import { RESULTS, ROOT, type Settings } from './settings';
 

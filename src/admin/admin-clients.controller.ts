@@ -7,6 +7,7 @@ import {
   ApiOkResponse,
   ApiOperation,
 } from '@nestjs/swagger';
+
 import { AuditService } from '../audit/audit.service';
 import { ClientsService } from '../clients/clients.service';
 import { CurrentPrincipal } from '../platform/auth/decorators';

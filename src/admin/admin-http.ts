@@ -1,10 +1,11 @@
 import { applyDecorators, ParseUUIDPipe, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+
 import { Accepts, Scopes } from '../platform/auth/decorators';
 import type { Principal } from '../platform/auth/principal';
 import { ValidationFailed } from '../platform/errors/api-error';
-import type { RequestMeta } from '../platform/http/request-meta';
 import { BEARER_SCHEME } from '../platform/http/openapi';
+import type { RequestMeta } from '../platform/http/request-meta';
 import type { ManagementScope } from '../tokens/scopes';
 import { OperatorOnlyGuard } from './operator-only.guard';
 

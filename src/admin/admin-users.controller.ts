@@ -9,6 +9,7 @@ import {
   ApiOperation,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+
 import { CurrentPrincipal } from '../platform/auth/decorators';
 import type { Principal } from '../platform/auth/principal';
 import { NotFound } from '../platform/errors/api-error';

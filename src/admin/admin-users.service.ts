@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
+
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import { AuditService, type AuditEventType } from '../audit/audit.service';
+import { type AuditEventType, AuditService } from '../audit/audit.service';
 import { ClientsService } from '../clients/clients.service';
 import { NotFound } from '../platform/errors/api-error';
 import type { RequestMeta } from '../platform/http/request-meta';

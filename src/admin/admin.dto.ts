@@ -15,8 +15,9 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+
 import { API_KEY_SCOPES, type ApiKeyView } from '../api-keys/api-keys.service';
-import { GRANT_TYPES, type ClientView } from '../clients/clients.service';
+import { type ClientView, GRANT_TYPES } from '../clients/clients.service';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../platform/pagination/keyset';
 import { KNOWN_SCOPES, MANAGEMENT_SCOPES } from '../tokens/scopes';
 import type { UserView } from '../users/users.service';

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { ClientsModule } from '../clients/clients.module';
 import { SessionsModule } from '../sessions/sessions.module';

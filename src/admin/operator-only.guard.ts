@@ -1,4 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+
 import type { AuthenticatedRequest } from '../platform/auth/decorators';
 import { Forbidden } from '../platform/errors/api-error';
 

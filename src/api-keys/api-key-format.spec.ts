@@ -1,4 +1,5 @@
 import * as fc from 'fast-check';
+
 import {
   API_KEY_LENGTH,
   base62,

@@ -8,6 +8,7 @@ import {
   PrimaryGeneratedColumn,
   Unique,
 } from 'typeorm';
+
 import { User } from '../users/user.entity';
 
 /** A developer's API key: only its hash and a short visible prefix are stored. */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Strategy as CustomStrategy } from 'passport-custom';
+
 import type { CredentialStrategy } from '../platform/auth/credential-strategy';
 import type { Principal } from '../platform/auth/principal';
 import { InvalidRequest, InvalidToken } from '../platform/errors/oauth-errors';

@@ -9,9 +9,10 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+
 import { Accepts, CurrentPrincipal } from '../platform/auth/decorators';
-import { UuidParamPipe } from '../platform/forms/uuid-param.pipe';
 import type { Principal } from '../platform/auth/principal';
+import { UuidParamPipe } from '../platform/forms/uuid-param.pipe';
 import {
   ApiKeyListResponse,
   CreateApiKeyDto,

@@ -11,6 +11,7 @@ import {
   IsString,
   MaxLength,
 } from 'class-validator';
+
 import { API_KEY_SCOPES, type ApiKeyView, type IssuedApiKey, type RolledApiKey } from './api-keys.service';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+
 import { credentialStrategyProvider } from '../platform/auth/credential-strategy';
 import { DenyListModule } from '../tokens/revocation/deny-list.module';
 import { UsersModule } from '../users/users.module';
-import { ApiKeyStrategy } from './api-key.strategy';
 import { ApiKey } from './api-key.entity';
+import { ApiKeyStrategy } from './api-key.strategy';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 

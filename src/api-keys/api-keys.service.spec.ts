@@ -1,11 +1,12 @@
 import { Logger } from '@nestjs/common';
 import type { Repository } from 'typeorm';
+
 import type { AuditService } from '../audit/audit.service';
+import { loadConfig } from '../config/app-config';
 import { ChangeFeed } from '../platform/cache/change-feed.service';
 import { SecretHasher } from '../platform/crypto/crypto.service';
-import { loadConfig } from '../config/app-config';
-import { formatApiKey, generateApiKey } from './api-key-format';
 import type { ApiKey } from './api-key.entity';
+import { formatApiKey, generateApiKey } from './api-key-format';
 import { ApiKeysService, LAST_USED_RESOLUTION_MS, VERIFIED_KEY_TTL_MS } from './api-keys.service';
 
 /** The hot path without PostgreSQL: a fake repository counts what the service asks of the database. */

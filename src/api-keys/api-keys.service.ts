@@ -1,17 +1,18 @@
-import { ReadCache } from '../platform/cache/read-cache';
-import { ChangeFeed } from '../platform/cache/change-feed.service';
-import { AuditService } from '../audit/audit.service';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
+
+import { AuditService } from '../audit/audit.service';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { ChangeFeed } from '../platform/cache/change-feed.service';
+import { ReadCache } from '../platform/cache/read-cache';
 import { SecretHasher } from '../platform/crypto/crypto.service';
 import { keysetPage, type Page, type PageRequest } from '../platform/pagination/keyset';
-import { isKnownScope } from '../tokens/scopes';
 import { RevocationService } from '../tokens/revocation/revocation.service';
+import { isKnownScope } from '../tokens/scopes';
 import { SecurityNotices } from '../users/security-notices.service';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { generateApiKey, parseApiKey } from './api-key-format';
 import { ApiKey } from './api-key.entity';
+import { generateApiKey, parseApiKey } from './api-key-format';
 import { ApiKeyExpired, ApiKeyNotFound, InvalidApiKeyField } from './api-keys.errors';
 
 /** What other modules see of a key: never the hash, never the key itself. */

@@ -3,8 +3,8 @@ import {
   hashV2,
   holdsPersonalData,
   personalDigest,
-  splitDetails,
   type SealedFields,
+  splitDetails,
 } from './audit-hash';
 
 describe('audit seals', () => {

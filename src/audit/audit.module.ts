@@ -1,8 +1,9 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+
+import { AuditService } from './audit.service';
 import { AuditEvent } from './audit-event.entity';
 import { AuditRetentionService } from './audit-retention.service';
-import { AuditService } from './audit.service';
 
 /** Global: every module records security events through the one AuditService. */
 @Global()

@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+
 import { AuditService } from './audit.service';
 
 function refused(): Error {

@@ -1,22 +1,24 @@
 import { createHash } from 'node:crypto';
+
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { isDatabaseUnavailable } from '../platform/errors/database-unavailable';
 import { randomToken } from '../platform/crypto/crypto.service';
+import { isDatabaseUnavailable } from '../platform/errors/database-unavailable';
 import { countAuditedFailure } from '../platform/metrics/metrics';
 import { AuditAnchor } from './audit-anchor.entity';
 import { AuditEvent } from './audit-event.entity';
-import { AuditSpool } from './audit-spool';
 import {
   hashV1,
   hashV2,
   holdsPersonalData,
-  personalDigest,
   PERSONAL_DETAIL_KEYS,
+  personalDigest,
   type SealedFields,
 } from './audit-hash';
+import { AuditSpool } from './audit-spool';
 
 /** How long queued audit events wait before the next write attempt while the database is down. */
 const AUDIT_RETRY_MS = 2_000;

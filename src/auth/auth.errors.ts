@@ -1,6 +1,6 @@
 import { ApiError } from '../platform/errors/api-error';
-import { html, layout, PAGE_HEADERS } from '../platform/web/html';
 import type { RendersHtml } from '../platform/errors/error.filter';
+import { html, layout, PAGE_HEADERS } from '../platform/web/html';
 
 /**
  * RFC 6749 §4.1.2.1: when the client or redirect_uri cannot be trusted, tell the user, never redirect

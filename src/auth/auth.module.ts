@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
+
 import { ClientsModule } from '../clients/clients.module';
 import { ResourcesModule } from '../resources/resources.module';
-import { ParModule } from '../tokens/par/par.module';
 import { SessionsModule } from '../sessions/sessions.module';
+import { ParModule } from '../tokens/par/par.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { AccountModule } from '../users/account/account.module';
 import { UsersModule } from '../users/users.module';
@@ -15,14 +16,14 @@ import { ConsentService } from './consent/consent.service';
 import { DeviceController } from './device/device.controller';
 import { IdpModule } from './idp/idp.module';
 import { LoginController } from './login/login.controller';
+import { LoginService } from './login/login.service';
 import { MfaController } from './mfa/mfa.controller';
 import { MfaModule } from './mfa/mfa.module';
 import { PasskeysController } from './mfa/passkeys.controller';
-import { LoginService } from './login/login.service';
 import { PasswordController } from './password/password.controller';
-import { VerifyEmailController } from './verify-email/verify-email.controller';
 import { SignupController } from './signup/signup.controller';
 import { SignupService } from './signup/signup.service';
+import { VerifyEmailController } from './verify-email/verify-email.controller';
 
 /** The interactive half of the code flow: the authorization endpoint, sign-in, sign-up, consent. */
 @Module({

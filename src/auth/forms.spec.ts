@@ -1,4 +1,5 @@
 import { IsIn, IsOptional, IsString } from 'class-validator';
+
 import { ValidationFailed } from '../platform/errors/api-error';
 import { FormDtoPipe, serviceFieldErrors } from './forms';
 

@@ -1,6 +1,7 @@
 import type { PipeTransform } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
+
 import type { ValidationFailed } from '../platform/errors/api-error';
 import { type FieldErrors, sentence } from '../platform/forms/field-errors';
 

@@ -1,7 +1,7 @@
-import { unverifiedClientNotice } from './consent/unverified-client';
 import type { ClientView } from '../clients/clients.service';
-import { SCOPES, type Scope } from '../tokens/scopes';
-import { html, layout, type Html } from '../platform/web/html';
+import { type Html, html, layout } from '../platform/web/html';
+import { type Scope, SCOPES } from '../tokens/scopes';
+import { unverifiedClientNotice } from './consent/unverified-client';
 import { upstreamButtons } from './idp/upstream-buttons';
 
 function hidden(fields: Record<string, string | undefined>): Html[] {

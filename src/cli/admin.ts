@@ -1,32 +1,34 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
+
+import { type DynamicModule, type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
-import { AuditModule } from '../audit/audit.module';
-import { AuditService } from '../audit/audit.service';
-import { ClientsModule } from '../clients/clients.module';
-import { ClientsService, TOKEN_EXCHANGE } from '../clients/clients.service';
-import { ApiError, ValidationFailed } from '../platform/errors/api-error';
-import { PlatformModule } from '../platform/platform.module';
-import { ConfigError, loadConfig, type AppConfig } from '../config/app-config';
-import { ConfigModule } from '../config/config.module';
-import { DatabaseModule } from '../database/database.module';
-import { EmbeddedDatabaseLockedError } from '../database/embedded-postgres';
-import { checkDump, DumpError, exportDatabase, importDatabase } from '../database/dump';
-import { JwtTokensModule } from '../tokens/jwt/jwt-tokens.module';
-import { SigningKeysService } from '../tokens/keys/signing-keys.service';
-import { RegistrationServiceModule } from '../clients/registration/registration.module';
-import { RegistrationService } from '../clients/registration/registration.service';
-import { ResourcesModule } from '../resources/resources.module';
-import { ResourcesService } from '../resources/resources.service';
-import { UsersModule } from '../users/users.module';
-import { UsersService } from '../users/users.service';
+
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { ApiKeysService } from '../api-keys/api-keys.service';
+import { AuditModule } from '../audit/audit.module';
+import { AuditService } from '../audit/audit.service';
 import { IdentityProvidersModule } from '../auth/idp/identity-providers.module';
 import { IdentityProvidersService, type IdentityProviderView } from '../auth/idp/identity-providers.service';
 import { PROVIDER_TYPES } from '../auth/idp/presets';
-import { all, flag, optional, parseFlags, required, UsageError, type Flags, type FlagSpec } from './args';
+import { ClientsModule } from '../clients/clients.module';
+import { ClientsService, TOKEN_EXCHANGE } from '../clients/clients.service';
+import { RegistrationServiceModule } from '../clients/registration/registration.module';
+import { RegistrationService } from '../clients/registration/registration.service';
+import { type AppConfig, ConfigError, loadConfig } from '../config/app-config';
+import { ConfigModule } from '../config/config.module';
+import { DatabaseModule } from '../database/database.module';
+import { checkDump, DumpError, exportDatabase, importDatabase } from '../database/dump';
+import { EmbeddedDatabaseLockedError } from '../database/embedded-postgres';
+import { ApiError, ValidationFailed } from '../platform/errors/api-error';
+import { PlatformModule } from '../platform/platform.module';
+import { ResourcesModule } from '../resources/resources.module';
+import { ResourcesService } from '../resources/resources.service';
+import { JwtTokensModule } from '../tokens/jwt/jwt-tokens.module';
+import { SigningKeysService } from '../tokens/keys/signing-keys.service';
+import { UsersModule } from '../users/users.module';
+import { UsersService } from '../users/users.service';
+import { all, flag, type Flags, type FlagSpec, optional, parseFlags, required, UsageError } from './args';
 
 /** The operator's tool: same configuration as the server, no HTTP. Output: one JSON object on stdout. */
 type Command = (app: INestApplicationContext, flags: Flags) => Promise<unknown>;

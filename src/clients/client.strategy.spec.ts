@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+
 import type { ApiError } from '../platform/errors/api-error';
 import { InvalidClient, InvalidRequest } from '../platform/errors/oauth-errors';
 import { ClientStrategy } from './client.strategy';

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Strategy as CustomStrategy } from 'passport-custom';
+
 import { runStrategy } from '../platform/auth/run-strategy';
 import { InvalidClient, InvalidRequest } from '../platform/errors/oauth-errors';
 import { basicCredentials } from '../platform/http/basic-credentials';

@@ -1,8 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+
 import { Accepts, CurrentPrincipal } from '../platform/auth/decorators';
-import { UuidParamPipe } from '../platform/forms/uuid-param.pipe';
 import type { Principal } from '../platform/auth/principal';
-import { CreateClientDto, toClientResponse, UpdateClientDto, type ClientResponse } from './clients.dto';
+import { UuidParamPipe } from '../platform/forms/uuid-param.pipe';
+import { type ClientResponse, CreateClientDto, toClientResponse, UpdateClientDto } from './clients.dto';
 import { ClientsService } from './clients.service';
 
 /** Path ids: a malformed one is a 400 in our error format, before any database work. */

@@ -1,6 +1,7 @@
 import { OmitType, PartialType } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { ID_TOKEN_ALGS, type ClientView, type IdTokenAlg } from './clients.service';
+
+import { type ClientView, ID_TOKEN_ALGS, type IdTokenAlg } from './clients.service';
 
 export class CreateClientDto {
   @IsString()

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+
 import { ClientStrategy } from './client.strategy';
 import { ClientsController } from './clients.controller';
 import { ClientsService } from './clients.service';

@@ -1,16 +1,17 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { ReadCache } from '../platform/cache/read-cache';
-import { ChangeFeed } from '../platform/cache/change-feed.service';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
+
 import { AuditService } from '../audit/audit.service';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { ChangeFeed } from '../platform/cache/change-feed.service';
+import { ReadCache } from '../platform/cache/read-cache';
 import { randomToken, SecretHasher } from '../platform/crypto/crypto.service';
 import { NotFound } from '../platform/errors/api-error';
 import { keysetPage, type Page, type PageRequest } from '../platform/pagination/keyset';
 import { isKnownScope, isManagementScope } from '../tokens/scopes';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { InvalidClientMetadata } from './clients.errors';
-import { OAuthClient, type ClientRegistration, type ClientType } from './oauth-client.entity';
+import { type ClientRegistration, type ClientType, OAuthClient } from './oauth-client.entity';
 import { redirectUriProblem } from './redirect-uri';
 
 /** RFC 8693 token exchange, as its URN. */

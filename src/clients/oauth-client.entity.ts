@@ -9,6 +9,7 @@ import {
   Unique,
   UpdateDateColumn,
 } from 'typeorm';
+
 import { User } from '../users/user.entity';
 
 export type ClientType = 'confidential' | 'public';

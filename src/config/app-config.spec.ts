@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+
 import { assertMailDeliverable, ConfigError, loadConfig, PLACEHOLDER_APP_SECRET } from './app-config';
 
 describe('loadConfig', () => {

@@ -1,27 +1,28 @@
 import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RecentFactor, stepUpPath } from '../auth/mfa/recent-factor';
+
 import { ApiKeyExpired, ApiKeyNotFound } from '../api-keys/api-keys.errors';
 import { ApiKeysService, type ApiKeyView } from '../api-keys/api-keys.service';
+import { RecentFactor, stepUpPath } from '../auth/mfa/recent-factor';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { Accepts } from '../platform/auth/decorators';
 import { fieldErrors } from '../platform/forms/field-errors';
-import { FormBody, type SubmittedForm } from '../platform/forms/form-body';
 import { QueryText } from '../platform/forms/form';
+import { FormBody, type SubmittedForm } from '../platform/forms/form-body';
 import { UuidParamPipe } from '../platform/forms/uuid-param.pipe';
 import { seeOther, sendPage } from '../platform/web/html';
 import { Page, SignInReturnsTo } from '../platform/web/page.decorator';
-import { ConsoleUser, type ConsoleContext } from './console-user';
 import { CreateApiKeyForm, parseExpiryDate } from './console.dto';
 import { CONSOLE_PAGE, ConsoleNotFound } from './console.errors';
+import { type ConsoleContext, ConsoleUser } from './console-user';
 import { OneTimeSecrets } from './one-time-secrets';
 import {
+  type ApiKeyFormValues,
   apiKeysPage,
+  type ApiKeysPageView,
   newApiKeyPage,
   revokeApiKeyPage,
   rollApiKeyPage,
-  type ApiKeyFormValues,
-  type ApiKeysPageView,
 } from './views/api-keys.view';
 
 const NOTICES: Record<string, string> = {

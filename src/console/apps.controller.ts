@@ -1,28 +1,29 @@
 import { Controller, Get, Inject, Param, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ClientsService, DEVICE_CODE, type ClientView } from '../clients/clients.service';
+
+import { ClientsService, type ClientView, DEVICE_CODE } from '../clients/clients.service';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { Accepts } from '../platform/auth/decorators';
 import { NotFound } from '../platform/errors/api-error';
-import { fieldErrors, type FieldErrors } from '../platform/forms/field-errors';
-import { FormBody, type SubmittedForm } from '../platform/forms/form-body';
+import { type FieldErrors, fieldErrors } from '../platform/forms/field-errors';
 import { QueryText } from '../platform/forms/form';
+import { FormBody, type SubmittedForm } from '../platform/forms/form-body';
 import { UuidParamPipe } from '../platform/forms/uuid-param.pipe';
 import { seeOther, sendPage } from '../platform/web/html';
 import { Page, SignInReturnsTo } from '../platform/web/page.decorator';
-import { ConsoleUser, type ConsoleContext } from './console-user';
 import { CreateAppForm, UpdateAppForm } from './console.dto';
 import { CONSOLE_PAGE, ConsoleNotFound } from './console.errors';
+import { type ConsoleContext, ConsoleUser } from './console-user';
 import { OneTimeSecrets } from './one-time-secrets';
 import { appSnippets } from './snippets';
 import {
+  type AppFormValues,
   appFormValues,
   appPage,
   appsPage,
   deleteAppPage,
   newAppPage,
   rotateSecretPage,
-  type AppFormValues,
 } from './views/apps.view';
 
 const NOTICES: Record<string, string> = {

@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { ClientsService } from '../clients/clients.service';
 import { Accepts } from '../platform/auth/decorators';
 import { NotFound } from '../platform/errors/api-error';
@@ -9,9 +10,9 @@ import { requestMeta } from '../platform/http/request-meta';
 import { seeOther, sendPage } from '../platform/web/html';
 import { Page, SignInReturnsTo } from '../platform/web/page.decorator';
 import { AuthorizationsService } from '../tokens/authorizations/authorizations.service';
-import { ConsoleUser, type ConsoleContext } from './console-user';
 import { CONSOLE_PAGE, ConsoleNotFound } from './console.errors';
-import { authorizedAppsPage, type AuthorizedAppRow } from './views/authorized-apps.view';
+import { type ConsoleContext, ConsoleUser } from './console-user';
+import { type AuthorizedAppRow, authorizedAppsPage } from './views/authorized-apps.view';
 
 const NOTICES: Record<string, string> = {
   revoked: 'Access revoked. The app’s tokens stopped working; it would have to ask you again.',

@@ -1,11 +1,12 @@
 import {
   createParamDecorator,
+  type ExecutionContext,
   Inject,
   Injectable,
-  type ExecutionContext,
   type PipeTransform,
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { AuthenticatedRequest } from '../platform/auth/decorators';
 import { InvalidToken } from '../platform/errors/oauth-errors';

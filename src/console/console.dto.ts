@@ -2,10 +2,11 @@ import {
   ArrayNotEmpty,
   IsIn,
   Validate,
-  ValidatorConstraint,
   type ValidationArguments,
+  ValidatorConstraint,
   type ValidatorConstraintInterface,
 } from 'class-validator';
+
 import { FormLines, FormList, FormText } from '../platform/forms/form-body';
 
 /**

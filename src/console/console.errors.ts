@@ -1,5 +1,5 @@
-import { PageError, type PageLink } from '../platform/web/page-error';
 import type { PageOptions } from '../platform/web/page.decorator';
+import { PageError, type PageLink } from '../platform/web/page-error';
 
 /** The console's section: sign-in returns only to /console paths, and error pages link back here. */
 export const CONSOLE_HOME: PageLink = { path: '/console', label: 'Back to the console' };

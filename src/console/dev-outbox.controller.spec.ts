@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+
 import { loadConfig } from '../config/app-config';
 import { DevOutbox } from '../platform/mail/outbox';
 import { ConsoleNotFound } from './console.errors';

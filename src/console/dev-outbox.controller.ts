@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { Public } from '../platform/auth/decorators';
 import { DevOutbox } from '../platform/mail/outbox';

@@ -1,4 +1,4 @@
-import { html, type Html } from '../platform/web/html';
+import { type Html, html } from '../platform/web/html';
 
 function pad(n: number): string {
   return String(n).padStart(2, '0');

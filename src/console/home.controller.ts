@@ -1,5 +1,6 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { ClientsService } from '../clients/clients.service';
 import { Accepts } from '../platform/auth/decorators';
@@ -7,8 +8,8 @@ import { sendPage } from '../platform/web/html';
 import { Page } from '../platform/web/page.decorator';
 import { SignInHistory } from '../sessions/sign-in-history.service';
 import { AuthorizationsService } from '../tokens/authorizations/authorizations.service';
-import { ConsoleUser, type ConsoleContext } from './console-user';
 import { CONSOLE_PAGE } from './console.errors';
+import { type ConsoleContext, ConsoleUser } from './console-user';
 import { SecurityActivity } from './security-activity.service';
 import { homePage } from './views/home.view';
 import { securityPage } from './views/security.view';

@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { LinkedSignIns } from '../auth/idp/linked-sign-ins.service';
 import { LINKED_SIGN_INS, UpstreamFlow } from '../auth/idp/upstream-flow';
 import { Accepts } from '../platform/auth/decorators';
@@ -8,8 +9,8 @@ import { UuidParamPipe } from '../platform/forms/uuid-param.pipe';
 import { requestMeta } from '../platform/http/request-meta';
 import { seeOther, sendPage } from '../platform/web/html';
 import { Page, SignInReturnsTo } from '../platform/web/page.decorator';
-import { ConsoleUser, type ConsoleContext } from './console-user';
 import { CONSOLE_PAGE, ConsoleNotFound } from './console.errors';
+import { type ConsoleContext, ConsoleUser } from './console-user';
 import { linkedSignInsPage } from './views/linked-sign-ins.view';
 
 const NOTICES: Record<string, string> = {

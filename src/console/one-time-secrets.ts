@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+
 import { randomToken } from '../platform/crypto/crypto.service';
 
 /** A secret the console shows exactly once, on the page a form post redirects to. */

@@ -1,12 +1,13 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+
 import { ClientsService } from '../clients/clients.service';
 import { Accepts } from '../platform/auth/decorators';
 import { sendPage } from '../platform/web/html';
 import { Page } from '../platform/web/page.decorator';
 import { PlaygroundFlows } from '../playground/playground-flows';
-import { ConsoleUser, type ConsoleContext } from './console-user';
 import { CONSOLE_PAGE } from './console.errors';
+import { type ConsoleContext, ConsoleUser } from './console-user';
 import { playgroundPage } from './views/playground.view';
 
 function text(value: unknown): string | undefined {

@@ -1,19 +1,20 @@
 import { Controller, Get, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { Accepts } from '../platform/auth/decorators';
 import { fieldErrors } from '../platform/forms/field-errors';
-import { FormBody, type SubmittedForm } from '../platform/forms/form-body';
 import { QueryText } from '../platform/forms/form';
+import { FormBody, type SubmittedForm } from '../platform/forms/form-body';
 import { requestMeta } from '../platform/http/request-meta';
 import { seeOther, sendPage } from '../platform/web/html';
 import { Page, SignInReturnsTo } from '../platform/web/page.decorator';
-import { AccountTokensService } from '../users/account-tokens.service';
 import { EmailVerification } from '../users/account/email-verification.service';
 import { Profile } from '../users/account/profile.service';
+import { AccountTokensService } from '../users/account-tokens.service';
 import { UsersService } from '../users/users.service';
 import { EmailForm, NameForm, PasswordForm } from './account.dto';
-import { ConsoleUser, type ConsoleContext } from './console-user';
 import { CONSOLE_PAGE } from './console.errors';
+import { type ConsoleContext, ConsoleUser } from './console-user';
 import { profilePage, type ProfileView } from './views/profile.view';
 
 const NOTICES: Record<string, string> = {

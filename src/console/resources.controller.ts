@@ -1,11 +1,12 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+
 import { Accepts } from '../platform/auth/decorators';
 import { sendPage } from '../platform/web/html';
 import { Page } from '../platform/web/page.decorator';
 import { ResourcesService } from '../resources/resources.service';
-import { ConsoleUser, type ConsoleContext } from './console-user';
 import { CONSOLE_PAGE } from './console.errors';
+import { type ConsoleContext, ConsoleUser } from './console-user';
 import { resourcesPage } from './views/resources.view';
 
 /** The resource registry, read-only: developers see which audiences their apps may request. */

@@ -1,5 +1,6 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+
 import { Public } from '../platform/auth/decorators';
 import { HiddenFromApiDocs } from '../platform/http/api-docs';
 

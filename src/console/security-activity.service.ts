@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { AuditEvent } from '../audit/audit-event.entity';
+
 import { AuditService } from '../audit/audit.service';
+import type { AuditEvent } from '../audit/audit-event.entity';
 import { ClientsService } from '../clients/clients.service';
 import { utc } from './format';
 import type { EventRow } from './views/security.view';

@@ -1,12 +1,13 @@
 import { Controller, Get, Param, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+
 import { Accepts } from '../platform/auth/decorators';
 import { QueryText } from '../platform/forms/form';
 import { seeOther, sendPage } from '../platform/web/html';
 import { Page, SignInReturnsTo } from '../platform/web/page.decorator';
 import { AccountSessions } from '../sessions/account-sessions.service';
-import { ConsoleUser, type ConsoleContext } from './console-user';
 import { CONSOLE_PAGE, ConsoleNotFound } from './console.errors';
+import { type ConsoleContext, ConsoleUser } from './console-user';
 import { sessionsPage } from './views/sessions.view';
 
 const NOTICES: Record<string, string> = {

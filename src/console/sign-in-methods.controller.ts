@@ -1,21 +1,22 @@
-import { HiddenFromApiDocs } from '../platform/http/api-docs';
 import { Body, Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
-import { Passkeys } from '../auth/mfa/passkeys.service';
-import { UuidParamPipe } from '../platform/forms/uuid-param.pipe';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
+import { Passkeys } from '../auth/mfa/passkeys.service';
 import { RecentFactor, stepUpPath } from '../auth/mfa/recent-factor';
 import { SecondFactors } from '../auth/mfa/second-factors.service';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { Accepts } from '../platform/auth/decorators';
-import { FormBody, FormText, type SubmittedForm } from '../platform/forms/form-body';
 import { QueryText } from '../platform/forms/form';
+import { FormBody, FormText, type SubmittedForm } from '../platform/forms/form-body';
+import { UuidParamPipe } from '../platform/forms/uuid-param.pipe';
+import { HiddenFromApiDocs } from '../platform/http/api-docs';
 import { requestMeta } from '../platform/http/request-meta';
 import { seeOther, sendPage } from '../platform/web/html';
 import { Page, SignInReturnsTo } from '../platform/web/page.decorator';
 import { AMR_MFA, AMR_OTP, SessionsService } from '../sessions/sessions.service';
-import { ConsoleUser, type ConsoleContext } from './console-user';
 import { CONSOLE_PAGE, ConsoleNotFound } from './console.errors';
+import { type ConsoleContext, ConsoleUser } from './console-user';
 import { recoveryCodesPage, signInMethodsPage, totpEnrolPage } from './views/sign-in-methods.view';
 
 export class TotpCodeForm {

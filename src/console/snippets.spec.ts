@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+
 import type { ClientView } from '../clients/clients.service';
 import { apiKeyCurl, appSnippets, firstCallPath, shellQuote } from './snippets';
 

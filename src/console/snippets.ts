@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+
 import type { ApiKeyView } from '../api-keys/api-keys.service';
 import type { ClientView } from '../clients/clients.service';
 import { randomToken } from '../platform/crypto/crypto.service';

@@ -1,4 +1,4 @@
-import type { Repository, ObjectLiteral } from 'typeorm';
+import type { ObjectLiteral, Repository } from 'typeorm';
 
 /**
  * Deletes at most `limit` rows of `repository`'s table matching `where` (SQL over its column names, with

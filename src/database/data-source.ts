@@ -1,9 +1,10 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
+
 import type { AppConfig } from '../config/app-config';
 import {
+  type EmbeddedPostgres,
   findRunningEmbeddedPostgres,
   startEmbeddedPostgres,
-  type EmbeddedPostgres,
 } from './embedded-postgres';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';

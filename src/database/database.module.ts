@@ -1,5 +1,6 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+
 import type { AppConfig } from '../config/app-config';
 import { createDataSource, type DataSourceMode } from './data-source';
 import { EmbeddedDatabaseLockedError } from './embedded-postgres';

@@ -2,12 +2,14 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import { Client, Pool } from 'pg';
+
 import {
   EmbeddedDatabaseLockedError,
+  type EmbeddedPostgres,
   findRunningEmbeddedPostgres,
   startEmbeddedPostgres,
-  type EmbeddedPostgres,
 } from './embedded-postgres';
 
 /** Speaks the wire protocol by hand, so a request cycle can be split across writes with a pause in it. */

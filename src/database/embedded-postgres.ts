@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PGlite, type Extensions } from '@electric-sql/pglite';
+
+import { type Extensions, PGlite } from '@electric-sql/pglite';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import { CANCEL_REQUEST_CODE, SSL_REQUEST_CODE } from '@electric-sql/pglite-socket';
 import { Client } from 'pg';

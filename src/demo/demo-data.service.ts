@@ -1,8 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { createServer } from 'node:net';
+
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
+
 import { ClientsService } from '../clients/clients.service';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { PlaygroundFlows } from '../playground/playground-flows';
 import { UsersService } from '../users/users.service';
 

@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+
 import { Public } from '../platform/auth/decorators';
 import { ApiError } from '../platform/errors/api-error';
 import { ShutdownState } from '../platform/lifecycle/shutdown-state';

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+
 import { SessionsModule } from '../sessions/sessions.module';
 import { CodesModule } from '../tokens/codes/codes.module';
 import { DeviceModule } from '../tokens/device/device.module';

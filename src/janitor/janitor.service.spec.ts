@@ -1,14 +1,15 @@
-import type { DeviceAuthorizationsService } from '../tokens/device/device-authorizations.service';
-import type { AccountTokensService } from '../users/account-tokens.service';
-import type { PushedAuthorizationRequestsService } from '../tokens/par/pushed-authorization-requests.service';
 import type { SchedulerRegistry } from '@nestjs/schedule';
 import type { DataSource } from 'typeorm';
+
 import type { AuditRetentionService } from '../audit/audit-retention.service';
 import { loadConfig } from '../config/app-config';
 import type { SessionsService } from '../sessions/sessions.service';
 import type { AuthorizationCodesService } from '../tokens/codes/authorization-codes.service';
+import type { DeviceAuthorizationsService } from '../tokens/device/device-authorizations.service';
+import type { PushedAuthorizationRequestsService } from '../tokens/par/pushed-authorization-requests.service';
 import type { RefreshTokensService } from '../tokens/refresh-tokens/refresh-tokens.service';
 import type { RevocationService } from '../tokens/revocation/revocation.service';
+import type { AccountTokensService } from '../users/account-tokens.service';
 import { JANITOR_LOCK, JanitorService } from './janitor.service';
 
 function setup(env: Record<string, string> = {}, locked = true) {

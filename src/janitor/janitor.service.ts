@@ -2,16 +2,17 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+
 import { AuditRetentionService } from '../audit/audit-retention.service';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { metrics } from '../platform/metrics/metrics';
-import { AccountTokensService } from '../users/account-tokens.service';
-import { PushedAuthorizationRequestsService } from '../tokens/par/pushed-authorization-requests.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { AuthorizationCodesService } from '../tokens/codes/authorization-codes.service';
 import { DeviceAuthorizationsService } from '../tokens/device/device-authorizations.service';
+import { PushedAuthorizationRequestsService } from '../tokens/par/pushed-authorization-requests.service';
 import { RefreshTokensService } from '../tokens/refresh-tokens/refresh-tokens.service';
 import { RevocationService } from '../tokens/revocation/revocation.service';
+import { AccountTokensService } from '../users/account-tokens.service';
 
 /** Session-level advisory lock: one janitor run at a time across every instance on this database. */
 export const JANITOR_LOCK = 0x11a0d18;

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+
 import { AuthGuard } from './auth/auth.guard';
 import { ChangeFeed } from './cache/change-feed.service';
 import { SecretBox, SecretHasher } from './crypto/crypto.service';

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { PlaygroundFlows } from './playground-flows';
 
 /** The PKCE pairs the start banner hands out, shared by the demo seeder and the console playground page. */

@@ -12,11 +12,12 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+
 import { Accepts, CurrentPrincipal, Scopes } from '../platform/auth/decorators';
-import { UuidParamPipe } from '../platform/forms/uuid-param.pipe';
-import { derived } from '../platform/cache/derived';
 import type { Principal } from '../platform/auth/principal';
+import { derived } from '../platform/cache/derived';
 import { Forbidden } from '../platform/errors/api-error';
+import { UuidParamPipe } from '../platform/forms/uuid-param.pipe';
 import {
   CreateProjectDto,
   ListProjectsQuery,
@@ -26,7 +27,7 @@ import {
   UpdateProjectDto,
 } from './projects.dto';
 import { InvalidProjectField } from './projects.errors';
-import { ProjectsService, type ProjectAccess, type ProjectPage } from './projects.service';
+import { type ProjectAccess, type ProjectPage, ProjectsService } from './projects.service';
 
 /** Path ids are UUIDs; anything else is a 400 in our error format, before any database work. */
 const uuid = new UuidParamPipe();

@@ -11,6 +11,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
+
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type ProjectView } from './projects.service';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);

@@ -1,10 +1,11 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository, type FindOptionsWhere } from 'typeorm';
-import { ReadCache } from '../platform/cache/read-cache';
+import { type FindOptionsWhere, QueryFailedError, Repository } from 'typeorm';
+
 import { ChangeFeed } from '../platform/cache/change-feed.service';
-import { USER_KIND } from '../users/users.service';
+import { ReadCache } from '../platform/cache/read-cache';
 import { keysetPage } from '../platform/pagination/keyset';
+import { USER_KIND } from '../users/users.service';
 import { Project } from './project.entity';
 import { InvalidProjectField, ProjectNotFound } from './projects.errors';
 

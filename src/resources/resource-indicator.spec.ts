@@ -1,8 +1,8 @@
 import { InvalidAuthorizationRequest } from '../auth/auth.errors';
 import type { AuthorizationCheckEnv, AuthorizationContext } from '../auth/authorize/authorization-request';
 import { checkResource } from '../auth/authorize/checks/check-resource';
-import type { ResourcesService, ResourceView } from './resources.service';
 import { parseResourceParam, resourceUriProblem } from './resource-indicator';
+import type { ResourcesService, ResourceView } from './resources.service';
 
 const MCP: ResourceView = {
   uri: 'https://mcp.example.com/mcp',

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ResourceMetadataChallenge } from './resource-metadata-challenge';
+
 import { ResourceServer } from './resource.entity';
+import { ResourceMetadataChallenge } from './resource-metadata-challenge';
 import { ResourcesService } from './resources.service';
 
 /** The resource registry (RFC 8707 resource indicators, RFC 9728 protected resources). */

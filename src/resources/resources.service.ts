@@ -1,14 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { Conflict } from '../platform/errors/api-error';
 import { InvalidScope, InvalidTarget } from '../platform/errors/oauth-errors';
 import { apiAudience } from '../tokens/jwt/access-tokens.service';
 import { isKnownScope, KNOWN_SCOPES, MANAGEMENT_SCOPES } from '../tokens/scopes';
-import { InvalidResource } from './resources.errors';
-import { parseResourceParam, resourceUriProblem } from './resource-indicator';
 import { ResourceServer } from './resource.entity';
+import { parseResourceParam, resourceUriProblem } from './resource-indicator';
+import { InvalidResource } from './resources.errors';
 
 /** What other modules see of a resource. */
 export interface ResourceView {

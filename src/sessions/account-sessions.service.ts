@@ -1,7 +1,9 @@
+import { createHmac } from 'node:crypto';
+
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { createHmac } from 'node:crypto';
 import { MoreThan, Not, Repository } from 'typeorm';
+
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { Session } from './session.entity';
 

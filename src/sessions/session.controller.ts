@@ -1,5 +1,6 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { Accepts, CurrentPrincipal } from '../platform/auth/decorators';
 import type { Principal } from '../platform/auth/principal';
 import { NotFound } from '../platform/errors/api-error';

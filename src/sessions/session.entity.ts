@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+
 import { User } from '../users/user.entity';
 
 /** Server-side session. The cookie holds a random id; the table holds only its hash. */

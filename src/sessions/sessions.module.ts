@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+
 import { credentialStrategyProvider } from '../platform/auth/credential-strategy';
 import { UsersModule } from '../users/users.module';
 import { AccountSessions } from './account-sessions.service';
-import { Session } from './session.entity';
 import { SessionController } from './session.controller';
+import { Session } from './session.entity';
 import { SessionStrategy } from './session.strategy';
 import { SessionsService } from './sessions.service';
 import { SignInHistory } from './sign-in-history.service';

@@ -1,13 +1,15 @@
+import { createHmac, randomUUID } from 'node:crypto';
+
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { createHmac, randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Repository } from 'typeorm';
+
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { deleteBatch } from '../database/batch-delete';
 import { constantTimeEqual, randomToken, SecretHasher } from '../platform/crypto/crypto.service';
 import { clearCookie, readCookie, setCookie } from '../platform/http/cookies';
 import { Session } from './session.entity';
-import { deleteBatch } from '../database/batch-delete';
 
 /** How stale a session's "last seen" may be: it costs one write per session per this period. */
 const LAST_SEEN_RESOLUTION_MS = 5 * 60_000;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { MoreThan, Repository } from 'typeorm';
+
 import { Session } from './session.entity';
 
 /** One sign-in, as the account's owner may see it. */

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { AuthorizationsModule } from './authorizations/authorizations.module';
 import { CodesModule } from './codes/codes.module';
 import { DeviceModule } from './device/device.module';

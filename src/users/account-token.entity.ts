@@ -8,6 +8,7 @@ import {
   PrimaryGeneratedColumn,
   Unique,
 } from 'typeorm';
+
 import { User } from './user.entity';
 
 /** What a one-time account link does. */

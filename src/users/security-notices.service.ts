@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+
 import { MailService } from '../platform/mail/mail.service';
 import { templates } from '../platform/mail/templates';
 import { UsersService } from './users.service';

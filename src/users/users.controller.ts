@@ -1,7 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
-import { derived } from '../platform/cache/derived';
+
 import { Accepts, CurrentPrincipal, Scopes } from '../platform/auth/decorators';
 import type { Principal } from '../platform/auth/principal';
+import { derived } from '../platform/cache/derived';
 import { Forbidden, NotFound } from '../platform/errors/api-error';
 import { UsersService, type UserView } from './users.service';
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+
 import { MailModule } from '../platform/mail/mail.module';
 import { AccountToken } from './account-token.entity';
 import { AccountTokensService } from './account-tokens.service';

@@ -2,8 +2,9 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import * as argon2 from 'argon2';
 import { QueryFailedError, Repository } from 'typeorm';
-import { ReadCache } from '../platform/cache/read-cache';
+
 import { ChangeFeed } from '../platform/cache/change-feed.service';
+import { ReadCache } from '../platform/cache/read-cache';
 import { keysetPage, type Page, type PageRequest } from '../platform/pagination/keyset';
 import { passwordProblem } from './password-policy';
 import { User } from './user.entity';

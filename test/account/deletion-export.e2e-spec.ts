@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
-import { AuditEvent } from '../../src/audit/audit-event.entity';
+
 import { AuditService } from '../../src/audit/audit.service';
+import { AuditEvent } from '../../src/audit/audit-event.entity';
 import { createApiKey, withKey } from '../factories/api-keys';
 import { createClient, REDIRECT_URI } from '../factories/clients';
 import { createProject } from '../factories/projects';

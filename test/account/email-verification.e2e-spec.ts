@@ -1,3 +1,5 @@
+import { MailService } from '../../src/platform/mail/mail.service';
+import { UsersService } from '../../src/users/users.service';
 import { createApiKey, withKey } from '../factories/api-keys';
 import { signInAs } from '../factories/sessions';
 import { createUser, TEST_PASSWORD, uniqueEmail } from '../factories/users';
@@ -5,8 +7,6 @@ import type { TestApp } from '../support/app';
 import { Browser } from '../support/browser';
 import { http } from '../support/http';
 import { linkIn, type TestSmtp } from '../support/smtp';
-import { UsersService } from '../../src/users/users.service';
-import { MailService } from '../../src/platform/mail/mail.service';
 import { bootWithSmtp, csrfOf, signUpOnPage } from './support';
 
 describe('email verification and profile changes over real SMTP', () => {

@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
+
 import { MailService } from '../../src/platform/mail/mail.service';
-import { PasswordReset } from '../../src/users/account/password-reset.service';
 import { AuthorizationsService } from '../../src/tokens/authorizations/authorizations.service';
+import { PasswordReset } from '../../src/users/account/password-reset.service';
 import { createClient } from '../factories/clients';
 import { signInAs } from '../factories/sessions';
 import { createUser, TEST_PASSWORD, uniqueEmail } from '../factories/users';

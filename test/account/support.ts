@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+
 import { bootApp, type TestApp } from '../support/app';
 import { Browser } from '../support/browser';
 import type { HttpResult } from '../support/http';

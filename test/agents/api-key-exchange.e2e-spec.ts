@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+
 import { decodeJwt } from 'jose';
+
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
 import { TOKEN_EXCHANGE } from '../../src/clients/clients.service';
 import { ResourcesService } from '../../src/resources/resources.service';

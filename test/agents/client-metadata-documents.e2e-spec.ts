@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import { DataSource } from 'typeorm';
+
 import { ClientsService } from '../../src/clients/clients.service';
 import { createUser } from '../factories/users';
 import { bootApp, closeAll, type TestApp } from '../support/app';

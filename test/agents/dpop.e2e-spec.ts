@@ -1,6 +1,8 @@
-import * as oauth from 'oauth4webapi';
-import { calculateJwkThumbprint, decodeJwt, exportJWK, SignJWT } from 'jose';
 import { createHash, randomUUID } from 'node:crypto';
+
+import { calculateJwkThumbprint, decodeJwt, exportJWK, SignJWT } from 'jose';
+import * as oauth from 'oauth4webapi';
+
 import { ClientsService } from '../../src/clients/clients.service';
 import { createClient, REDIRECT_URI } from '../factories/clients';
 import { signInAs } from '../factories/sessions';

@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+
 import { RegistrationService } from '../../src/clients/registration/registration.service';
 import { signInAs } from '../factories/sessions';
 import { createUser } from '../factories/users';

@@ -4,15 +4,17 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { auth, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+
 import type { RunningMcpServer } from '../../examples/mcp-server/server';
 import { createProject } from '../factories/projects';
 import { createUser } from '../factories/users';
 import { bootApp, type TestApp } from '../support/app';
 import { Browser } from '../support/browser';
 import { signInOnPage } from '../support/oauth';
-import { startServer, type RunningServer } from '../support/server';
+import { type RunningServer, startServer } from '../support/server';
 import { AGENT_REDIRECT, agentMetadataDocument, callListMyProjects, startSampleMcp } from './support';
 
 const REDIRECT = AGENT_REDIRECT;

@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+
 import { OAuthClient } from '../../src/clients/oauth-client.entity';
 import { createClient, REDIRECT_URI } from '../factories/clients';
 import { createUser } from '../factories/users';

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
+
 import { decodeJwt } from 'jose';
+
 import { ResourcesService } from '../../src/resources/resources.service';
 import { createClient, REDIRECT_URI } from '../factories/clients';
 import { signInAs } from '../factories/sessions';
 import { createUser } from '../factories/users';
 import { bootApp, type TestApp } from '../support/app';
+import { Browser } from '../support/browser';
 import { runTs } from '../support/cli';
 import { http } from '../support/http';
 import { basic, tokenRequest } from '../support/oauth';
-import { Browser } from '../support/browser';
 
 /** RFC 8707 resource indicators, RFC 9728 challenges and step-up, over HTTP against PostgreSQL. */
 describe('resource indicators (RFC 8707) and protected-resource challenges (RFC 9728)', () => {

@@ -1,8 +1,9 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startMcpServer, type RunningMcpServer } from '../../examples/mcp-server/server';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+
+import { type RunningMcpServer, startMcpServer } from '../../examples/mcp-server/server';
 import { TOKEN_EXCHANGE } from '../../src/clients/clients.service';
 import { ResourcesService } from '../../src/resources/resources.service';
 import { createClient } from '../factories/clients';

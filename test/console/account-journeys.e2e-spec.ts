@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createApiKey, withKey } from '../factories/api-keys';
+
 import { UsersService } from '../../src/users/users.service';
+import { createApiKey, withKey } from '../factories/api-keys';
 import type { TestApp } from '../support/app';
 import { eventually } from '../support/eventually';
 import { http } from '../support/http';

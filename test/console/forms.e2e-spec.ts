@@ -3,7 +3,7 @@ import { ClientsService } from '../../src/clients/clients.service';
 import { AuthorizationsService } from '../../src/tokens/authorizations/authorizations.service';
 import { createApiKey } from '../factories/api-keys';
 import { createClient } from '../factories/clients';
-import { signInAs, type SignedIn } from '../factories/sessions';
+import { type SignedIn, signInAs } from '../factories/sessions';
 import { createUser } from '../factories/users';
 import { bootApp, type TestApp } from '../support/app';
 import { hiddenFields } from '../support/browser';

@@ -1,10 +1,12 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+
 import { createClient } from '../factories/clients';
 import type { TestApp } from '../support/app';
 import { http } from '../support/http';
 import { authorizeUrl, basic, pkcePair, tokenRequest } from '../support/oauth';
 import {
   bootConsoleApp,
+  type CallbackServer,
   describeInBrowser,
   freshPage,
   JOURNEY_TIMEOUT,
@@ -15,7 +17,6 @@ import {
   signUpInBrowser,
   startCallbackServer,
   text,
-  type CallbackServer,
 } from './support';
 
 describeInBrowser('developer console journeys (headless Chromium)', () => {

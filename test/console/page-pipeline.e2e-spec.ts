@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+
 import { ClientsService } from '../../src/clients/clients.service';
 import { SessionsService } from '../../src/sessions/sessions.service';
 import { SignInHistory } from '../../src/sessions/sign-in-history.service';
 import { createClient } from '../factories/clients';
-import { signInAs, type SignedIn } from '../factories/sessions';
+import { type SignedIn, signInAs } from '../factories/sessions';
 import { createUser } from '../factories/users';
 import { bootApp, type TestApp } from '../support/app';
 import { http, type HttpResult } from '../support/http';

@@ -1,4 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+
 import type { TestApp } from '../support/app';
 import { http } from '../support/http';
 import {

@@ -1,11 +1,12 @@
 import * as oauth from 'oauth4webapi';
 import { DataSource } from 'typeorm';
+
 import { ClientsService, DEVICE_CODE } from '../../src/clients/clients.service';
 import { JanitorService } from '../../src/janitor/janitor.service';
+import { freshPage, hasChromium, JOURNEY_TIMEOUT, launchChromium } from '../console/support';
 import { createClient } from '../factories/clients';
 import { signInAs } from '../factories/sessions';
 import { createUser } from '../factories/users';
-import { launchChromium, freshPage, hasChromium, JOURNEY_TIMEOUT } from '../console/support';
 import { bootApp, type TestApp } from '../support/app';
 import { runTs } from '../support/cli';
 import { http, type HttpResult } from '../support/http';

@@ -1,4 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
+
 import { ApiKeysService, type ApiKeyView } from '../../src/api-keys/api-keys.service';
 
 export const ALL_API_KEY_SCOPES = ['read:user', 'read:projects', 'write:projects'];

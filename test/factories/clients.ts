@@ -1,5 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { ClientsService, type ClientInput, type ClientView } from '../../src/clients/clients.service';
+
+import { type ClientInput, ClientsService, type ClientView } from '../../src/clients/clients.service';
 
 export const REDIRECT_URI = 'https://app.example.com/callback';
 

@@ -1,5 +1,7 @@
-import type { INestApplicationContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+
+import type { INestApplicationContext } from '@nestjs/common';
+
 import { ProjectsService, type ProjectView } from '../../src/projects/projects.service';
 
 /** A project owned by a user, created through the service. */

@@ -1,4 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
+
 import { SessionsService } from '../../src/sessions/sessions.service';
 
 export interface SignedIn {

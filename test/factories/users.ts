@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+
 import type { INestApplicationContext } from '@nestjs/common';
+
 import { UsersService, type UserView } from '../../src/users/users.service';
 
 export const TEST_PASSWORD = 'correct-horse-battery-staple';

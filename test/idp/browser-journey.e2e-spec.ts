@@ -1,17 +1,18 @@
 import type { Browser } from 'playwright-core';
-import { createClient } from '../factories/clients';
-import { uniqueEmail } from '../factories/users';
-import type { TestApp } from '../support/app';
-import { tokenRequest, basic, pkcePair } from '../support/oauth';
+
 import {
   bootConsoleApp,
+  type CallbackServer,
   describeInBrowser,
   freshPage,
   JOURNEY_TIMEOUT,
   launchChromium,
   startCallbackServer,
-  type CallbackServer,
 } from '../console/support';
+import { createClient } from '../factories/clients';
+import { uniqueEmail } from '../factories/users';
+import type { TestApp } from '../support/app';
+import { basic, pkcePair, tokenRequest } from '../support/oauth';
 import { addProvider, disableProviders, startUpstreamOp, uniqueSlug, type UpstreamOp } from './support';
 
 /**

@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+
 import { IdentityProvidersService } from '../../src/auth/idp/identity-providers.service';
 import type { TestApp } from '../support/app';
 import { freePort } from '../support/app';

@@ -1,6 +1,8 @@
-import { createServer, type Server } from 'node:http';
 import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+
 import { DataSource } from 'typeorm';
+
 import { IdentityProvidersService } from '../../src/auth/idp/identity-providers.service';
 import { IdpRegistry } from '../../src/auth/idp/idp-registry';
 import { Session } from '../../src/sessions/session.entity';

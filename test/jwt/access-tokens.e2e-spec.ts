@@ -1,7 +1,8 @@
 import { calculateJwkThumbprint, createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { DataSource } from 'typeorm';
-import { SigningKey } from '../../src/tokens/keys/signing-key.entity';
+
 import { AccessTokensService, apiAudience } from '../../src/tokens/jwt/access-tokens.service';
+import { SigningKey } from '../../src/tokens/keys/signing-key.entity';
 import { SigningKeysService } from '../../src/tokens/keys/signing-keys.service';
 import { createUser } from '../factories/users';
 import type { TestApp } from '../support/app';

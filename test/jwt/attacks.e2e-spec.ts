@@ -2,10 +2,11 @@ import {
   createHmac,
   createPublicKey,
   generateKeyPairSync,
+  type KeyObject,
   randomBytes,
   sign,
-  type KeyObject,
 } from 'node:crypto';
+
 import { SigningKeysService } from '../../src/tokens/keys/signing-keys.service';
 import { createUser } from '../factories/users';
 import type { TestApp } from '../support/app';

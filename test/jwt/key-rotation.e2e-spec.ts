@@ -1,12 +1,13 @@
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { DataSource } from 'typeorm';
+
 import { ManualClock } from '../../src/tokens/jwt/clock';
-import { SigningKeysService } from '../../src/tokens/keys/signing-keys.service';
 import { SigningKey } from '../../src/tokens/keys/signing-key.entity';
+import { SigningKeysService } from '../../src/tokens/keys/signing-keys.service';
 import { createUser } from '../factories/users';
 import type { TestApp } from '../support/app';
 import { http } from '../support/http';
-import { bearer, bootJwtApp, isolatedDatabase, issueToken, type IsolatedDatabase } from './support';
+import { bearer, bootJwtApp, type IsolatedDatabase, isolatedDatabase, issueToken } from './support';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;

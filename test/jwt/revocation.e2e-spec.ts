@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
+
 import { Authorization } from '../../src/tokens/authorizations/authorization.entity';
 import { AuthorizationsService } from '../../src/tokens/authorizations/authorizations.service';
 import { AccessTokensService } from '../../src/tokens/jwt/access-tokens.service';

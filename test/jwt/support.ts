@@ -3,19 +3,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { OAuthClient } from '../../src/clients/oauth-client.entity';
+
 import { AppModule } from '../../src/app.module';
 import { BODY_LIMIT } from '../../src/bootstrap';
-import { AppValidationPipe } from '../../src/platform/http/validation';
-import { requestIdFor } from '../../src/platform/http/logging';
+import { OAuthClient } from '../../src/clients/oauth-client.entity';
 import { loadConfig } from '../../src/config/app-config';
 import { createDataSource } from '../../src/database/data-source';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
-import { AccessTokensService, type AccessTokenRequest } from '../../src/tokens/jwt/access-tokens.service';
+import { requestIdFor } from '../../src/platform/http/logging';
+import { AppValidationPipe } from '../../src/platform/http/validation';
+import { type AccessTokenRequest, AccessTokensService } from '../../src/tokens/jwt/access-tokens.service';
 import { CLOCK, type Clock } from '../../src/tokens/jwt/clock';
 import { DEFAULT_JWT_TIMINGS, JWT_TIMINGS, type JwtTimings } from '../../src/tokens/jwt/jwt.constants';
 import { JwtTokensModule } from '../../src/tokens/jwt/jwt-tokens.module';

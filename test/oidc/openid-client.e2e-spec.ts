@@ -1,16 +1,17 @@
+import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
-import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
 import { DataSource } from 'typeorm';
+
 import { SigningKey } from '../../src/tokens/keys/signing-key.entity';
 import { SigningKeysService } from '../../src/tokens/keys/signing-keys.service';
 import { createClient } from '../factories/clients';
 import { createUser, uniqueEmail } from '../factories/users';
+import { type IsolatedDatabase, isolatedDatabase } from '../jwt/support';
 import { bootApp, type TestApp } from '../support/app';
 import { Browser } from '../support/browser';
 import { runTs } from '../support/cli';
-import { startServer, type RunningServer } from '../support/server';
 import { http, type HttpResult } from '../support/http';
-import { isolatedDatabase, type IsolatedDatabase } from '../jwt/support';
+import { type RunningServer, startServer } from '../support/server';
 
 /**
  * "Sign in with iiniit" with openid-client (v6) as the relying party: it knows nothing but the issuer URL

@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+
 import { ClientsService } from '../../src/clients/clients.service';
 import { Session } from '../../src/sessions/session.entity';
 import { AccessTokensService } from '../../src/tokens/jwt/access-tokens.service';

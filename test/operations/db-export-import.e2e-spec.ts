@@ -1,9 +1,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { Client as PgClient } from 'pg';
 import { DataSource } from 'typeorm';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/database/embedded-postgres';
+
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { UsersService } from '../../src/users/users.service';
 import { createApiKey, withKey } from '../factories/api-keys';
 import { createClient } from '../factories/clients';

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+
+import { AccessTokensService } from '../../src/tokens/jwt/access-tokens.service';
 import { createApiKey, withKey } from '../factories/api-keys';
 import { createClient } from '../factories/clients';
 import { signInAs } from '../factories/sessions';
 import { createUser } from '../factories/users';
-import { AccessTokensService } from '../../src/tokens/jwt/access-tokens.service';
 import { bootInstances, closeAll, type TestApp } from '../support/app';
 import { eventually } from '../support/eventually';
 import { http } from '../support/http';

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+
+import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
 import { DataSource } from 'typeorm';
-import { JanitorService, type JanitorReport } from '../../src/janitor/janitor.service';
+
+import { type JanitorReport, JanitorService } from '../../src/janitor/janitor.service';
 import { AccessTokensService } from '../../src/tokens/jwt/access-tokens.service';
 import { SigningKeysService } from '../../src/tokens/keys/signing-keys.service';
 import { createClient } from '../factories/clients';
 import { createUser } from '../factories/users';
-import { isolatedDatabase, type IsolatedDatabase } from '../jwt/support';
+import { type IsolatedDatabase, isolatedDatabase } from '../jwt/support';
 import { bootInstances, closeAll, type TestApp } from '../support/app';
 import { eventually } from '../support/eventually';
 import { http } from '../support/http';

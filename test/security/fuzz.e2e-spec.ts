@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+
 import { SessionsService } from '../../src/sessions/sessions.service';
 import { AccessTokensService } from '../../src/tokens/jwt/access-tokens.service';
 import { createApiKey } from '../factories/api-keys';

@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+
 import { ConfigError, loadConfig } from '../../src/config/app-config';
 import { createClient, REDIRECT_URI } from '../factories/clients';
 import { createUser } from '../factories/users';

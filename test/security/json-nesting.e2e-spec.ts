@@ -1,6 +1,6 @@
 import { createApiKey, withKey } from '../factories/api-keys';
 import { createProject } from '../factories/projects';
-import { signInAs, type SignedIn } from '../factories/sessions';
+import { type SignedIn, signInAs } from '../factories/sessions';
 import { createUser } from '../factories/users';
 import { bootApp, type TestApp } from '../support/app';
 import { http } from '../support/http';

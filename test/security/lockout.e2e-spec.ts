@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+
 import { DataSource } from 'typeorm';
+
 import { AuditEvent } from '../../src/audit/audit-event.entity';
 import { lockoutDelayMs } from '../../src/platform/rate-limit/rate-limit-store';
 import { createUser, uniqueEmail } from '../factories/users';

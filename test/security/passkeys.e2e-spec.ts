@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
+
+import { CHROMIUM, describeInBrowser, JOURNEY_TIMEOUT } from '../console/support';
 import { createUser } from '../factories/users';
 import { bootApp, type TestApp } from '../support/app';
-import { CHROMIUM, describeInBrowser, JOURNEY_TIMEOUT } from '../console/support';
 
 /**
  * Passkeys in a real browser: headless Chromium with a CDP virtual authenticator (CTAP2, resident keys,

@@ -1,8 +1,8 @@
+import { ipBucket } from '../../src/platform/rate-limit/rate-limiter.service';
+import { AccessTokensService } from '../../src/tokens/jwt/access-tokens.service';
 import { createApiKey, withKey } from '../factories/api-keys';
 import { createClient } from '../factories/clients';
 import { createUser, TEST_PASSWORD, uniqueEmail } from '../factories/users';
-import { ipBucket } from '../../src/platform/rate-limit/rate-limiter.service';
-import { AccessTokensService } from '../../src/tokens/jwt/access-tokens.service';
 import { bootApp, type TestApp } from '../support/app';
 import { Browser } from '../support/browser';
 import { http } from '../support/http';

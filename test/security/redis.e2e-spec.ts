@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
+
 import { AuditEvent } from '../../src/audit/audit-event.entity';
 import { createApiKey, withKey } from '../factories/api-keys';
 import { createUser, uniqueEmail } from '../factories/users';

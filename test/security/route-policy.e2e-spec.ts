@@ -1,6 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+
 import { ACCEPTED_CREDENTIALS, IS_PUBLIC } from '../../src/platform/auth/decorators';
 import { bootApp, type TestApp } from '../support/app';
 

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import * as oidc from 'openid-client';
+
 import { decodeJwt } from 'jose';
+import * as oidc from 'openid-client';
 import { generate } from 'otplib';
 import { DataSource } from 'typeorm';
+
 import { DevOutbox } from '../../src/platform/mail/outbox';
 import { createClient } from '../factories/clients';
 import { signInAs } from '../factories/sessions';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+
 import { Browser } from '../support/browser';
 import type { HttpResult } from '../support/http';
 

@@ -1,7 +1,9 @@
 import { createServer } from 'node:net';
+
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+
 import { createApp } from '../../src/bootstrap';
-import { loadConfig, type AppConfig } from '../../src/config/app-config';
+import { type AppConfig, loadConfig } from '../../src/config/app-config';
 
 export interface TestApp {
   app: NestFastifyApplication;

@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+
 import { expect } from '@jest/globals';
+
 import { REDIRECT_URI } from '../factories/clients';
 import { Browser } from './browser';
 import { http, type HttpResult } from './http';

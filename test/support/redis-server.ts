@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+
 import { Redis } from 'ioredis';
 
 export const REDIS_SERVER = '/usr/bin/redis-server';

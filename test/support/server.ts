@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+
 import { freePort } from './app';
 
 const ROOT = join(__dirname, '..', '..');

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+
 import { SMTPServer } from 'smtp-server';
 
 /** One message as the SMTP server received it, decoded enough to read. */

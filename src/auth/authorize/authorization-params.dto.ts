@@ -1,4 +1,5 @@
 import { IsOptional, IsString } from 'class-validator';
+
 import type { AuthorizationParams } from './authorization-request';
 
 const TEXT = { message: 'must be text' };

@@ -1,24 +1,25 @@
 import { Inject, Injectable } from '@nestjs/common';
+
 import { ClientsService } from '../../clients/clients.service';
-import { ResourcesService } from '../../resources/resources.service';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { ResourcesService } from '../../resources/resources.service';
 import { AuthorizationsService } from '../../tokens/authorizations/authorizations.service';
 import { AuthorizationCodesService } from '../../tokens/codes/authorization-codes.service';
+import type { AuthContext } from '../../tokens/oidc/auth-context';
 import {
   PushedAuthorizationRequestsService,
   REQUEST_URI_PREFIX,
 } from '../../tokens/par/pushed-authorization-requests.service';
 import { AuthorizationPageError, AuthorizationRedirect, InvalidAuthorizationRequest } from '../auth.errors';
 import {
-  pickAuthorizationParams,
   type AuthorizationCheckEnv,
-  type AuthorizationParams,
   type AuthorizationContext,
+  type AuthorizationParams,
   type AuthorizationRequest,
+  pickAuthorizationParams,
 } from './authorization-request';
 import { responseLocation } from './authorization-response';
 import { ALL_AUTHORIZATION_CHECKS } from './checks';
-import type { AuthContext } from '../../tokens/oidc/auth-context';
 
 /** RFC 6749 §4.1.2: 302 answers a GET; a POSTed request is answered 303 so the browser follows with GET. */
 function redirectStatus(method: string): 302 | 303 {

@@ -1,8 +1,8 @@
 import type { ClientView } from '../../clients/clients.service';
-import type { AppConfig } from '../../config/app-config';
 import type { ClientsService } from '../../clients/clients.service';
-import { OIDC_AUTHORIZATION_PARAMS, type OidcRequest } from './oidc-request';
+import type { AppConfig } from '../../config/app-config';
 import type { ResourcesService, ResourceView } from '../../resources/resources.service';
+import { OIDC_AUTHORIZATION_PARAMS, type OidcRequest } from './oidc-request';
 
 /** RFC 6749 §4.1.1 and RFC 7636 §4.3 parameters the authorization endpoint reads (others are ignored). */
 export const AUTHORIZATION_PARAMS = [

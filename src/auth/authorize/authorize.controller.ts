@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { Public } from '../../platform/auth/decorators';
 import { ApiBrowserEndpoint, ApiFormBody, ApiQueryParams } from '../../platform/http/api-docs';
 import { AUTHORIZATION_FIELDS } from '../../tokens/oauth-params.docs';

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { isMultiFactor } from '../../tokens/oidc/auth-context';
-import { SecondFactors } from '../mfa/second-factors.service';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { sendPage } from '../../platform/web/html';
 import { SessionsService } from '../../sessions/sessions.service';
+import { isMultiFactor } from '../../tokens/oidc/auth-context';
 import { UsersService } from '../../users/users.service';
 import type { AuthorizationRedirect } from '../auth.errors';
+import { SecondFactors } from '../mfa/second-factors.service';
 import { consentPage, loginPage } from '../pages';
 import type { AuthorizationParams } from './authorization-request';
 import { AuthorizationRequestService } from './authorization-request.service';

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
+
 import type { ActiveSession } from '../../sessions/sessions.service';
-import { IdTokenService } from '../../tokens/oidc/id-token.service';
 import type { AuthContext } from '../../tokens/oidc/auth-context';
 import { ACR_MFA, acrFor, isMultiFactor } from '../../tokens/oidc/auth-context';
-import { afterReauthentication, type OidcRequest } from './oidc-request';
+import { IdTokenService } from '../../tokens/oidc/id-token.service';
 import type { AuthorizationParams } from './authorization-request';
+import { afterReauthentication, type OidcRequest } from './oidc-request';
 
 /** What the authorization endpoint does next for a valid request. */
 export type Interaction =

@@ -1,6 +1,8 @@
 import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { Public } from '../../platform/auth/decorators';
+import { HiddenFromApiDocs } from '../../platform/http/api-docs';
 import { requestMeta } from '../../platform/http/request-meta';
 import { SessionsService } from '../../sessions/sessions.service';
 import { AuthorizationPageError } from '../auth.errors';
@@ -11,7 +13,6 @@ import { FormDtoPipe, type SubmittedForm } from '../forms';
 import { InteractiveParams } from '../interactive-params';
 import { ConsentFormDto } from './consent.dto';
 import { ConsentService } from './consent.service';
-import { HiddenFromApiDocs } from '../../platform/http/api-docs';
 
 /**
  * The consent page. Public like the authorization endpoint it belongs to: a signed-out visitor is shown

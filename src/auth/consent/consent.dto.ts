@@ -1,4 +1,5 @@
 import { IsIn, IsOptional, IsString } from 'class-validator';
+
 import { AuthorizationParamsDto } from '../authorize/authorization-params.dto';
 
 export const CONSENT_DECISIONS = ['approve', 'deny'] as const;

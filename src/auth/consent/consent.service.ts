@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
+
 import { AuditService } from '../../audit/audit.service';
 import type { RequestMeta } from '../../platform/http/request-meta';
+import type { AuthContext } from '../../tokens/oidc/auth-context';
 import type { AuthorizationRedirect } from '../auth.errors';
 import type { AuthorizationRequest } from '../authorize/authorization-request';
 import { AuthorizationRequestService } from '../authorize/authorization-request.service';
 import type { ConsentDecision } from './consent.dto';
-import type { AuthContext } from '../../tokens/oidc/auth-context';
 
 /** The user's answer on the consent page: a code for the app (recorded in the audit trail) or access_denied. */
 @Injectable()

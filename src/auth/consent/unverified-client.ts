@@ -1,5 +1,5 @@
 import type { ClientView } from '../../clients/clients.service';
-import { html, type Html } from '../../platform/web/html';
+import { type Html, html } from '../../platform/web/html';
 
 /**
  * A client that described itself (a Client ID Metadata Document) or registered itself (RFC 7591) chose

@@ -1,11 +1,12 @@
 import { Controller, Get, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { AuditService } from '../../audit/audit.service';
 import { ClientsService, type ClientView } from '../../clients/clients.service';
 import { Accepts, type AuthenticatedRequest } from '../../platform/auth/decorators';
 import { InvalidToken } from '../../platform/errors/oauth-errors';
-import { FormBody, type SubmittedForm } from '../../platform/forms/form-body';
 import { QueryText } from '../../platform/forms/form';
+import { FormBody, type SubmittedForm } from '../../platform/forms/form-body';
 import { readCookie } from '../../platform/http/cookies';
 import { requestMeta } from '../../platform/http/request-meta';
 import { RateLimiter } from '../../platform/rate-limit/rate-limiter.service';

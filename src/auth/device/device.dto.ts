@@ -1,4 +1,5 @@
 import { IsIn } from 'class-validator';
+
 import { FormText } from '../../platform/forms/form-body';
 
 /** The /device confirmation form: the code being answered and the answer. */

@@ -1,7 +1,7 @@
 import type { ClientView } from '../../clients/clients.service';
-import { html, layout, type Html } from '../../platform/web/html';
+import { type Html, html, layout } from '../../platform/web/html';
 import type { PageLink } from '../../platform/web/page-error';
-import { SCOPES, type Scope } from '../../tokens/scopes';
+import { type Scope, SCOPES } from '../../tokens/scopes';
 
 export const DEVICE_HOME: PageLink = { path: '/device', label: 'Enter another code' };
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+
 import { IdentityProvider } from './identity-provider.entity';
 import { IdentityProvidersService } from './identity-providers.service';
 import { UserIdentity } from './user-identity.entity';

@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, QueryFailedError, Repository } from 'typeorm';
+
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { ChangeFeed } from '../../platform/cache/change-feed.service';
-import { Conflict, NotFound, ValidationFailed } from '../../platform/errors/api-error';
 import { SealedBox } from '../../platform/crypto/sealed-box';
+import { Conflict, NotFound, ValidationFailed } from '../../platform/errors/api-error';
 import { IdentityProvider } from './identity-provider.entity';
 import { PRESETS, PROVIDER_TYPES } from './presets';
 import { UserIdentity } from './user-identity.entity';

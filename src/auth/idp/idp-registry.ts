@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { ChangeFeed } from '../../platform/cache/change-feed.service';
 import { SealedBox } from '../../platform/crypto/sealed-box';
 import {
-  IDP_KIND,
-  IdentityProvidersService,
   type IdentityProviderConfig,
+  IdentityProvidersService,
+  IDP_KIND,
 } from './identity-providers.service';
 import { setUpstreamButtons } from './upstream-buttons';
 import { UpstreamStateCookie } from './upstream-state';

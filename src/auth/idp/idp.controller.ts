@@ -1,8 +1,9 @@
-import { HiddenFromApiDocs } from '../../platform/http/api-docs';
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { Public } from '../../platform/auth/decorators';
-import { sendPage, html, layout } from '../../platform/web/html';
+import { HiddenFromApiDocs } from '../../platform/http/api-docs';
+import { html, layout, sendPage } from '../../platform/web/html';
 import { safeReturnTo } from '../return-to';
 import { UpstreamFlow } from './upstream-flow';
 

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { SessionsModule } from '../../sessions/sessions.module';
 import { UsersModule } from '../../users/users.module';
 import { IdentityProvidersModule } from './identity-providers.module';

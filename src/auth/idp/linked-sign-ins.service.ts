@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+
 import { AuditService } from '../../audit/audit.service';
 import { Conflict, NotFound } from '../../platform/errors/api-error';
 import type { RequestMeta } from '../../platform/http/request-meta';

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+
 import { UPSTREAM_TIMEOUT_MS, UpstreamUnavailable } from './upstream-http';
 import type { UpstreamAttempt, UpstreamProfile, UpstreamStrategy } from './upstream-strategy';
 

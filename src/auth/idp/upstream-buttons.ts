@@ -1,4 +1,4 @@
-import { html, type Html } from '../../platform/web/html';
+import { type Html, html } from '../../platform/web/html';
 
 export interface UpstreamButton {
   slug: string;

@@ -1,13 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { randomToken } from '../../platform/crypto/crypto.service';
 import { html, layout, sendPage } from '../../platform/web/html';
 import { locationHeader, safeReturnTo } from '../return-to';
 import { IdpRegistry } from './idp-registry';
 import { runUpstream } from './run-upstream';
-import { UpstreamSignIn } from './upstream-sign-in.service';
 import { UpstreamUnavailable } from './upstream-http';
-import { UpstreamRejected, VERIFIED_ATTEMPT, type RequestWithAttempt } from './upstream-strategy';
+import { UpstreamSignIn } from './upstream-sign-in.service';
+import { type RequestWithAttempt, UpstreamRejected, VERIFIED_ATTEMPT } from './upstream-strategy';
 
 export const LINKED_SIGN_INS = '/console/linked-sign-ins';
 

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { AuditService } from '../../audit/audit.service';
 import { SessionsService } from '../../sessions/sessions.service';
-import { UsersService } from '../../users/users.service';
 import { EmailTaken } from '../../users/users.errors';
-import { IdentityProvidersService, type IdentityProviderConfig } from './identity-providers.service';
+import { UsersService } from '../../users/users.service';
+import { type IdentityProviderConfig, IdentityProvidersService } from './identity-providers.service';
 import type { UpstreamAttempt, UpstreamProfile } from './upstream-strategy';
 
 /** RFC 8176 §2: federated authentication. */

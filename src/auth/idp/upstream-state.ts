@@ -1,13 +1,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { StateStoreStoreCallback, StateStoreVerifyCallback } from 'passport-oauth2';
+
 import { constantTimeEqual, randomToken } from '../../platform/crypto/crypto.service';
 import { SealedBox, SealedBoxOpenFailed } from '../../platform/crypto/sealed-box';
 import { clearCookie, readCookie, setCookie } from '../../platform/http/cookies';
 import {
-  VERIFIED_ATTEMPT,
   type RequestWithAttempt,
   type UpstreamAttempt,
   type UpstreamStateStore,
+  VERIFIED_ATTEMPT,
 } from './upstream-strategy';
 
 /** How long a browser may spend at the provider before the callback is refused. */

@@ -1,7 +1,9 @@
-import { JwtService, type JwtVerifyOptions } from '@nestjs/jwt';
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+
+import { JwtService, type JwtVerifyOptions } from '@nestjs/jwt';
 import type { FastifyRequest } from 'fastify';
 import OAuth2Strategy, { type StateStoreStoreCallback, type StateStoreVerifyCallback } from 'passport-oauth2';
+
 import type { IdentityProviderConfig } from './identity-providers.service';
 import { fetchJson, UPSTREAM_TIMEOUT_MS, UpstreamUnavailable } from './upstream-http';
 

@@ -1,21 +1,22 @@
 import { Body, Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { ENROL_PATH } from '../mfa/mfa.controller';
-import { PendingSignIn } from '../mfa/pending-sign-in';
-import { SecondFactors } from '../mfa/second-factors.service';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Public } from '../../platform/auth/decorators';
+import { HiddenFromApiDocs } from '../../platform/http/api-docs';
 import { sendPage } from '../../platform/web/html';
 import { SessionsService } from '../../sessions/sessions.service';
 import { carriesAuthorizationRequest } from '../authorize/authorization-params.dto';
 import { AuthorizeFlow } from '../authorize/authorize.flow';
 import { FormDtoPipe, type SubmittedForm } from '../forms';
 import { InteractiveParams } from '../interactive-params';
-import { loginPage, waitText, type LoginView } from '../pages';
+import { ENROL_PATH } from '../mfa/mfa.controller';
+import { PendingSignIn } from '../mfa/pending-sign-in';
+import { SecondFactors } from '../mfa/second-factors.service';
+import { loginPage, type LoginView, waitText } from '../pages';
 import { locationHeader, safeReturnTo } from '../return-to';
 import { LoginFormDto, LoginQueryDto } from './login.dto';
 import { LoginService } from './login.service';
-import { HiddenFromApiDocs } from '../../platform/http/api-docs';
 
 /**
  * Sign-in and sign-out pages. Public: they are how a browser gets a session. Every form carries a CSRF

@@ -1,4 +1,5 @@
 import { IsOptional, IsString } from 'class-validator';
+
 import { AuthorizationParamsDto } from '../authorize/authorization-params.dto';
 
 const TEXT = { message: 'must be text' };

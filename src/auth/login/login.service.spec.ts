@@ -1,8 +1,8 @@
 import type { AuditService } from '../../audit/audit.service';
 import type { RateDecision, RateLimiter } from '../../platform/rate-limit/rate-limiter.service';
 import type { UsersService } from '../../users/users.service';
-import { LoginService, type SignInAttempt } from './login.service';
 import type { SecondFactors } from '../mfa/second-factors.service';
+import { LoginService, type SignInAttempt } from './login.service';
 
 const ALLOWED: RateDecision = {
   allowed: true,

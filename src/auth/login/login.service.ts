@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
+
 import { AuditService } from '../../audit/audit.service';
 import type { RequestMeta } from '../../platform/http/request-meta';
-import { RateLimiter, type RateDecision } from '../../platform/rate-limit/rate-limiter.service';
+import { type RateDecision, RateLimiter } from '../../platform/rate-limit/rate-limiter.service';
 import { UsersService } from '../../users/users.service';
 import { SecondFactors } from '../mfa/second-factors.service';
 import { accountKey, LoginThrottle } from './login-throttle';

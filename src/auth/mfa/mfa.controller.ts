@@ -1,18 +1,19 @@
-import { HiddenFromApiDocs } from '../../platform/http/api-docs';
 import { Body, Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { AuditService } from '../../audit/audit.service';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Public } from '../../platform/auth/decorators';
+import { HiddenFromApiDocs } from '../../platform/http/api-docs';
 import { requestMeta } from '../../platform/http/request-meta';
 import { RateLimiter } from '../../platform/rate-limit/rate-limiter.service';
 import { sendPage } from '../../platform/web/html';
 import {
+  type ActiveSession,
   AMR_MFA,
   AMR_OTP,
   AMR_PASSWORD,
   SessionsService,
-  type ActiveSession,
 } from '../../sessions/sessions.service';
 import { UsersService } from '../../users/users.service';
 import { FormDtoPipe, type SubmittedForm } from '../forms';

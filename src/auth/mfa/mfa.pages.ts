@@ -1,4 +1,4 @@
-import { html, layout, type Html } from '../../platform/web/html';
+import { type Html, html, layout } from '../../platform/web/html';
 import { PASSKEYS_SCRIPT } from '../pages';
 
 export interface SecondFactorView {

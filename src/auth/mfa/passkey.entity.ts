@@ -8,6 +8,7 @@ import {
   PrimaryGeneratedColumn,
   Unique,
 } from 'typeorm';
+
 import { User } from '../../users/user.entity';
 
 /** A registered WebAuthn credential (a passkey): the public half only, never a secret. */

@@ -1,22 +1,23 @@
-import { HiddenFromApiDocs } from '../../platform/http/api-docs';
 import { Body, Controller, Get, Header, Post, Req, Res } from '@nestjs/common';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { AuditService } from '../../audit/audit.service';
 import { Public } from '../../platform/auth/decorators';
+import { HiddenFromApiDocs } from '../../platform/http/api-docs';
 import { requestMeta } from '../../platform/http/request-meta';
 import { RateLimiter } from '../../platform/rate-limit/rate-limiter.service';
 import {
+  type ActiveSession,
   AMR_HARDWARE_KEY,
   AMR_MFA,
   AMR_PASSWORD,
   AMR_USER_PRESENCE,
   SessionsService,
-  type ActiveSession,
 } from '../../sessions/sessions.service';
 import { safeReturnTo } from '../return-to';
-import { Passkeys } from './passkeys.service';
 import { PASSKEYS_JS } from './passkeys.script';
+import { Passkeys } from './passkeys.service';
 import { PendingSignIn } from './pending-sign-in';
 
 type Mode = 'passwordless' | 'second_factor';

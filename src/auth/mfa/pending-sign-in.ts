@@ -1,6 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
+
+import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { constantTimeEqual } from '../../platform/crypto/crypto.service';
 import { clearCookie, readCookie, setCookie } from '../../platform/http/cookies';

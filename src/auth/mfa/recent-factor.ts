@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+
 import { SessionsService } from '../../sessions/sessions.service';
 import { isMultiFactor } from '../../tokens/oidc/auth-context';
 import { SecondFactors } from './second-factors.service';

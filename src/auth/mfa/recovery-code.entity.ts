@@ -7,6 +7,7 @@ import {
   ManyToOne,
   PrimaryGeneratedColumn,
 } from 'typeorm';
+
 import { User } from '../../users/user.entity';
 
 /** One single-use recovery code: only its keyed hash is stored. */

@@ -1,9 +1,11 @@
+import { randomInt } from 'node:crypto';
+
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { randomInt } from 'node:crypto';
 import { generateSecret, generateURI, verify } from 'otplib';
 import { toString as qrSvg } from 'qrcode';
 import { IsNull, Repository } from 'typeorm';
+
 import { AuditService } from '../../audit/audit.service';
 import { SecretBox, SecretHasher } from '../../platform/crypto/crypto.service';
 import type { RequestMeta } from '../../platform/http/request-meta';

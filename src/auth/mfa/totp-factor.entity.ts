@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, JoinColumn, OneToOne, PrimaryColumn } from 'typeorm';
+
 import { User } from '../../users/user.entity';
 
 /** An account's TOTP authenticator (RFC 6238). Unconfirmed until the user has typed a first code. */

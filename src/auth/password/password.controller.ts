@@ -1,7 +1,9 @@
 import { Body, Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Public } from '../../platform/auth/decorators';
+import { HiddenFromApiDocs } from '../../platform/http/api-docs';
 import { requestMeta } from '../../platform/http/request-meta';
 import { sendPage } from '../../platform/web/html';
 import { SessionsService } from '../../sessions/sessions.service';
@@ -16,7 +18,6 @@ import {
   resetLinkSentPage,
   resetPasswordPage,
 } from './password.pages';
-import { HiddenFromApiDocs } from '../../platform/http/api-docs';
 
 const FORM_EXPIRED = 'This form expired or did not come from this site. Please try again.';
 

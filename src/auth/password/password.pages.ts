@@ -1,4 +1,4 @@
-import { html, layout, type Html } from '../../platform/web/html';
+import { type Html, html, layout } from '../../platform/web/html';
 
 function csrfInput(csrf: string): Html {
   return html`<input type="hidden" name="csrf_token" value="${csrf}" />`;

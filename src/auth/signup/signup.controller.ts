@@ -1,15 +1,16 @@
 import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { Public } from '../../platform/auth/decorators';
+import { HiddenFromApiDocs } from '../../platform/http/api-docs';
 import { sendPage } from '../../platform/web/html';
 import { SessionsService } from '../../sessions/sessions.service';
 import { FormDtoPipe, serviceFieldErrors, type SubmittedForm } from '../forms';
 import { InteractiveParams } from '../interactive-params';
-import { loginPage, signupPage, waitText, type SignupView } from '../pages';
+import { loginPage, signupPage, type SignupView, waitText } from '../pages';
 import { locationHeader, safeReturnTo } from '../return-to';
 import { SignupFormDto, SignupQueryDto } from './signup.dto';
 import { SignupService } from './signup.service';
-import { HiddenFromApiDocs } from '../../platform/http/api-docs';
 
 /** Self-service sign-up. Public: it is how a visitor gets an account (and a session). */
 @HiddenFromApiDocs() // Browser pages, not API: kept out of the OpenAPI reference.

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
+
 import { AuditService } from '../../audit/audit.service';
 import { ApiError, ValidationFailed } from '../../platform/errors/api-error';
 import type { RequestMeta } from '../../platform/http/request-meta';
-import { RateLimiter, type RateDecision } from '../../platform/rate-limit/rate-limiter.service';
+import { type RateDecision, RateLimiter } from '../../platform/rate-limit/rate-limiter.service';
 import { EmailVerification } from '../../users/account/email-verification.service';
 import { UsersService } from '../../users/users.service';
 

@@ -1,14 +1,15 @@
 import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IsOptional, IsString } from 'class-validator';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { Public } from '../../platform/auth/decorators';
+import { HiddenFromApiDocs } from '../../platform/http/api-docs';
 import { requestMeta } from '../../platform/http/request-meta';
 import { html, layout, sendPage } from '../../platform/web/html';
 import { SessionsService } from '../../sessions/sessions.service';
 import { EmailVerification } from '../../users/account/email-verification.service';
 import { FormDtoPipe, type SubmittedForm } from '../forms';
 import { linkSpentPage } from '../password/password.pages';
-import { HiddenFromApiDocs } from '../../platform/http/api-docs';
 
 class VerifyEmailDto {
   @IsOptional() @IsString() token?: string;

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+
 import { ClientsModule } from '../clients.module';
 import { OAuthClient } from '../oauth-client.entity';
 import { MetadataDocumentService } from './metadata-document.service';

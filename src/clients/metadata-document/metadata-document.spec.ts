@@ -1,6 +1,6 @@
 import { isForbiddenAddress } from './address-policy';
 import { metadataDocumentUrl } from './client-id-url';
-import { cacheSeconds, CACHE_CEILING_SECONDS, CACHE_FLOOR_SECONDS } from './metadata-document.service';
+import { CACHE_CEILING_SECONDS, CACHE_FLOOR_SECONDS, cacheSeconds } from './metadata-document.service';
 
 describe('Client ID Metadata Document helpers', () => {
   it('refuses private, loopback, link-local and reserved addresses; allows public ones', () => {

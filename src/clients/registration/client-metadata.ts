@@ -1,6 +1,6 @@
-import type { ClientType } from '../oauth-client.entity';
-import type { GrantType } from '../clients.service';
 import { KNOWN_SCOPES, parseScope } from '../../tokens/scopes';
+import type { GrantType } from '../clients.service';
+import type { ClientType } from '../oauth-client.entity';
 import { InvalidClientMetadataError, InvalidRedirectUri } from './registration.errors';
 
 /** RFC 7591 §2 client metadata, as this server accepts it. */

@@ -10,11 +10,12 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { REGISTRATION_TOKEN_SCHEME } from '../../platform/http/api-docs';
+
 import { Public } from '../../platform/auth/decorators';
+import { REGISTRATION_TOKEN_SCHEME } from '../../platform/http/api-docs';
 import { requestMeta } from '../../platform/http/request-meta';
 import { RateLimiter } from '../../platform/rate-limit/rate-limiter.service';
-import { RegistrationService, type RegistrationResponse } from './registration.service';
+import { type RegistrationResponse, RegistrationService } from './registration.service';
 
 /** RFC 6750 §2.1 `Authorization: Bearer <token>`; anything else is no token. */
 function bearer(request: FastifyRequest): string | undefined {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, LessThan, Repository } from 'typeorm';
+
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { constantTimeEqual, randomToken, SecretHasher } from '../../platform/crypto/crypto.service';
 import { ValidationFailed } from '../../platform/errors/api-error';

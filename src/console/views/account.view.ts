@@ -1,5 +1,5 @@
 import type { FieldErrors } from '../../platform/forms/field-errors';
-import { html, layout, type Html } from '../../platform/web/html';
+import { type Html, html, layout } from '../../platform/web/html';
 import type { ConsoleContext } from '../console-user';
 import { crumbs, csrfField, fieldError, invalid, submitOrCancel } from './components';
 import { consolePage } from './shell';

@@ -1,10 +1,11 @@
 import { API_KEY_SCOPES, type ApiKeyView } from '../../api-keys/api-keys.service';
-import { html, type Html } from '../../platform/web/html';
-import type { ConsoleContext } from '../console-user';
 import type { FieldErrors } from '../../platform/forms/field-errors';
+import { type Html, html } from '../../platform/web/html';
+import type { ConsoleContext } from '../console-user';
 import { on, utc, when } from '../format';
 import { apiKeyCurl } from '../snippets';
 import {
+  type Column,
   confirmForm,
   copyable,
   crumbs,
@@ -19,7 +20,6 @@ import {
   scopeList,
   secretGone,
   submitOrCancel,
-  type Column,
 } from './components';
 import { consolePage } from './shell';
 

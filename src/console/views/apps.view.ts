@@ -1,11 +1,12 @@
-import { DEVICE_CODE, type ClientView } from '../../clients/clients.service';
-import { html, type Html } from '../../platform/web/html';
+import { type ClientView, DEVICE_CODE } from '../../clients/clients.service';
+import type { FieldErrors } from '../../platform/forms/field-errors';
+import { type Html, html } from '../../platform/web/html';
 import { KNOWN_SCOPES } from '../../tokens/scopes';
 import type { ConsoleContext } from '../console-user';
-import type { FieldErrors } from '../../platform/forms/field-errors';
 import { on } from '../format';
 import type { AppSnippets } from '../snippets';
 import {
+  type Column,
   confirmForm,
   copyable,
   crumbs,
@@ -20,7 +21,6 @@ import {
   scopeList,
   secretGone,
   submitOrCancel,
-  type Column,
 } from './components';
 import { consolePage } from './shell';
 

@@ -1,4 +1,4 @@
-import { html, type Html } from '../../platform/web/html';
+import { type Html, html } from '../../platform/web/html';
 import type { ConsoleContext } from '../console-user';
 import { on, when } from '../format';
 import { csrfField, notice, scopeName } from './components';

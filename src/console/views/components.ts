@@ -1,6 +1,6 @@
-import { SCOPES, type Scope } from '../../tokens/scopes';
-import { html, type Html } from '../../platform/web/html';
 import type { FieldErrors } from '../../platform/forms/field-errors';
+import { type Html, html } from '../../platform/web/html';
+import { type Scope, SCOPES } from '../../tokens/scopes';
 
 export function csrfField(csrf: string): Html {
   return html`<input type="hidden" name="csrf_token" value="${csrf}" />`;

@@ -1,6 +1,6 @@
 import type { ApiKeyView } from '../../api-keys/api-keys.service';
 import type { ClientView } from '../../clients/clients.service';
-import { html, type Html } from '../../platform/web/html';
+import { type Html, html } from '../../platform/web/html';
 import type { ConsoleContext } from '../console-user';
 import { apiKeyCurl } from '../snippets';
 import { copyable } from './components';

@@ -1,5 +1,5 @@
-import { html, type Html } from '../../platform/web/html';
 import type { LinkedSignInsView } from '../../auth/idp/linked-sign-ins.service';
+import { type Html, html } from '../../platform/web/html';
 import type { ConsoleContext } from '../console-user';
 import { utc, when } from '../format';
 import { csrfField, notice } from './components';

@@ -1,5 +1,5 @@
-import { html, layout, type Html } from '../../platform/web/html';
 import type { OutboxEntry } from '../../platform/mail/outbox';
+import { type Html, html, layout } from '../../platform/web/html';
 import { utc } from '../format';
 
 /** Development only: mails the app would have sent, newest first, with their links. */

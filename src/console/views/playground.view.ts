@@ -1,4 +1,4 @@
-import { html, type Html } from '../../platform/web/html';
+import { type Html, html } from '../../platform/web/html';
 import type { ConsoleContext } from '../console-user';
 import { shellQuote } from '../snippets';
 import { consolePage } from './shell';

@@ -1,5 +1,5 @@
 import type { FieldErrors } from '../../platform/forms/field-errors';
-import { html, type Html } from '../../platform/web/html';
+import { type Html, html } from '../../platform/web/html';
 import type { ConsoleContext } from '../console-user';
 import { csrfField, fieldError, invalid, notice } from './components';
 import { consolePage } from './shell';

@@ -1,7 +1,7 @@
+import { type Html, html } from '../../platform/web/html';
 import type { ResourceView } from '../../resources/resources.service';
-import { html, type Html } from '../../platform/web/html';
 import type { ConsoleContext } from '../console-user';
-import { dataTable, scopeList, type Column } from './components';
+import { type Column, dataTable, scopeList } from './components';
 import { consolePage } from './shell';
 
 const RESOURCE_COLUMNS: Column<ResourceView>[] = [

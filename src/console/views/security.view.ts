@@ -1,8 +1,8 @@
-import { html, type Html } from '../../platform/web/html';
+import { type Html, html } from '../../platform/web/html';
 import type { SignInRecord } from '../../sessions/sign-in-history.service';
 import type { ConsoleContext } from '../console-user';
 import { describeUserAgent, utc, when } from '../format';
-import { dataTable, type Column } from './components';
+import { type Column, dataTable } from './components';
 import { consolePage } from './shell';
 
 export type SignInRow = SignInRecord;

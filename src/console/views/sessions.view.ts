@@ -1,8 +1,8 @@
-import { html, type Html } from '../../platform/web/html';
+import { type Html, html } from '../../platform/web/html';
 import type { AccountSession } from '../../sessions/account-sessions.service';
 import type { ConsoleContext } from '../console-user';
 import { describeUserAgent, utc, when } from '../format';
-import { csrfField, dataTable, notice, type Column } from './components';
+import { type Column, csrfField, dataTable, notice } from './components';
 import { consolePage } from './shell';
 
 function columns(ctx: ConsoleContext, now: number): Column<AccountSession>[] {

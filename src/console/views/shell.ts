@@ -1,4 +1,4 @@
-import { html, layout, type Html } from '../../platform/web/html';
+import { type Html, html, layout } from '../../platform/web/html';
 import type { ConsoleContext } from '../console-user';
 import { csrfField } from './components';
 

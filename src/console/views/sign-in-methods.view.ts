@@ -1,9 +1,9 @@
-import { html, Html } from '../../platform/web/html';
 import type { PasskeyView } from '../../auth/mfa/passkeys.service';
 import type { SecondFactorStatus, TotpEnrolment } from '../../auth/mfa/second-factors.service';
-import { utc } from '../format';
 import { PASSKEYS_SCRIPT } from '../../auth/pages';
+import { Html, html } from '../../platform/web/html';
 import type { ConsoleContext } from '../console-user';
+import { utc } from '../format';
 import { crumbs, csrfField, notice } from './components';
 import { consolePage } from './shell';
 

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+
 import { hashV1, hashV2, personalDigest, type SealedFields } from '../../audit/audit-hash';
 
 interface AuditRow {

@@ -13,9 +13,9 @@ import { ResourceServersClients1764990300000 } from './1764990300000-resource-se
 import { Janitor1765000000000 } from './1765000000000-janitor';
 import { DeviceAuthorizations1766000000000 } from './1766000000000-device-authorizations';
 import { Dpop1766100000000 } from './1766100000000-dpop';
+import { IdentityProviders1766200000000 } from './1766200000000-identity-providers';
 import { SecondFactors1766300000000 } from './1766300000000-second-factors';
 import { Passkeys1766300000001 } from './1766300000001-passkeys';
-import { IdentityProviders1766200000000 } from './1766200000000-identity-providers';
 
 /** Applied in order; new migrations are appended (TypeORM also sorts by the timestamp in the name). */
 export const MIGRATIONS = [

@@ -1,6 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
-import { Reflector, type ModuleRef } from '@nestjs/core';
+import { type ModuleRef, Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
+
 import { ApiError } from '../errors/api-error';
 import { InsufficientScope, InvalidRequest, InvalidToken, MissingCredential } from '../errors/oauth-errors';
 import type { ApiRateLimits } from '../rate-limit/api-limits';

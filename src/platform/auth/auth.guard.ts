@@ -1,10 +1,11 @@
 import { CanActivate, ExecutionContext, Injectable, Optional } from '@nestjs/common';
 import { ModuleRef, Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
+
 import { ApiError } from '../errors/api-error';
 import { InsufficientScope, InvalidRequest, InvalidToken, MissingCredential } from '../errors/oauth-errors';
 import { ApiRateLimits } from '../rate-limit/api-limits';
-import { credentialStrategyToken, type CredentialStrategy } from './credential-strategy';
+import { type CredentialStrategy, credentialStrategyToken } from './credential-strategy';
 import {
   ACCEPTED_CREDENTIALS,
   AuthenticatedRequest,

@@ -1,6 +1,7 @@
 import type { Provider, Type } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { Strategy } from 'passport';
+
 import type { CredentialKind } from './principal';
 
 /**

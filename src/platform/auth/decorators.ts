@@ -1,5 +1,6 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+
 import type { CredentialKind, Principal } from './principal';
 
 export const IS_PUBLIC = 'iiniit:public';

@@ -1,4 +1,5 @@
 import { types } from 'node:util';
+
 import type { FastifyRequest } from 'fastify';
 import type { Strategy } from 'passport';
 

@@ -1,8 +1,10 @@
 import { EventEmitter } from 'node:events';
+
 import { Logger } from '@nestjs/common';
+
 import { loadConfig } from '../../config/app-config';
-import { invalidationMessage, type ParentChannel } from './cluster-relay';
 import { ChangeFeed } from './change-feed.service';
+import { invalidationMessage, type ParentChannel } from './cluster-relay';
 
 // Lets a test play "this process is a cluster worker" without forking.
 let parent: ParentChannel | undefined;

@@ -1,7 +1,8 @@
-import { countRedisFallback, gaugeSources } from '../metrics/metrics';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Redis } from 'ioredis';
+
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { countRedisFallback, gaugeSources } from '../metrics/metrics';
 import { clusterParent, WorkerInvalidationLink } from './cluster-relay';
 
 type Handler = (message: string) => void;

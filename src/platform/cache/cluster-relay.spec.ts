@@ -1,13 +1,14 @@
 import { EventEmitter } from 'node:events';
+
 import {
   installInvalidationRelay,
+  type InvalidationMessage,
   invalidationMessage,
   isInvalidationMessage,
-  relayToPeers,
-  WorkerInvalidationLink,
-  type InvalidationMessage,
   type RelayCluster,
+  relayToPeers,
   type RelayWorker,
+  WorkerInvalidationLink,
 } from './cluster-relay';
 
 /**

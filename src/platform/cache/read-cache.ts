@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+
 import { cacheCounters } from '../metrics/metrics';
 
 export interface ReadCacheOptions<V> {

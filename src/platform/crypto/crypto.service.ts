@@ -1,4 +1,3 @@
-import { Inject, Injectable } from '@nestjs/common';
 import {
   createCipheriv,
   createDecipheriv,
@@ -7,6 +6,9 @@ import {
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
+
+import { Inject, Injectable } from '@nestjs/common';
+
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 
 /**

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+
 import { SealedBox, SealedBoxOpenFailed } from './sealed-box';
 
 describe('SealedBox', () => {

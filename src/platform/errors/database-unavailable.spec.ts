@@ -1,4 +1,5 @@
 import { QueryFailedError } from 'typeorm';
+
 import { isDatabaseUnavailable } from './database-unavailable';
 import { toApiError } from './error.filter';
 

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { countAuthFailure } from '../metrics/metrics';
 import { ApiError, ServerError } from './api-error';
 import { DatabaseUnavailable, isDatabaseUnavailable } from './database-unavailable';

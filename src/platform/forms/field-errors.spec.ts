@@ -1,9 +1,9 @@
 import { ApiKeyExpired, InvalidApiKeyField } from '../../api-keys/api-keys.errors';
 import { InvalidClientMetadata } from '../../clients/clients.errors';
 import { parseExpiryDate } from '../../console/console.dto';
-import { fieldErrors, sentence } from './field-errors';
-import { describe as describeEvent } from '../../console/security-activity.service';
 import { describeUserAgent, relative } from '../../console/format';
+import { describe as describeEvent } from '../../console/security-activity.service';
+import { fieldErrors, sentence } from './field-errors';
 
 describe('fieldErrors', () => {
   it('puts service messages next to the form field, in sentences', () => {

@@ -1,4 +1,5 @@
 import { ArrayNotEmpty, IsIn } from 'class-validator';
+
 import { parseForm } from '../http/body-parsers';
 import { FormLines, FormList, FormPipe, FormText } from './form-body';
 

@@ -1,6 +1,7 @@
 import { createParamDecorator, type ExecutionContext, type PipeTransform } from '@nestjs/common';
 import { validate, type ValidationError } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
+
 import type { FieldErrors } from './field-errors';
 import { ConsoleForm } from './form';
 

@@ -1,4 +1,5 @@
 import { ParseUUIDPipe } from '@nestjs/common';
+
 import { ValidationFailed } from '../errors/api-error';
 
 /**

@@ -1,7 +1,13 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import { applyDecorators, RequestMethod, type Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
-import type { INestApplicationContext } from '@nestjs/common';
+import type {
+  OperationObject,
+  ResponseObject,
+  SchemaObject,
+  SecurityRequirementObject,
+} from '@nestjs/swagger';
 import {
   ApiBody,
   ApiConsumes,
@@ -13,12 +19,7 @@ import {
   ApiSecurity,
   type OpenAPIObject,
 } from '@nestjs/swagger';
-import type {
-  OperationObject,
-  ResponseObject,
-  SchemaObject,
-  SecurityRequirementObject,
-} from '@nestjs/swagger';
+
 import { ACCEPTED_CREDENTIALS, IS_PUBLIC, REQUIRED_SCOPES, RESOURCE_CREDENTIALS } from '../auth/decorators';
 import type { CredentialKind } from '../auth/principal';
 

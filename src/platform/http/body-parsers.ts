@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+
 import { InvalidRequest } from '../errors/oauth-errors';
 
 /** application/x-www-form-urlencoded → object; a repeated name becomes an array (caught as a duplicate later). */

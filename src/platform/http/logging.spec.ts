@@ -1,5 +1,6 @@
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import Fastify, { type FastifyInstance } from 'fastify';
+
 import type { AppConfig } from '../../config/app-config';
 import {
   createLogger,

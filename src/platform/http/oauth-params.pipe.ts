@@ -1,4 +1,5 @@
 import type { PipeTransform } from '@nestjs/common';
+
 import { ApiError } from '../errors/api-error';
 import { oauthParams, type OAuthParamsOptions } from './oauth-params';
 

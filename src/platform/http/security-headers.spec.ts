@@ -1,4 +1,5 @@
 import Fastify from 'fastify';
+
 import { hstsEnabled, registerSecurityHeaders, securityHeaders } from './security-headers';
 
 describe('security headers', () => {

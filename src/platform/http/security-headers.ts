@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
 import type { AppConfig } from '../../config/app-config';
 
 /** The JSON API's policy; HTML pages (PAGE_HEADERS) and the docs (openapi.ts) set their own per response. */

@@ -1,6 +1,7 @@
-import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
+import { type ArgumentMetadata, ValidationPipe } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max } from 'class-validator';
+
 import { ValidationFailed } from '../errors/api-error';
 import { AppValidationPipe } from './validation';
 

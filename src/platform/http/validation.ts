@@ -1,4 +1,5 @@
-import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
+import { type ArgumentMetadata, type ValidationError, ValidationPipe } from '@nestjs/common';
+
 import { ValidationFailed } from '../errors/api-error';
 
 function flattenValidation(errors: ValidationError[], prefix = ''): { field: string; messages: string[] }[] {

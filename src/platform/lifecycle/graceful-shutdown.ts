@@ -1,5 +1,7 @@
 import * as net from 'node:net';
+
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+
 import type { AppConfig } from '../../config/app-config';
 import { ShutdownState } from './shutdown-state';
 

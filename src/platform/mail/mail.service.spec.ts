@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
+
 import { loadConfig } from '../../config/app-config';
-import { maskAddress, MailService } from './mail.service';
+import { MailService, maskAddress } from './mail.service';
 import { DevOutbox } from './outbox';
 import { templates } from './templates';
 

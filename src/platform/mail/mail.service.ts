@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { createTransport, type Transporter } from 'nodemailer';
+
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { DevOutbox } from './outbox';
 import type { MailContent } from './templates';

@@ -1,4 +1,5 @@
 import { AggregatorRegistry, Histogram, Registry } from 'prom-client';
+
 import { FastHistogram } from './fast-histogram';
 
 describe('FastHistogram', () => {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
 import { metrics } from './metrics';
 
 type Observe = (seconds: number) => void;

@@ -1,7 +1,9 @@
 import cluster from 'node:cluster';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
 import { AggregatorRegistry, register } from 'prom-client';
+
 import type { AppConfig } from '../../config/app-config';
 
 /** Constant-time bearer check (METRICS_TOKEN); `undefined` token means no check. */

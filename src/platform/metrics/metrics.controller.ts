@@ -1,6 +1,7 @@
 import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Public } from '../auth/decorators';
 import { ApiError } from '../errors/api-error';

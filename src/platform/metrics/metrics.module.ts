@@ -1,3 +1,6 @@
+import cluster from 'node:cluster';
+import type { Server } from 'node:http';
+
 import {
   Global,
   Inject,
@@ -8,14 +11,13 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import cluster from 'node:cluster';
-import type { Server } from 'node:http';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
+
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { gaugeSources, metrics } from './metrics';
 import { MetricsController } from './metrics.controller';
 import { answerClusterScrapes, renderLocal, startMetricsListener } from './metrics-listener';
-import { gaugeSources, metrics } from './metrics';
 
 /** Connects this app instance's pool and signing keys to the scrape-time gauges, and runs METRICS_PORT. */
 @Injectable()

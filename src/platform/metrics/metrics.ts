@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, register, type Registry } from 'prom-client';
+
 import { FastHistogram } from './fast-histogram';
 
 /**

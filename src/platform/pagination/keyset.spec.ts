@@ -1,4 +1,5 @@
 import * as fc from 'fast-check';
+
 import { decodePageCursor, encodePageCursor } from './keyset';
 
 const encodeCursor = (c: { createdAt: string; id: string }) => encodePageCursor(c.createdAt, c.id);

@@ -1,4 +1,5 @@
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+
 import { ValidationFailed } from '../errors/api-error';
 
 /**

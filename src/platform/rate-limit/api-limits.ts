@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import type { Principal } from '../auth/principal';
 import { RateLimiter } from './rate-limiter.service';
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { InvalidClient } from '../errors/oauth-errors';
 import { basicCredentials } from '../http/basic-credentials';

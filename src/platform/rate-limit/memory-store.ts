@@ -1,11 +1,12 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+
 import {
   lockoutDelayMs,
-  rateRecord,
   type LockoutGate,
   type LockoutPolicy,
   type RateLimitStore,
   type RateRecord,
+  rateRecord,
 } from './rate-limit-store';
 
 interface Counter {

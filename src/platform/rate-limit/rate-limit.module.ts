@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { ApiRateLimits } from './api-limits';
 import { ClientRateLimits } from './client-limits';

@@ -1,15 +1,17 @@
-import { countRateLimitRejection } from '../metrics/metrics';
 import { createHmac } from 'node:crypto';
+
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+
 import { APP_CONFIG, type AppConfig, type RateLimit } from '../../config/app-config';
 import { TooManyRequests } from '../errors/api-error';
+import { countRateLimitRejection } from '../metrics/metrics';
 import {
-  RATE_LIMIT_STORE,
-  seconds,
   type LockoutGate,
   type LockoutPolicy,
+  RATE_LIMIT_STORE,
   type RateLimitStore,
+  seconds,
 } from './rate-limit-store';
 
 /** The limits, one bucket per rule × identifier (see `.env.example`). */

@@ -1,5 +1,7 @@
 import { createServer } from 'node:net';
+
 import { Logger } from '@nestjs/common';
+
 import { loadConfig } from '../../config/app-config';
 import { ChangeFeed } from '../cache/change-feed.service';
 import { metrics } from '../metrics/metrics';

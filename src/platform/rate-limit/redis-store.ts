@@ -1,6 +1,7 @@
-import { countRedisFallback, gaugeSources } from '../metrics/metrics';
 import { Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Redis } from 'ioredis';
+
+import { countRedisFallback, gaugeSources } from '../metrics/metrics';
 import { MemoryRateLimitStore } from './memory-store';
 import type { LockoutGate, LockoutPolicy, RateLimitStore, RateRecord } from './rate-limit-store';
 

@@ -1,7 +1,8 @@
 import { Controller, Get, Header } from '@nestjs/common';
+
 import { Public } from '../auth/decorators';
-import { APP_CSS } from './styles';
 import { HiddenFromApiDocs } from '../http/api-docs';
+import { APP_CSS } from './styles';
 
 /**
  * The console's only script: copy buttons. Served from our origin so the pages' CSP can stay

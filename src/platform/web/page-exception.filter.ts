@@ -1,8 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import type { ApiError } from '../errors/api-error';
 import { sendError, toApiError } from '../errors/error.filter';
-import { CsrfFailedPage, errorPage, SITE_HOME, type PageLink } from './page-error';
+import { CsrfFailedPage, errorPage, type PageLink, SITE_HOME } from './page-error';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
+
 import { IS_PUBLIC } from '../auth/decorators';
 import { CsrfFailedPage } from './page-error';
 

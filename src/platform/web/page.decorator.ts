@@ -1,7 +1,8 @@
 import { applyDecorators, SetMetadata, UseFilters, UseGuards } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
+
 import { HiddenFromApiDocs } from '../http/api-docs';
-import { PageExceptionFilter, SIGN_IN_RETURNS_TO, type PageOptions } from './page-exception.filter';
+import { PageExceptionFilter, type PageOptions, SIGN_IN_RETURNS_TO } from './page-exception.filter';
 import { PageFormGuard } from './page-form.guard';
 
 export type { PageOptions } from './page-exception.filter';

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+
 import { ClientsModule } from '../../clients/clients.module';
 import { DenyListModule } from '../revocation/deny-list.module';
 import { Authorization } from './authorization.entity';

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
-import { AuditService, type AuditEventType } from '../../audit/audit.service';
+
+import { type AuditEventType, AuditService } from '../../audit/audit.service';
 import { NotFound } from '../../platform/errors/api-error';
 import type { RequestMeta } from '../../platform/http/request-meta';
 import { RevocationService } from '../revocation/revocation.service';

@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { randomToken, SecretHasher } from '../../platform/crypto/crypto.service';
+
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import type { MintedRefreshToken } from '../refresh-tokens/refresh-tokens.service';
-import { REDEEM_CODE } from '../refresh-tokens/refresh-token-statements';
-import { AuthorizationCode } from './authorization-code.entity';
-import { storedAuthContext, type AuthContext } from '../oidc/auth-context';
 import { deleteBatch } from '../../database/batch-delete';
+import { randomToken, SecretHasher } from '../../platform/crypto/crypto.service';
+import { type AuthContext, storedAuthContext } from '../oidc/auth-context';
+import { REDEEM_CODE } from '../refresh-tokens/refresh-token-statements';
+import type { MintedRefreshToken } from '../refresh-tokens/refresh-tokens.service';
+import { AuthorizationCode } from './authorization-code.entity';
 
 interface NewCode {
   clientId: string;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+
 import { constantTimeEqual } from '../../platform/crypto/crypto.service';
 
 /** RFC 7636 §4.1/§4.2: 43–128 characters of the unreserved set. */

@@ -1,15 +1,16 @@
 import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiClientAuth, ApiFormBody, ApiOAuthErrors } from '../../platform/http/api-docs';
-import { DEVICE_AUTHORIZATION_FIELDS } from '../oauth-params.docs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { ClientStrategy } from '../../clients/client.strategy';
 import { DEVICE_CODE } from '../../clients/clients.service';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Public } from '../../platform/auth/decorators';
 import { InvalidScope, UnauthorizedClient } from '../../platform/errors/oauth-errors';
+import { ApiClientAuth, ApiFormBody, ApiOAuthErrors } from '../../platform/http/api-docs';
 import { oauthParams } from '../../platform/http/oauth-params';
 import { ClientRateLimits } from '../../platform/rate-limit/client-limits';
+import { DEVICE_AUTHORIZATION_FIELDS } from '../oauth-params.docs';
 import { isKnownScope, parseScope } from '../scopes';
 import { noStore } from '../token/token-endpoint.service';
 import { DeviceAuthorizationsService } from './device-authorizations.service';

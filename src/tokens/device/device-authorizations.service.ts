@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { deleteBatch } from '../../database/batch-delete';
 import { randomToken, SecretHasher } from '../../platform/crypto/crypto.service';
-import { storedAuthContext, type AuthContext } from '../oidc/auth-context';
+import { type AuthContext, storedAuthContext } from '../oidc/auth-context';
 import { DeviceAuthorization, type DeviceAuthorizationStatus } from './device-authorization.entity';
 import { generateUserCode, normalizeUserCode } from './user-code';
 

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+
 import { ClientsModule } from '../../clients/clients.module';
-import { DeviceAuthorization } from './device-authorization.entity';
 import { DeviceAuthorizationController } from './device-authorization.controller';
+import { DeviceAuthorization } from './device-authorization.entity';
 import { DeviceAuthorizationsService } from './device-authorizations.service';
 
 /**

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { KeysModule } from '../keys/keys.module';
 import { TokenModule } from '../token/token.module';
 import { JwksController } from './jwks.controller';

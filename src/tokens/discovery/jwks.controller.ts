@@ -1,7 +1,8 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+
 import { Public } from '../../platform/auth/decorators';
-import { SigningKeysService, type JwkSet } from '../keys/signing-keys.service';
+import { type JwkSet, SigningKeysService } from '../keys/signing-keys.service';
 
 @ApiTags('discovery')
 @Controller('.well-known')

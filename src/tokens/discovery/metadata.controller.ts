@@ -1,14 +1,15 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { DPOP_ALGS } from '../dpop/dpop-proof';
-import { Public } from '../../platform/auth/decorators';
-import { KNOWN_SCOPES, SCOPE_CLAIMS, SUPPORTED_CLAIMS } from '../scopes';
+
 import { ID_TOKEN_ALGS } from '../../clients/clients.service';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { Public } from '../../platform/auth/decorators';
+import { DPOP_ALGS } from '../dpop/dpop-proof';
 import { apiAudience } from '../jwt/access-tokens.service';
+import { ACR_VALUES } from '../oidc/auth-context';
+import { KNOWN_SCOPES, SCOPE_CLAIMS, SUPPORTED_CLAIMS } from '../scopes';
 import { TokenEndpoint } from '../token/token-endpoint.service';
 import { agentMetadata } from './agent-metadata';
-import { ACR_VALUES } from '../oidc/auth-context';
 
 const METADATA_SCHEMA = { type: 'object', additionalProperties: true } as const;
 

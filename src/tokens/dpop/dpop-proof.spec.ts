@@ -1,6 +1,8 @@
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { accessTokenHash, DpopProofError, verifyDpopProof, type DpopProofExpectations } from './dpop-proof';
+
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+
+import { accessTokenHash, DpopProofError, type DpopProofExpectations, verifyDpopProof } from './dpop-proof';
 
 const HTU = 'https://id.example.com/oauth2/token';
 const NOW = 1_800_000_000;

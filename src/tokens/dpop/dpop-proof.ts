@@ -1,9 +1,9 @@
 import {
   createHash,
   createPublicKey,
-  verify as verifySignature,
   type JsonWebKey,
   type KeyObject,
+  verify as verifySignature,
 } from 'node:crypto';
 
 /** RFC 9449 §4.2 / §5.1: what we accept, advertised as `dpop_signing_alg_values_supported`. */

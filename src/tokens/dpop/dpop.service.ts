@@ -1,12 +1,14 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { DpopChallenge, InvalidDpopProof, UseDpopNonce } from '../../platform/errors/oauth-errors';
 import { MemoryRateLimitStore } from '../../platform/rate-limit/memory-store';
 import { RATE_LIMIT_STORE, type RateLimitStore } from '../../platform/rate-limit/rate-limit-store';
 import { CLOCK, type Clock } from '../jwt/clock';
-import { DpopProofError, verifyDpopProof, type VerifiedDpopProof } from './dpop-proof';
+import { DpopProofError, type VerifiedDpopProof, verifyDpopProof } from './dpop-proof';
 
 /** RFC 9449 §11.1: a little clock skew between a client and us is tolerated for `iat`. */
 const FUTURE_SKEW_SECONDS = 5;

@@ -1,15 +1,16 @@
 import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { ClientStrategy } from '../../clients/client.strategy';
 import { Public } from '../../platform/auth/decorators';
 import { InvalidClient, InvalidRequest } from '../../platform/errors/oauth-errors';
 import { ApiClientAuth, ApiFormBody, ApiOAuthErrors } from '../../platform/http/api-docs';
 import { oauthParams } from '../../platform/http/oauth-params';
-import { INTROSPECTION_FIELDS } from '../oauth-params.docs';
 import { ClientRateLimits } from '../../platform/rate-limit/client-limits';
-import { IntrospectionService, type IntrospectionResponse } from './introspection.service';
+import { INTROSPECTION_FIELDS } from '../oauth-params.docs';
 import { noStore } from '../token/token-endpoint.service';
+import { type IntrospectionResponse, IntrospectionService } from './introspection.service';
 
 @ApiTags('oauth2')
 @Controller('oauth2')

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { ClientsModule } from '../../clients/clients.module';
 import { ResourcesModule } from '../../resources/resources.module';
 import { AuthorizationsModule } from '../authorizations/authorizations.module';

@@ -1,15 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { API_KEY_ACTOR_PREFIX } from '../jwt/jwt.strategy';
+
 import type { AuthenticatedClient } from '../../clients/client.strategy';
 import { ClientsService } from '../../clients/clients.service';
-import { formatScope } from '../scopes';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { ResourcesService } from '../../resources/resources.service';
 import { AuthorizationsService } from '../authorizations/authorizations.service';
 import { AccessTokensService, apiAudience, type VerifiedAccessToken } from '../jwt/access-tokens.service';
-import { RevocationService } from '../revocation/revocation.service';
+import { API_KEY_ACTOR_PREFIX } from '../jwt/jwt.strategy';
 import type { RefreshToken } from '../refresh-tokens/refresh-token.entity';
 import { RefreshTokensService } from '../refresh-tokens/refresh-tokens.service';
-import { ResourcesService } from '../../resources/resources.service';
+import { RevocationService } from '../revocation/revocation.service';
+import { formatScope } from '../scopes';
 
 /** The `aud` a JWT claims, read without verifying anything (it only selects the audience to verify). */
 function claimedAudience(jwt: string): string | undefined {

@@ -1,15 +1,17 @@
+import { createHash, type KeyObject } from 'node:crypto';
+
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService, type JwtVerifyOptions } from '@nestjs/jwt';
-import { createHash, type KeyObject } from 'node:crypto';
+
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { randomToken } from '../../platform/crypto/crypto.service';
 import { InvalidToken } from '../../platform/errors/oauth-errors';
-import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { SigningKeysService } from '../keys/signing-keys.service';
 import { CLOCK, type Clock } from './clock';
-import { acceptAccessTokenHeader, MAX_TOKEN_LENGTH } from './jwt-header';
 import { encodeJwsPart, signCompactEs256 } from './jws';
 import { JWT_ALGORITHM } from './jwt.constants';
+import { acceptAccessTokenHeader, MAX_TOKEN_LENGTH } from './jwt-header';
 import { LruCache } from './lru-cache';
-import { SigningKeysService } from '../keys/signing-keys.service';
 
 /** RFC 9068 §2.2 `aud`: the resource our access tokens are for — the product API under /v1 (RFC 9728 resource). */
 export function apiAudience(config: Pick<AppConfig, 'issuer'>): string {

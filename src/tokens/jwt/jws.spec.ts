@@ -1,6 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
+
 import { compactVerify, decodeProtectedHeader } from 'jose';
 import { verify } from 'jsonwebtoken';
+
 import { encodeJwsPart, signCompactEs256 } from './jws';
 
 describe('signCompactEs256 (RFC 7515 §7.1, RFC 7518 §3.4)', () => {

@@ -1,4 +1,4 @@
-import { sign, type KeyObject } from 'node:crypto';
+import { type KeyObject, sign } from 'node:crypto';
 
 /** RFC 7515 §2: base64url without padding, of the UTF-8 JSON (RFC 7515 §7.1 compact serialization). */
 export function encodeJwsPart(value: object): string {

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
+
 import { ClientsModule } from '../../clients/clients.module';
 import { credentialStrategyProvider } from '../../platform/auth/credential-strategy';
+import { DpopService } from '../dpop/dpop.service';
 import { KeysModule } from '../keys/keys.module';
 import { DenyListModule } from '../revocation/deny-list.module';
-import { DpopService } from '../dpop/dpop.service';
 import { AccessTokensService } from './access-tokens.service';
 import { JwtStrategy } from './jwt.strategy';
 import { TokenClockModule } from './token-clock.module';

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { CLOCK, systemClock } from './clock';
 import { DEFAULT_JWT_TIMINGS, JWT_TIMINGS } from './jwt.constants';
 

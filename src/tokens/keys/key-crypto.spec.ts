@@ -1,5 +1,7 @@
-import { calculateJwkThumbprint } from 'jose';
 import { createPublicKey, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
+
+import { calculateJwkThumbprint } from 'jose';
+
 import {
   decryptPrivateKey,
   encryptPrivateKey,

@@ -5,9 +5,10 @@ import {
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
-  randomBytes,
   type KeyObject,
+  randomBytes,
 } from 'node:crypto';
+
 import { ConfigError } from '../../config/app-config';
 import { JWT_ALGORITHM } from '../jwt/jwt.constants';
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+
 import { TokenClockModule } from '../jwt/token-clock.module';
 import { SigningKey } from './signing-key.entity';
 import { SigningKeysService } from './signing-keys.service';

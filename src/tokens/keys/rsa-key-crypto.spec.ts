@@ -1,5 +1,7 @@
-import { calculateJwkThumbprint } from 'jose';
 import { createPublicKey, randomBytes, sign, verify } from 'node:crypto';
+
+import { calculateJwkThumbprint } from 'jose';
+
 import { decryptPrivateKey, encryptPrivateKey, generateSigningKey, publicJwkOf } from './key-crypto';
 
 describe('RS256 signing keys (id_tokens for clients that registered RS256)', () => {

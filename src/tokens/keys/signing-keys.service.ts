@@ -1,26 +1,28 @@
-import { AuditService } from '../../audit/audit.service';
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { DataSource, In, LessThan, MoreThan, type EntityManager } from 'typeorm';
+
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { DataSource, type EntityManager, In, LessThan, MoreThan } from 'typeorm';
+
+import { AuditService } from '../../audit/audit.service';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { SigningKey, type SigningKeyStatus } from './signing-key.entity';
 import { ChangeFeed } from '../../platform/cache/change-feed.service';
 import { CLOCK, type Clock } from '../jwt/clock';
 import {
   JWT_ALGORITHM,
   JWT_TIMINGS,
+  type JwtTimings,
   SIGNING_KEYS_CHANNEL,
   SIGNING_KEYS_LOCK,
-  type JwtTimings,
 } from '../jwt/jwt.constants';
 import {
   decryptPrivateKey,
   encryptPrivateKey,
   generateSigningKey,
-  publicJwkOf,
   type PublicJwk,
+  publicJwkOf,
   type SigningAlg,
 } from './key-crypto';
+import { SigningKey, type SigningKeyStatus } from './signing-key.entity';
 
 /** The key that signs right now. */
 interface ActiveSigningKey {

@@ -1,4 +1,5 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
+
 import type { AppConfig } from '../../config/app-config';
 import { ManualClock } from '../jwt/clock';
 import type { SigningAlg } from '../keys/key-crypto';

@@ -1,5 +1,7 @@
+import { createHash, type KeyObject, sign, verify } from 'node:crypto';
+
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash, sign, verify, type KeyObject } from 'node:crypto';
+
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CLOCK, type Clock } from '../jwt/clock';
 import { encodeJwsPart, signCompactEs256 } from '../jwt/jws';

@@ -1,6 +1,7 @@
 import { Controller, Get, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { ClientsService, type ClientView } from '../../clients/clients.service';
 import { Public } from '../../platform/auth/decorators';
 import { ApiError } from '../../platform/errors/api-error';
@@ -10,7 +11,7 @@ import { sendPage } from '../../platform/web/html';
 import { SessionsService } from '../../sessions/sessions.service';
 import { LOGOUT_CONFIRM_FIELDS, LOGOUT_FIELDS } from '../oauth-params.docs';
 import { IdTokenService } from './id-token.service';
-import { LogoutPageError, logoutConfirmPage, signedOutPage } from './logout.pages';
+import { logoutConfirmPage, LogoutPageError, signedOutPage } from './logout.pages';
 
 function logoutParams(source: unknown): Record<string, string> {
   try {

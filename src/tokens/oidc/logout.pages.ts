@@ -1,6 +1,6 @@
 import { ApiError } from '../../platform/errors/api-error';
 import type { RendersHtml } from '../../platform/errors/error.filter';
-import { html, layout, PAGE_HEADERS, type Html } from '../../platform/web/html';
+import { type Html, html, layout, PAGE_HEADERS } from '../../platform/web/html';
 
 /** A logout request that cannot be trusted: shown as a page, never redirected (no open redirector). */
 export class LogoutPageError extends ApiError implements RendersHtml {

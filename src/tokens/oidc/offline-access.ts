@@ -1,7 +1,7 @@
 import type { ClientView } from '../../clients/clients.service';
+import type { SigningAlg } from '../keys/key-crypto';
 import { OFFLINE_ACCESS_SCOPE, OPENID_SCOPE } from '../scopes';
 import type { AuthContext } from './auth-context';
-import type { SigningAlg } from '../keys/key-crypto';
 
 /**
  * Who gets a refresh token from the code grant. Confidential clients: as before, whenever they may use

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { ClientsModule } from '../../clients/clients.module';
 import { SessionsModule } from '../../sessions/sessions.module';
 import { UsersModule } from '../../users/users.module';

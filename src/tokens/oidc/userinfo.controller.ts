@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Options, Post, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { ClientsService, type ClientView } from '../../clients/clients.service';
 import { Accepts, CurrentPrincipal, Public, Scopes } from '../../platform/auth/decorators';
 import type { Principal } from '../../platform/auth/principal';

@@ -1,11 +1,12 @@
 import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { AuthorizationPageError, InvalidAuthorizationRequest } from '../../auth/auth.errors';
 import {
-  pickAuthorizationParams,
   type AuthorizationCheckEnv,
   type AuthorizationContext,
+  pickAuthorizationParams,
 } from '../../auth/authorize/authorization-request';
 import { ALL_AUTHORIZATION_CHECKS } from '../../auth/authorize/checks';
 import { ClientStrategy } from '../../clients/client.strategy';

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+
 import { ClientsModule } from '../../clients/clients.module';
 import { ResourcesModule } from '../../resources/resources.module';
 import { ParController } from './par.controller';

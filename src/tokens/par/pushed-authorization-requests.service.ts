@@ -1,7 +1,8 @@
-import { deleteBatch } from '../../database/batch-delete';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
+
+import { deleteBatch } from '../../database/batch-delete';
 import { randomToken, SecretHasher } from '../../platform/crypto/crypto.service';
 import { PushedAuthorizationRequest } from './pushed-authorization-request.entity';
 

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { randomToken, SecretHasher } from '../../platform/crypto/crypto.service';
+
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { deleteBatch } from '../../database/batch-delete';
+import { randomToken, SecretHasher } from '../../platform/crypto/crypto.service';
+import { type AuthContext, storedAuthContext } from '../oidc/auth-context';
 import { RefreshToken } from './refresh-token.entity';
 import { RETRY, ROTATE } from './refresh-token-statements';
-import { storedAuthContext, type AuthContext } from '../oidc/auth-context';
-import { deleteBatch } from '../../database/batch-delete';
 
 /** Prefix makes leaked refresh tokens recognisable to secret scanners. */
 const PREFIX = 'iirt_';

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+
 import { Authorization } from '../authorizations/authorization.entity';
 import { TokenClockModule } from '../jwt/token-clock.module';
 import { RevocationService } from './revocation.service';

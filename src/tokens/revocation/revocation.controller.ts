@@ -1,15 +1,16 @@
 import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { ClientStrategy } from '../../clients/client.strategy';
 import { Public } from '../../platform/auth/decorators';
 import { InvalidRequest, OAuthError } from '../../platform/errors/oauth-errors';
 import { ApiClientAuth, ApiFormBody, ApiOAuthErrors } from '../../platform/http/api-docs';
 import { oauthParams } from '../../platform/http/oauth-params';
-import { REVOCATION_FIELDS } from '../oauth-params.docs';
 import { ClientRateLimits } from '../../platform/rate-limit/client-limits';
 import { AuthorizationsService } from '../authorizations/authorizations.service';
 import { IntrospectionService } from '../introspection/introspection.service';
+import { REVOCATION_FIELDS } from '../oauth-params.docs';
 import { noStore } from '../token/token-endpoint.service';
 import { RevocationService } from './revocation.service';
 

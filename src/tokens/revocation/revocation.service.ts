@@ -1,13 +1,14 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { MoreThan, Repository } from 'typeorm';
+
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { Authorization } from '../authorizations/authorization.entity';
-import { RevokedToken } from './revoked-token.entity';
-import { ChangeFeed } from '../../platform/cache/change-feed.service';
-import { CLOCK, type Clock } from '../jwt/clock';
-import { JWT_TIMINGS, REVOCATIONS_CHANNEL, type JwtTimings } from '../jwt/jwt.constants';
 import { deleteBatch } from '../../database/batch-delete';
+import { ChangeFeed } from '../../platform/cache/change-feed.service';
+import { Authorization } from '../authorizations/authorization.entity';
+import { CLOCK, type Clock } from '../jwt/clock';
+import { JWT_TIMINGS, type JwtTimings, REVOCATIONS_CHANNEL } from '../jwt/jwt.constants';
+import { RevokedToken } from './revoked-token.entity';
 
 /**
  * A change-feed message: `exp` (epoch seconds) is when the entry may be forgotten. `grant` names a revoked

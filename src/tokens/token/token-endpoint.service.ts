@@ -1,6 +1,6 @@
-import { countTokenIssued } from '../../platform/metrics/metrics';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { ClientStrategy } from '../../clients/client.strategy';
 import {
   InvalidDpopProof,
@@ -8,11 +8,12 @@ import {
   UnauthorizedClient,
   UnsupportedGrantType,
 } from '../../platform/errors/oauth-errors';
-import { presentedClientId } from '../../platform/rate-limit/client-limits';
-import { DpopService } from '../dpop/dpop.service';
 import { oauthParams } from '../../platform/http/oauth-params';
 import { requestMeta } from '../../platform/http/request-meta';
+import { countTokenIssued } from '../../platform/metrics/metrics';
+import { presentedClientId } from '../../platform/rate-limit/client-limits';
 import { ClientRateLimits } from '../../platform/rate-limit/client-limits';
+import { DpopService } from '../dpop/dpop.service';
 import { GRANT_TYPE_HANDLERS, type GrantTypeHandler, type TokenResponse } from './grants/grant-type';
 
 /** RFC 6749 §5.1: token responses must not be cached. */

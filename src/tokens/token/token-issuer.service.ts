@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
+
 import { AuditService } from '../../audit/audit.service';
 import type { GrantType } from '../../clients/clients.service';
 import type { RequestMeta } from '../../platform/http/request-meta';
-import { formatScope } from '../scopes';
-import type { TokenResponse } from './grants/grant-type';
 import { AccessTokensService } from '../jwt/access-tokens.service';
 import type { SigningAlg } from '../keys/key-crypto';
 import type { AuthContext } from '../oidc/auth-context';
 import { IdTokenService } from '../oidc/id-token.service';
+import { formatScope } from '../scopes';
+import type { TokenResponse } from './grants/grant-type';
 
 /** Mints the token response shared by every user-facing grant: a JWT access token and, optionally, a refresh token. */
 @Injectable()

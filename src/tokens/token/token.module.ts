@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { ApiKeysModule } from '../../api-keys/api-keys.module';
 import { ClientsModule } from '../../clients/clients.module';
 import { ResourcesModule } from '../../resources/resources.module';
@@ -6,17 +7,17 @@ import { AuthorizationsModule } from '../authorizations/authorizations.module';
 import { CodesModule } from '../codes/codes.module';
 import { DeviceModule } from '../device/device.module';
 import { JwtTokensModule } from '../jwt/jwt-tokens.module';
-import { RefreshTokensModule } from '../refresh-tokens/refresh-tokens.module';
 import { OidcModule } from '../oidc/oidc.module';
+import { RefreshTokensModule } from '../refresh-tokens/refresh-tokens.module';
 import { AuthorizationCodeGrant } from './grants/authorization-code.grant';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant';
 import { DeviceCodeGrant } from './grants/device-code.grant';
 import { GRANT_TYPE_HANDLERS } from './grants/grant-type';
 import { RefreshTokenGrant } from './grants/refresh-token.grant';
 import { TokenExchangeGrant } from './grants/token-exchange.grant';
+import { TokenController } from './token.controller';
 import { TokenEndpoint } from './token-endpoint.service';
 import { TokenIssuer } from './token-issuer.service';
-import { TokenController } from './token.controller';
 
 const GRANT_HANDLERS = [
   AuthorizationCodeGrant,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+
 import { ApiKeysService } from '../../api-keys/api-keys.service';
 import { AuditService } from '../../audit/audit.service';
 import { ClientsService } from '../../clients/clients.service';

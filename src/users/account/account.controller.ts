@@ -1,12 +1,13 @@
 import { Body, Controller, Patch, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+
 import { Accepts, CurrentPrincipal } from '../../platform/auth/decorators';
 import type { Principal } from '../../platform/auth/principal';
 import { NotFound, ValidationFailed } from '../../platform/errors/api-error';
 import { requestMeta } from '../../platform/http/request-meta';
 import { AccountTokensService } from '../account-tokens.service';
 import { UsersService } from '../users.service';
-import { UpdateUserDto, type OwnUserResponse } from './account.dto';
+import { type OwnUserResponse, UpdateUserDto } from './account.dto';
 import { WrongPassword } from './account.errors';
 import { Profile } from './profile.service';
 

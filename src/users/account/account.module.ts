@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
+
 import { ApiKeysModule } from '../../api-keys/api-keys.module';
 import { ClientsModule } from '../../clients/clients.module';
 import { ProjectsModule } from '../../projects/projects.module';
 import { SessionsModule } from '../../sessions/sessions.module';
 import { TokensModule } from '../../tokens/tokens.module';
 import { UsersModule } from '../users.module';
+import { AccountController } from './account.controller';
 import { AccountDeletion } from './account-deletion.service';
 import { AccountExport } from './account-export.service';
-import { AccountController } from './account.controller';
 import { EmailVerification } from './email-verification.service';
 import { PasswordReset } from './password-reset.service';
 import { Profile } from './profile.service';

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+
 import { AuditService } from '../../audit/audit.service';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import type { RequestMeta } from '../../platform/http/request-meta';
 import { MailService } from '../../platform/mail/mail.service';
 import { templates } from '../../platform/mail/templates';
-import { RateLimiter, type RateDecision } from '../../platform/rate-limit/rate-limiter.service';
+import { type RateDecision, RateLimiter } from '../../platform/rate-limit/rate-limiter.service';
 import { AccountSessions } from '../../sessions/account-sessions.service';
 import { AccountTokensService } from '../account-tokens.service';
 import { passwordProblem } from '../password-policy';

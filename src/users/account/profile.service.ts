@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+
 import { AuditService } from '../../audit/audit.service';
 import type { RequestMeta } from '../../platform/http/request-meta';
 import { AccountSessions } from '../../sessions/account-sessions.service';

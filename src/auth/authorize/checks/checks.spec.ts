@@ -1,6 +1,6 @@
 import type { ClientsService, ClientView } from '../../../clients/clients.service';
-import type { ResourcesService } from '../../../resources/resources.service';
 import type { AppConfig } from '../../../config/app-config';
+import type { ResourcesService } from '../../../resources/resources.service';
 import { AuthorizationPageError, InvalidAuthorizationRequest } from '../../auth.errors';
 import type {
   AuthorizationCheckEnv,

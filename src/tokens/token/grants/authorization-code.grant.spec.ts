@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+
 import type { ClientView } from '../../../clients/clients.service';
 import { InvalidGrant, InvalidRequest } from '../../../platform/errors/oauth-errors';
 import type { ResourcesService } from '../../../resources/resources.service';

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
+
 import { InvalidGrant, InvalidRequest } from '../../../platform/errors/oauth-errors';
-import { AuthorizationCodesService } from '../../codes/authorization-codes.service';
+import { ResourcesService } from '../../../resources/resources.service';
 import { AuthorizationsService } from '../../authorizations/authorizations.service';
+import { AuthorizationCodesService } from '../../codes/authorization-codes.service';
 import { verifyS256 } from '../../codes/pkce';
 import { authContextOf } from '../../oidc/auth-context';
 import { idTokenFor, mayReceiveRefreshToken } from '../../oidc/offline-access';
 import { RefreshTokensService } from '../../refresh-tokens/refresh-tokens.service';
-import { ResourcesService } from '../../../resources/resources.service';
 import { TokenIssuer } from '../token-issuer.service';
 import type { GrantTypeHandler, TokenRequest, TokenResponse } from './grant-type';
 

@@ -1,5 +1,5 @@
-import type { ResourcesService } from '../../../resources/resources.service';
 import { InvalidScope, UnauthorizedClient } from '../../../platform/errors/oauth-errors';
+import type { ResourcesService } from '../../../resources/resources.service';
 import type { TokenIssuer } from '../token-issuer.service';
 import { ClientCredentialsGrant } from './client-credentials.grant';
 import { API, builtInResource, clientView, tokenRequest } from './grant.fixtures';

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
+
 import { InvalidScope, UnauthorizedClient } from '../../../platform/errors/oauth-errors';
-import { parseScope } from '../../scopes';
 import { ResourcesService } from '../../../resources/resources.service';
+import { parseScope } from '../../scopes';
 import { TokenIssuer } from '../token-issuer.service';
 import type { GrantTypeHandler, TokenRequest, TokenResponse } from './grant-type';
 

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
+
 import { DEVICE_CODE } from '../../../clients/clients.service';
 import { InvalidGrant, InvalidRequest } from '../../../platform/errors/oauth-errors';
 import { ResourcesService } from '../../../resources/resources.service';
 import { AuthorizationsService } from '../../authorizations/authorizations.service';
-import { DeviceAuthorizationsService } from '../../device/device-authorizations.service';
 import { AccessDenied, AuthorizationPending, ExpiredToken, SlowDown } from '../../device/device.errors';
+import { DeviceAuthorizationsService } from '../../device/device-authorizations.service';
 import { authContextOf } from '../../oidc/auth-context';
 import { idTokenFor, mayReceiveRefreshToken } from '../../oidc/offline-access';
 import { RefreshTokensService } from '../../refresh-tokens/refresh-tokens.service';

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+
 import {
   InvalidDpopProof,
   InvalidGrant,
@@ -6,15 +7,15 @@ import {
   InvalidScope,
 } from '../../../platform/errors/oauth-errors';
 import type { RequestMeta } from '../../../platform/http/request-meta';
-import { parseScope } from '../../scopes';
-import { AuthorizationsService } from '../../authorizations/authorizations.service';
-import type { RefreshToken } from '../../refresh-tokens/refresh-token.entity';
-import { RefreshTokensService } from '../../refresh-tokens/refresh-tokens.service';
 import { ResourcesService } from '../../../resources/resources.service';
-import { TokenIssuer } from '../token-issuer.service';
-import type { GrantTypeHandler, TokenRequest, TokenResponse } from './grant-type';
+import { AuthorizationsService } from '../../authorizations/authorizations.service';
 import { authContextOf } from '../../oidc/auth-context';
 import { idTokenFor } from '../../oidc/offline-access';
+import type { RefreshToken } from '../../refresh-tokens/refresh-token.entity';
+import { RefreshTokensService } from '../../refresh-tokens/refresh-tokens.service';
+import { parseScope } from '../../scopes';
+import { TokenIssuer } from '../token-issuer.service';
+import type { GrantTypeHandler, TokenRequest, TokenResponse } from './grant-type';
 
 /**
  * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): every use returns a new refresh token; presenting a

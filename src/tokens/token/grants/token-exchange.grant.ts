@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
+
 import { ApiKeysService } from '../../../api-keys/api-keys.service';
-import { TOKEN_EXCHANGE, type ClientView } from '../../../clients/clients.service';
+import { type ClientView, TOKEN_EXCHANGE } from '../../../clients/clients.service';
 import {
   InvalidGrant,
   InvalidRequest,
