@@ -1,32 +1,12 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-  Unique,
-} from 'typeorm';
+import { Column, Entity, Index, Unique } from 'typeorm';
 
-import { User } from '../users/user.entity';
+import { UserOwnedRow } from '../users/user-owned-row';
 
 /** A developer's API key: only its hash and a short visible prefix are stored. */
 @Entity({ name: 'api_keys' })
 @Unique('UQ_api_keys_hash', ['keyHash'])
 @Index('IDX_api_keys_user', ['userId'])
-export class ApiKey {
-  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'PK_api_keys' })
-  id: string;
-
-  @Column({ name: 'user_id', type: 'uuid' })
-  userId: string;
-
-  /** Declared so the schema diff knows the foreign key; not loaded by default. */
-  @ManyToOne(() => User, { onDelete: 'CASCADE', createForeignKeyConstraints: true })
-  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'FK_api_keys_user' })
-  user?: User;
-
+export class ApiKey extends UserOwnedRow('api_keys') {
   @Column({ type: 'varchar', length: 100 })
   name: string;
 
@@ -39,9 +19,6 @@ export class ApiKey {
 
   @Column({ type: 'text', array: true, default: '{}' })
   scopes: string[];
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
 
   @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
   expiresAt: Date | null;

@@ -1,15 +1,6 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-  Unique,
-} from 'typeorm';
+import { Column, Entity, Index, Unique } from 'typeorm';
 
-import { User } from './user.entity';
+import { UserOwnedRow } from './user-owned-row';
 
 /** What a one-time account link does. */
 export type AccountTokenPurpose = 'verify_email' | 'reset_password';
@@ -22,18 +13,7 @@ export type AccountTokenPurpose = 'verify_email' | 'reset_password';
 @Unique('UQ_account_tokens_token_hash', ['tokenHash'])
 @Index('IDX_account_tokens_user', ['userId', 'purpose'])
 @Index('IDX_account_tokens_expires_at', ['expiresAt'])
-export class AccountToken {
-  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'PK_account_tokens' })
-  id: string;
-
-  @Column({ name: 'user_id', type: 'uuid' })
-  userId: string;
-
-  /** Declared so the schema diff knows the foreign key; not loaded by default. */
-  @ManyToOne(() => User, { onDelete: 'CASCADE', createForeignKeyConstraints: true })
-  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'FK_account_tokens_user' })
-  user?: User;
-
+export class AccountToken extends UserOwnedRow('account_tokens') {
   @Column({ type: 'varchar', length: 16 })
   purpose: AccountTokenPurpose;
 
@@ -42,9 +22,6 @@ export class AccountToken {
 
   @Column({ type: 'varchar', length: 254 })
   email: string;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
 
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt: Date;

@@ -1,14 +1,6 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-} from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 
-import { User } from '../../users/user.entity';
+import { UserOwnedRow } from '../../users/user-owned-row';
 import { IdentityProvider } from './identity-provider.entity';
 
 /**
@@ -18,17 +10,7 @@ import { IdentityProvider } from './identity-provider.entity';
 @Entity({ name: 'user_identities' })
 @Index('UQ_user_identities_subject', ['providerId', 'subject'], { unique: true })
 @Index('UQ_user_identities_user_provider', ['userId', 'providerId'], { unique: true })
-export class UserIdentity {
-  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'PK_user_identities' })
-  id: string;
-
-  @Column({ name: 'user_id', type: 'uuid' })
-  userId: string;
-
-  @ManyToOne(() => User, { onDelete: 'CASCADE', createForeignKeyConstraints: true })
-  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'FK_user_identities_user' })
-  user?: User;
-
+export class UserIdentity extends UserOwnedRow('user_identities') {
   @Column({ name: 'provider_id', type: 'uuid' })
   providerId: string;
 
@@ -42,9 +24,6 @@ export class UserIdentity {
   /** What the provider said at link time, for the "Linked sign-ins" page only. */
   @Column({ type: 'varchar', length: 254, nullable: true })
   email: string | null;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
 
   @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
   lastUsedAt: Date | null;
