@@ -1,25 +1,23 @@
-import { Controller, Get, Post, Req, Res } from '@nestjs/common';
+import { Get, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { RecentFactor, stepUpPath } from '../auth/mfa/recent-factor';
-import { Accepts } from '../platform/auth/decorators';
 import { fieldErrors } from '../platform/forms/field-errors';
 import { FormBody, type SubmittedForm } from '../platform/forms/form-body';
 import { requestMeta } from '../platform/http/request-meta';
 import { seeOther, sendPage } from '../platform/web/html';
-import { Page, SignInReturnsTo } from '../platform/web/page.decorator';
+import { SignInReturnsTo } from '../platform/web/page.decorator';
 import { SessionsService } from '../sessions/sessions.service';
 import { AccountDeletion } from '../users/account/account-deletion.service';
 import { AccountExport } from '../users/account/account-export.service';
 import { DeleteAccountForm } from './account.dto';
-import { CONSOLE_PAGE, ConsoleNotFound } from './console.errors';
+import { ConsoleNotFound } from './console.errors';
+import { ConsolePages } from './console-pages.decorator';
 import { type ConsoleContext, ConsoleUser } from './console-user';
 import { accountDeletedPage, deleteAccountPage } from './views/account.view';
 
 /** "Download my data" and "Delete account". */
-@Controller('console/account')
-@Page(CONSOLE_PAGE)
-@Accepts('session')
+@ConsolePages('account')
 export class ConsoleAccountController {
   constructor(
     private readonly exporter: AccountExport,

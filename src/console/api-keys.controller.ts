@@ -1,19 +1,19 @@
-import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { ApiKeyExpired, ApiKeyNotFound } from '../api-keys/api-keys.errors';
 import { ApiKeysService, type ApiKeyView } from '../api-keys/api-keys.service';
 import { RecentFactor, stepUpPath } from '../auth/mfa/recent-factor';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { Accepts } from '../platform/auth/decorators';
 import { fieldErrors } from '../platform/forms/field-errors';
 import { QueryText } from '../platform/forms/form';
 import { FormBody, type SubmittedForm } from '../platform/forms/form-body';
 import { UuidParamPipe } from '../platform/forms/uuid-param.pipe';
 import { seeOther, sendPage } from '../platform/web/html';
-import { Page, SignInReturnsTo } from '../platform/web/page.decorator';
+import { SignInReturnsTo } from '../platform/web/page.decorator';
 import { CreateApiKeyForm, parseExpiryDate } from './console.dto';
-import { CONSOLE_PAGE, ConsoleNotFound } from './console.errors';
+import { ConsoleNotFound } from './console.errors';
+import { ConsolePages } from './console-pages.decorator';
 import { type ConsoleContext, ConsoleUser } from './console-user';
 import { OneTimeSecrets } from './one-time-secrets';
 import {
@@ -39,9 +39,7 @@ function shown(v: CreateApiKeyForm): ApiKeyFormValues {
 }
 
 /** The developer's API keys: list, create, roll, revoke. Keys are shown once, right after the POST. */
-@Controller('console/api-keys')
-@Page(CONSOLE_PAGE)
-@Accepts('session')
+@ConsolePages('api-keys')
 export class ConsoleApiKeysController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,

@@ -1,18 +1,18 @@
-import { Controller, Get, Inject, Param, Post, Res } from '@nestjs/common';
+import { Get, Inject, Param, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 
 import { ClientsService, type ClientView, DEVICE_CODE } from '../clients/clients.service';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { Accepts } from '../platform/auth/decorators';
 import { NotFound } from '../platform/errors/api-error';
 import { type FieldErrors, fieldErrors } from '../platform/forms/field-errors';
 import { QueryText } from '../platform/forms/form';
 import { FormBody, type SubmittedForm } from '../platform/forms/form-body';
 import { UuidParamPipe } from '../platform/forms/uuid-param.pipe';
 import { seeOther, sendPage } from '../platform/web/html';
-import { Page, SignInReturnsTo } from '../platform/web/page.decorator';
+import { SignInReturnsTo } from '../platform/web/page.decorator';
 import { CreateAppForm, UpdateAppForm } from './console.dto';
-import { CONSOLE_PAGE, ConsoleNotFound } from './console.errors';
+import { ConsoleNotFound } from './console.errors';
+import { ConsolePages } from './console-pages.decorator';
 import { type ConsoleContext, ConsoleUser } from './console-user';
 import { OneTimeSecrets } from './one-time-secrets';
 import { appSnippets } from './snippets';
@@ -56,9 +56,7 @@ function withDeviceFlow(grantTypes: readonly string[], on: boolean): string[] {
 }
 
 /** OAuth apps the developer owns: list, create, edit, rotate the secret, delete. */
-@Controller('console/apps')
-@Page(CONSOLE_PAGE)
-@Accepts('session')
+@ConsolePages('apps')
 export class ConsoleAppsController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,

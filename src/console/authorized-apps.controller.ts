@@ -1,16 +1,16 @@
-import { Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { Get, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { ClientsService } from '../clients/clients.service';
-import { Accepts } from '../platform/auth/decorators';
 import { NotFound } from '../platform/errors/api-error';
 import { QueryText } from '../platform/forms/form';
 import { UuidParamPipe } from '../platform/forms/uuid-param.pipe';
 import { requestMeta } from '../platform/http/request-meta';
 import { seeOther, sendPage } from '../platform/web/html';
-import { Page, SignInReturnsTo } from '../platform/web/page.decorator';
+import { SignInReturnsTo } from '../platform/web/page.decorator';
 import { AuthorizationsService } from '../tokens/authorizations/authorizations.service';
-import { CONSOLE_PAGE, ConsoleNotFound } from './console.errors';
+import { ConsoleNotFound } from './console.errors';
+import { ConsolePages } from './console-pages.decorator';
 import { type ConsoleContext, ConsoleUser } from './console-user';
 import { type AuthorizedAppRow, authorizedAppsPage } from './views/authorized-apps.view';
 
@@ -19,9 +19,7 @@ const NOTICES: Record<string, string> = {
 };
 
 /** The apps this user allowed into their account; revoking one kills its whole token family at once. */
-@Controller('console/authorized-apps')
-@Page(CONSOLE_PAGE)
-@Accepts('session')
+@ConsolePages('authorized-apps')
 export class ConsoleAuthorizedAppsController {
   constructor(
     private readonly grants: AuthorizationsService,

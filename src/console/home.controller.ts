@@ -1,23 +1,19 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { ClientsService } from '../clients/clients.service';
-import { Accepts } from '../platform/auth/decorators';
 import { sendPage } from '../platform/web/html';
-import { Page } from '../platform/web/page.decorator';
 import { SignInHistory } from '../sessions/sign-in-history.service';
 import { AuthorizationsService } from '../tokens/authorizations/authorizations.service';
-import { CONSOLE_PAGE } from './console.errors';
+import { ConsolePages } from './console-pages.decorator';
 import { type ConsoleContext, ConsoleUser } from './console-user';
 import { SecurityActivity } from './security-activity.service';
 import { homePage } from './views/home.view';
 import { securityPage } from './views/security.view';
 
 /** Console home (the next step for a new developer) and the security activity page. */
-@Controller('console')
-@Page(CONSOLE_PAGE)
-@Accepts('session')
+@ConsolePages()
 export class ConsoleHomeController {
   constructor(
     private readonly clients: ClientsService,

@@ -1,15 +1,15 @@
-import { Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { Get, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { LinkedSignIns } from '../auth/idp/linked-sign-ins.service';
 import { LINKED_SIGN_INS, UpstreamFlow } from '../auth/idp/upstream-flow';
-import { Accepts } from '../platform/auth/decorators';
 import { QueryText } from '../platform/forms/form';
 import { UuidParamPipe } from '../platform/forms/uuid-param.pipe';
 import { requestMeta } from '../platform/http/request-meta';
 import { seeOther, sendPage } from '../platform/web/html';
-import { Page, SignInReturnsTo } from '../platform/web/page.decorator';
-import { CONSOLE_PAGE, ConsoleNotFound } from './console.errors';
+import { SignInReturnsTo } from '../platform/web/page.decorator';
+import { ConsoleNotFound } from './console.errors';
+import { ConsolePages } from './console-pages.decorator';
 import { type ConsoleContext, ConsoleUser } from './console-user';
 import { linkedSignInsPage } from './views/linked-sign-ins.view';
 
@@ -24,9 +24,7 @@ const SLUG = /^[a-z0-9-]{1,40}$/;
  * Upstream identities linked to this account. Linking happens only here, from a signed-in session (a
  * sign-in never links by email); unlinking never removes the last way to sign in.
  */
-@Controller('console/linked-sign-ins')
-@Page(CONSOLE_PAGE)
-@Accepts('session')
+@ConsolePages('linked-sign-ins')
 export class ConsoleLinkedSignInsController {
   constructor(
     private readonly linked: LinkedSignIns,

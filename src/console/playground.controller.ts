@@ -1,12 +1,10 @@
-import { Controller, Get, Query, Res } from '@nestjs/common';
+import { Get, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 
 import { ClientsService } from '../clients/clients.service';
-import { Accepts } from '../platform/auth/decorators';
 import { sendPage } from '../platform/web/html';
-import { Page } from '../platform/web/page.decorator';
 import { PlaygroundFlows } from '../playground/playground-flows';
-import { CONSOLE_PAGE } from './console.errors';
+import { ConsolePages } from './console-pages.decorator';
 import { type ConsoleContext, ConsoleUser } from './console-user';
 import { playgroundPage } from './views/playground.view';
 
@@ -20,9 +18,7 @@ function text(value: unknown): string | undefined {
  * `iss`) and, for the signed-in developer's own app, the exact token request including the PKCE verifier
  * the start banner generated.
  */
-@Controller('console/playground')
-@Page(CONSOLE_PAGE)
-@Accepts('session')
+@ConsolePages('playground')
 export class ConsolePlaygroundController {
   constructor(
     private readonly flows: PlaygroundFlows,

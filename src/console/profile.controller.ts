@@ -1,19 +1,18 @@
-import { Controller, Get, Post, Req, Res } from '@nestjs/common';
+import { Get, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import { Accepts } from '../platform/auth/decorators';
 import { fieldErrors } from '../platform/forms/field-errors';
 import { QueryText } from '../platform/forms/form';
 import { FormBody, type SubmittedForm } from '../platform/forms/form-body';
 import { requestMeta } from '../platform/http/request-meta';
 import { seeOther, sendPage } from '../platform/web/html';
-import { Page, SignInReturnsTo } from '../platform/web/page.decorator';
+import { SignInReturnsTo } from '../platform/web/page.decorator';
 import { EmailVerification } from '../users/account/email-verification.service';
 import { Profile } from '../users/account/profile.service';
 import { AccountTokensService } from '../users/account-tokens.service';
 import { UsersService } from '../users/users.service';
 import { EmailForm, NameForm, PasswordForm } from './account.dto';
-import { CONSOLE_PAGE } from './console.errors';
+import { ConsolePages } from './console-pages.decorator';
 import { type ConsoleContext, ConsoleUser } from './console-user';
 import { profilePage, type ProfileView } from './views/profile.view';
 
@@ -25,9 +24,7 @@ const NOTICES: Record<string, string> = {
 };
 
 /** The signed-in user's profile: name, email (through verification), password. */
-@Controller('console/profile')
-@Page(CONSOLE_PAGE)
-@Accepts('session')
+@ConsolePages('profile')
 export class ConsoleProfileController {
   constructor(
     private readonly profile: Profile,

@@ -1,18 +1,14 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 
-import { Accepts } from '../platform/auth/decorators';
 import { sendPage } from '../platform/web/html';
-import { Page } from '../platform/web/page.decorator';
 import { ResourcesService } from '../resources/resources.service';
-import { CONSOLE_PAGE } from './console.errors';
+import { ConsolePages } from './console-pages.decorator';
 import { type ConsoleContext, ConsoleUser } from './console-user';
 import { resourcesPage } from './views/resources.view';
 
 /** The resource registry, read-only: developers see which audiences their apps may request. */
-@Controller('console/resources')
-@Page(CONSOLE_PAGE)
-@Accepts('session')
+@ConsolePages('resources')
 export class ConsoleResourcesController {
   constructor(private readonly resources: ResourcesService) {}
 

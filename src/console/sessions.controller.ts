@@ -1,12 +1,12 @@
-import { Controller, Get, Param, Post, Res } from '@nestjs/common';
+import { Get, Param, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 
-import { Accepts } from '../platform/auth/decorators';
 import { QueryText } from '../platform/forms/form';
 import { seeOther, sendPage } from '../platform/web/html';
-import { Page, SignInReturnsTo } from '../platform/web/page.decorator';
+import { SignInReturnsTo } from '../platform/web/page.decorator';
 import { AccountSessions } from '../sessions/account-sessions.service';
-import { CONSOLE_PAGE, ConsoleNotFound } from './console.errors';
+import { ConsoleNotFound } from './console.errors';
+import { ConsolePages } from './console-pages.decorator';
 import { type ConsoleContext, ConsoleUser } from './console-user';
 import { sessionsPage } from './views/sessions.view';
 
@@ -18,9 +18,7 @@ const NOTICES: Record<string, string> = {
 const HANDLE = /^[A-Za-z0-9_-]{22}$/;
 
 /** The user's live sessions: browser, IP, when, last seen; sign out one, or all the others. */
-@Controller('console/sessions')
-@Page(CONSOLE_PAGE)
-@Accepts('session')
+@ConsolePages('sessions')
 export class ConsoleSessionsController {
   constructor(private readonly sessions: AccountSessions) {}
 

@@ -13,9 +13,10 @@ import { UuidParamPipe } from '../platform/forms/uuid-param.pipe';
 import { HiddenFromApiDocs } from '../platform/http/api-docs';
 import { requestMeta } from '../platform/http/request-meta';
 import { seeOther, sendPage } from '../platform/web/html';
-import { Page, SignInReturnsTo } from '../platform/web/page.decorator';
+import { SignInReturnsTo } from '../platform/web/page.decorator';
 import { AMR_MFA, AMR_OTP, SessionsService } from '../sessions/sessions.service';
-import { CONSOLE_PAGE, ConsoleNotFound } from './console.errors';
+import { ConsoleNotFound } from './console.errors';
+import { ConsolePages } from './console-pages.decorator';
 import { type ConsoleContext, ConsoleUser } from './console-user';
 import { recoveryCodesPage, signInMethodsPage, totpEnrolPage } from './views/sign-in-methods.view';
 
@@ -33,9 +34,7 @@ const NOTICES: Record<string, string> = {
 };
 
 /** Sign-in methods: the authenticator app (TOTP) and its recovery codes. */
-@Controller('console/sign-in-methods')
-@Page(CONSOLE_PAGE)
-@Accepts('session')
+@ConsolePages('sign-in-methods')
 export class ConsoleSignInMethodsController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
