@@ -32,6 +32,16 @@ function upstreamErrorPage(reply: FastifyReply, status: number, title: string, t
   );
 }
 
+function unknownProvider(reply: FastifyReply, back: string): FastifyReply {
+  return upstreamErrorPage(
+    reply,
+    404,
+    'Unknown sign-in option',
+    'This sign-in option does not exist or was turned off.',
+    back,
+  );
+}
+
 /** The two halves of an upstream sign-in: off to the provider, and back at the callback. */
 @Injectable()
 export class UpstreamFlow {
@@ -42,6 +52,13 @@ export class UpstreamFlow {
     private readonly signIn: UpstreamSignIn,
   ) {}
 
+  /** The provider and its strategy, while it is enabled (on this instance's registry). */
+  private enabled(slug: string) {
+    const provider = this.registry.provider(slug);
+    const strategy = this.registry.strategy(slug);
+    return provider && strategy ? { provider, strategy } : undefined;
+  }
+
   async start(
     req: FastifyRequest,
     reply: FastifyReply,
@@ -49,17 +66,9 @@ export class UpstreamFlow {
     returnTo: string,
     linkUserId?: string,
   ): Promise<FastifyReply> {
-    const provider = this.registry.provider(slug);
-    const strategy = this.registry.strategy(slug);
-    if (!provider || !strategy) {
-      return upstreamErrorPage(
-        reply,
-        404,
-        'Unknown sign-in option',
-        'This sign-in option does not exist or was turned off.',
-        returnTo,
-      );
-    }
+    const found = this.enabled(slug);
+    if (!found) return unknownProvider(reply, returnTo);
+    const { provider, strategy } = found;
     const attempt = { slug, nonce: randomToken(), returnTo: safeReturnTo(returnTo), linkUserId };
     const outcome = await strategy.then(
       (s) => runUpstream(s, req, attempt),
@@ -88,17 +97,9 @@ export class UpstreamFlow {
   async callback(req: FastifyRequest, reply: FastifyReply, slug: string): Promise<FastifyReply> {
     // Single use, whatever happens next.
     this.registry.state.clear(reply);
-    const provider = this.registry.provider(slug);
-    const strategy = this.registry.strategy(slug);
-    if (!provider || !strategy) {
-      return upstreamErrorPage(
-        reply,
-        404,
-        'Unknown sign-in option',
-        'This sign-in option does not exist or was turned off.',
-        '/console',
-      );
-    }
+    const found = this.enabled(slug);
+    if (!found) return unknownProvider(reply, '/console');
+    const { provider, strategy } = found;
     const query = req.query as Record<string, unknown>;
     if (query.error !== undefined && typeof query.state === 'string') {
       // passport-oauth2 reports a provider error before it looks at `state`; checking it here only
