@@ -120,6 +120,19 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
     await this.feed.onInvalidate(API_KEY_KIND, (keyHash) => this.cache.delete(keyHash));
     // Invalidations published while Redis was down are lost (pub/sub is at-most-once): start afresh.
     this.feed.onResume(() => this.cache.clear());
+    // Tokens minted from a revoked or disabled key stay denied on an instance that missed the feed message
+    // (started later, or Redis was down): the deny list's poll reads the keys themselves.
+    await this.revocation?.addDeniedGrantSource((since) => this.deniedSince(since));
+  }
+
+  /** Keys revoked or disabled after `since`: their minted tokens are denied (their id is the grant_id). */
+  private async deniedSince(since: Date): Promise<{ id: string; at: Date }[]> {
+    const rows = await this.keys
+      .createQueryBuilder('k')
+      .select(['k.id', 'k.revokedAt', 'k.disabledAt'])
+      .where('k.revoked_at > :since OR k.disabled_at > :since', { since })
+      .getMany();
+    return rows.map((k) => ({ id: k.id, at: (k.revokedAt ?? k.disabledAt)! }));
   }
 
   async create(input: NewApiKey): Promise<IssuedApiKey> {

@@ -89,6 +89,34 @@ describe('token exchange (RFC 8693): API keys and delegation', () => {
       expect((await projects(fresh.json.access_token)).status).toBe(200);
     });
 
+    it('an instance that starts after the revocation refuses the minted tokens too (read from the keys table)', async () => {
+      const key = await createApiKey(t.app, user.id, { scopes: ['read:projects'] });
+      const minted = (await keyExchange({ subject_token: key.key })).json.access_token as string;
+      const disabledKey = await createApiKey(t.app, user.id, { scopes: ['read:projects'] });
+      const mintedByDisabled = (await keyExchange({ subject_token: disabledKey.key })).json
+        .access_token as string;
+      await t.app.get(ApiKeysService).revoke(user.id, key.id);
+      await t.app.get(ApiKeysService).setDisabled(disabledKey.id, true);
+      // A new instance (same issuer) never saw the change-feed messages: only its deny-list poll can know.
+      const later = await bootApp({ ISSUER: t.url });
+      try {
+        const live = await createApiKey(t.app, user.id, { scopes: ['read:projects'] });
+        const good = (await keyExchange({ subject_token: live.key })).json.access_token as string;
+        const accepted = await http(`${later.url}/v1/projects`, {
+          headers: { authorization: `Bearer ${good}` },
+        });
+        expect(accepted.status).toBe(200);
+        for (const token of [minted, mintedByDisabled]) {
+          const res = await http(`${later.url}/v1/projects`, {
+            headers: { authorization: `Bearer ${token}` },
+          });
+          expect([res.status, res.json.error]).toEqual([401, 'invalid_token']);
+        }
+      } finally {
+        await later.close();
+      }
+    });
+
     it('by a client allowed the grant: client_id is the client, act names the key; others are refused', async () => {
       const key = await createApiKey(t.app, user.id, { scopes: ['read:projects'] });
       const service = await createClient(t.app, {

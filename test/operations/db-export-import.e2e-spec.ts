@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Client as PgClient } from 'pg';
 import { DataSource } from 'typeorm';
 
+import { AuditService } from '../../src/audit/audit.service';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { UsersService } from '../../src/users/users.service';
 import { createApiKey, withKey } from '../factories/api-keys';
@@ -108,6 +109,8 @@ describe('moving a populated embedded database to PostgreSQL (db:export / db:imp
       });
     }
     const jwksBefore = (await http(`${source.url}/.well-known/jwks.json`)).json;
+    // Batched audit events (token.issued) are written within ~20 ms: flush them before counting.
+    await source.app.get(AuditService).flush();
     const sourceCounts = await rowCounts(source.app.get(DataSource));
     await source.close();
     source = undefined;

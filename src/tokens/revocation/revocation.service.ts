@@ -61,6 +61,9 @@ export function parseRevocationMessage(raw: string): RevocationMessage | undefin
  * Redis down, a revocation applies at once on the instance that made it, on the others at their next
  * poll, or as soon as their subscription is back (catch-up poll), whichever comes first.
  */
+/** Grant ids denied since `since`, with when each was denied (see addDeniedGrantSource). */
+export type DeniedGrantSource = (since: Date) => Promise<{ id: string; at: Date }[]>;
+
 @Injectable()
 export class RevocationService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(RevocationService.name);
@@ -69,6 +72,8 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy {
   /** authorization id (`grant_id`) → epoch ms after which no access token carrying it can still be valid. */
   private readonly authorizations = new Map<string, number>();
   private timer?: NodeJS.Timeout;
+  /** Other tables that deny grant ids (API keys, for the tokens minted from them): read by every poll. */
+  private readonly sources: DeniedGrantSource[] = [];
   /** Database time of the previous poll. */
   private lastPoll?: Date;
   private polling?: Promise<void>;
@@ -143,6 +148,24 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy {
     await this.feed.publish(REVOCATIONS_CHANNEL, JSON.stringify(message));
   }
 
+  /**
+   * Adds a table whose rows deny grant ids (e.g. revoked or disabled API keys deny the tokens minted from
+   * them) to the poll: what the change feed carried is then also found by an instance that started after
+   * the message, or missed it. Read at once for the last ACCESS_TOKEN_TTL, then at every poll.
+   */
+  async addDeniedGrantSource(source: DeniedGrantSource): Promise<void> {
+    this.sources.push(source);
+    const since = new Date(this.clock.now().getTime() - this.config.accessTokenTtl * 1000 - POLL_OVERLAP_MS);
+    this.rememberDenied(await source(since));
+  }
+
+  private rememberDenied(denied: readonly { id: string; at: Date }[]): void {
+    const ttlMs = this.config.accessTokenTtl * 1000;
+    for (const { id, at } of denied) {
+      this.remember({ type: 'grant', id: id.toLowerCase(), exp: Math.ceil((at.getTime() + ttlMs) / 1000) });
+    }
+  }
+
   private remember(message: RevocationMessage): void {
     const until = message.exp * 1000;
     const target = message.type === 'jti' ? this.jtis : this.authorizations;
@@ -196,6 +219,7 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy {
     for (const token of tokens) {
       this.remember({ type: 'jti', id: token.jti, exp: Math.ceil(token.expiresAt.getTime() / 1000) });
     }
+    for (const source of this.sources) this.rememberDenied(await source(revokedSince));
     this.lastPoll = dbNow;
     this.sweep();
   }
