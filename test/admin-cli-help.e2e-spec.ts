@@ -3,6 +3,9 @@ import { runTs } from './support/cli';
 
 const CLI = 'src/cli/admin.ts';
 
+// Each test spawns the CLI several times (a process start each, longer still without a build).
+jest.setTimeout(180_000);
+
 describe('admin CLI: help, typos, reasons and the scripting commands', () => {
   it('--help lists every command on stdout with exit 0; <command> --help shows that command', async () => {
     const tool = await runTs(CLI, ['--help']);

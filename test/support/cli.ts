@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
+import { entryArgs } from './entry';
+
 const ROOT = join(__dirname, '..', '..');
 
 export interface CliResult {
@@ -10,8 +12,8 @@ export interface CliResult {
 }
 
 /**
- * Runs a TypeScript entry point (the admin CLI, main.ts) in a child process, compiled on the fly by
- * ts-node with swc, so the tests need no prior build.
+ * Runs a TypeScript entry point (the admin CLI, main.ts) in a child process: the fresh build when there is
+ * one, else compiled on the fly by ts-node with swc, so the tests need no prior build (see entryArgs).
  */
 export function runTs(
   entry: string,
@@ -20,7 +22,7 @@ export function runTs(
   timeoutMs = 60_000,
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register', join(ROOT, entry), ...args], {
+    const child = spawn(process.execPath, [...entryArgs(entry), ...args], {
       cwd: ROOT,
       env: {
         ...process.env,

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 import { freePort } from './app';
+import { entryArgs } from './entry';
 
 const ROOT = join(__dirname, '..', '..');
 const START_TIMEOUT_MS = 50_000;
@@ -30,7 +31,7 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const workers = Number(env.WORKERS ?? '1');
-  const child = spawn(process.execPath, ['-r', 'ts-node/register', join(ROOT, 'src', 'main.ts')], {
+  const child = spawn(process.execPath, entryArgs('src/main.ts'), {
     cwd: ROOT,
     env: {
       ...process.env,
