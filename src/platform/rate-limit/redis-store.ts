@@ -92,8 +92,13 @@ interface ScriptedRedis extends Redis {
 
 /** How long start-up waits for Redis before serving with the in-memory fallback. */
 const CONNECT_WAIT_MS = 2_000;
-/** A slow Redis must not stall sign-in or the API: past this, the in-memory fallback answers. */
-const COMMAND_TIMEOUT_MS = 500;
+/**
+ * A slow Redis must not stall sign-in or the API: past this, rate limits are answered from memory. Generous
+ * enough that a loaded server (argon2 saturating its cores) does not mistake its own delay for an outage.
+ */
+const COMMAND_TIMEOUT_MS = 2_000;
+/** How long a sign-in attempt is told to wait when Redis is up but did not answer in time (see lockoutAttempt). */
+const SLOW_LOCKOUT_RETRY_MS = 1_000;
 const CONNECT_TIMEOUT_MS = 1_000;
 
 function message(error: unknown): string {
@@ -217,6 +222,12 @@ export class RedisRateLimitStore implements RateLimitStore, OnModuleInit, OnAppl
     } catch (error) {
       this.degrade(error);
       countRedisFallback('rate_limit');
+      // Connected but too slow (a timeout, not an outage): the shared count may already have moved, so
+      // answering from this instance's memory would let a flood that slows Redis down multiply the
+      // guesses by the number of instances. The lockout fails closed instead: "wait a moment".
+      if (this.redis.status === 'ready') {
+        return { allowed: false, failures: policy.threshold, delayMs: SLOW_LOCKOUT_RETRY_MS };
+      }
       return this.fallback.lockoutAttempt(key, policy);
     }
   }
