@@ -9,6 +9,7 @@ import { registerCors } from './platform/http/cors';
 import {
   createLogger,
   fastifyLogging,
+  lazyChildLogger,
   PinoNestLogger,
   registerRequestLogging,
   requestIdFor,
@@ -18,6 +19,7 @@ import { registerSecurityHeaders } from './platform/http/security-headers';
 import { AppValidationPipe } from './platform/http/validation';
 import { registerHttpMetrics } from './platform/metrics/http-metrics';
 import { clientErrorHandler } from './platform/rate-limit/client-errors';
+import { installFastAsyncResourceBind } from './platform/runtime/async-resource-bind';
 
 /** Request limits: OAuth and API bodies are small; anything bigger is an attack or a mistake. */
 export const BODY_LIMIT = 64 * 1024;
@@ -27,6 +29,8 @@ export async function createApp(
   config: AppConfig,
   options: { quiet?: boolean; shutdownHooks?: boolean } = {},
 ): Promise<NestFastifyApplication> {
+  // Before Fastify binds its first request body (see there).
+  installFastAsyncResourceBind();
   const logger = createLogger(config);
   const adapter = new FastifyAdapter({
     // Fastify logs through our pino instance; its per-request lines are off (see registerRequestLogging).
@@ -41,6 +45,8 @@ export async function createApp(
     return503OnClosing: true,
     // Fastify assigns the id before any hook: the X-Request-Id header and every log line agree.
     genReqId: requestIdFor,
+    // No Nest middleware here (no MiddlewareConsumer): @fastify/middie's hook would run on every request for nothing.
+    skipMiddie: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true,
@@ -57,6 +63,7 @@ export async function createApp(
   // The per-request hooks are synchronous callbacks: no promise per hook per request.
   const fastify = app.getHttpAdapter().getInstance();
   registerBodyParsers(fastify, BODY_LIMIT);
+  fastify.setChildLoggerFactory(lazyChildLogger);
   // Every response names its request id, so a user's report can be matched to the server log.
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     reply.header('x-request-id', request.id);
