@@ -112,7 +112,7 @@ export const USAGE = `usage: npm run bench [-- --compare-workers] [-- --only 1,2
 environment (defaults in brackets):
   BENCH_DURATION [10]        seconds of measured load per scenario
   BENCH_CONNECTIONS [50]     concurrent connections
-  BENCH_WARMUP [2]           seconds of unmeasured load before scenarios 1-4 and 7
+  BENCH_WARMUP [2]           seconds of unmeasured load before every run but 5, 6 and mix
   BENCH_WORKERS [1]          WORKERS for the app (cluster size)
   BENCH_POOL_MAX [20000]     most authorization codes to pre-create for scenarios 6 and 5
   BENCH_POOL_SECONDS [=BENCH_DURATION]  time budget for creating them
