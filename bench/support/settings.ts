@@ -104,9 +104,11 @@ export interface Settings {
 
 export const USAGE = `usage: npm run bench [-- --compare-workers] [-- --only 1,2,4]
 
-  --compare-workers   scenario 2 (GET /v1/user) with WORKERS=1, then WORKERS=2, and the ratio
-  --only <ids>        run only these scenarios (${SCENARIO_IDS.join(', ')}; the limits also as ceiling,
-                      ceiling-cc, ceiling-db, ceiling-argon2) and the limits they are judged against;
+  --compare-workers   scenario 2 (GET /v1/user) with WORKERS=1, then WORKERS=2: the ratio and the app's
+                      CPU-seconds per 1,000 requests for each
+  --only <ids>        run only these scenarios and the limits they are judged against; ids:
+                      ${SCENARIO_IDS.join(', ')}
+                      (the limits also as ceiling, ceiling-cc, ceiling-db, ceiling-argon2);
                       writes bench/results/partial.tmp.json
 
 environment (defaults in brackets):
