@@ -14,11 +14,15 @@ import { format, resolveConfig } from 'prettier';
 
 import {
   buildCodePool,
+  ceilingCcScenario,
   ceilingScenario,
   clientCredentialsScenario,
   codeExchangeScenario,
   type Context,
   dpopUserScenario,
+  loginScenario,
+  type MixResult,
+  mixScenario,
   peerScenario,
   projectsScenario,
   refreshScenario,
@@ -28,8 +32,9 @@ import {
 import type { Browser } from './support/browser';
 import { ensureBuilt } from './support/build';
 import { BenchDatabase } from './support/database';
+import { ceilingArgon2Scenario, ceilingDbScenario } from './support/limits';
 import type { LoadResult } from './support/load';
-import { log } from './support/log';
+import { log, summary } from './support/log';
 import { killAllChildrenNow, stopAllChildren, stopChild } from './support/processes';
 import { Profiler } from './support/profiler';
 import {
@@ -48,16 +53,21 @@ import {
   seedApiKeyAndProjects,
   type SeededClient,
   signInAndAuthorize,
+  USER_SCOPES,
 } from './support/seed';
 import { type RunningApp, startApp, startHelper, UNLIMITED } from './support/servers';
 import {
+  LIMIT_IDS,
+  LIMIT_OF,
   parseSettings,
   RESULTS,
   ROOT,
+  RSS_TARGET_MB,
   SCENARIO_IDS,
   SCENARIO_NAMES,
   type ScenarioId,
   type Settings,
+  TARGET_PERCENT,
 } from './support/settings';
 
 let database: BenchDatabase | undefined;
@@ -157,8 +167,11 @@ function printCpu(scenarios: ScenarioReport[], notes: string[]): void {
     );
   }
   // A server below one core while autocannon is near one: the load generator, not the server, set the pace.
+  // Not ceiling-db (its client is this process, its server PostgreSQL) nor ceiling-argon2 (no load generator).
   const generatorBound = scenarios
-    .filter((s) => s.cpu && s.cpu.loadGenerator >= 0.9 && s.cpu.app < 0.9)
+    .filter(
+      (s) => s.cpu && s.id !== 'db' && s.id !== 'argon2' && s.cpu.loadGenerator >= 0.9 && s.cpu.app < 0.9,
+    )
     .map((s) => s.id);
   if (generatorBound.length) {
     notes.push(
@@ -185,6 +198,18 @@ function printTargets(targets: Target[]): void {
     ),
   );
 }
+
+/** Per-request CPU of WORKERS=2 over WORKERS=1 beyond this counts as grown (run-to-run noise is a few %). */
+const CPU_GROWTH_PERCENT = 10;
+
+/** How the "limit" column names each base. */
+const LIMIT_LABELS: Partial<Record<ScenarioId, string>> = {
+  '1': 'ceiling',
+  cc: 'ceiling-cc',
+  db: 'ceiling-db',
+  argon2: 'ceiling-argon2',
+  '2': 'scenario 2',
+};
 
 /** Returns false when a scenario was skipped or flagged (the exit status says so). */
 async function fullRun(settings: Settings): Promise<boolean> {
@@ -222,33 +247,64 @@ async function fullRun(settings: Settings): Promise<boolean> {
   };
 
   const { accounts, signedIn } = await seedUserAndClient(app, notes);
-  const ctx: Context = { settings, app, client: accounts.client, profiler };
-  await attempt(['2', '2d', '3', '5', '6'], 'the authorization code flow', async () => {
+  const ctx: Context = { settings, app, client: accounts.client, user: accounts.user, profiler };
+  await attempt(['2', '2d', '2r', '3', '5', '6', 'mix'], 'the authorization code flow', async () => {
     ctx.seed = { ...(await signInAndAuthorize(app.base, app.base, accounts, signedIn)), projectIds: [] };
     log('ran the authorization code flow over HTTP: access token, refresh token, remembered consent');
   });
-  await attempt(['3'], 'creating the API key and projects', async () => {
+  await attempt(['3', 'mix'], 'creating the API key and projects', async () => {
     const { apiKey, projectIds } = await seedApiKeyAndProjects(ctx.seed!, settings.projects);
     ctx.seed = { ...ctx.seed!, apiKey, projectIds };
     log(`created an API key (POST /v1/api-keys) and ${projectIds.length} projects with it`);
   });
+  // ceiling-cc knows the seeded client, so its load carries scenario 4's very Basic header.
+  let ccServer: Awaited<ReturnType<typeof startHelper>> | undefined;
+  await attempt(['cc'], 'starting ceiling-cc', async () => {
+    ccServer = await startHelper('ceiling-cc (bare Fastify)', 'ceiling-cc-server.ts', {
+      PORT: '0',
+      CC_CLIENT_ID: accounts.client.clientId,
+      CC_CLIENT_SECRET: accounts.client.clientSecret,
+      CC_SCOPES: USER_SCOPES,
+    });
+  });
 
-  // The ceiling is measured before scenarios 2-4 and again after them, and the faster run is kept: this VM's
-  // CPU speed drifts by tens of percent over minutes, and a ceiling caught in a slow phase would flatter every
-  // ratio (seen here: 19k against 35-41k req/s in neighbouring runs).
-  const ceilingRuns: LoadResult[] = [];
-  const measureCeiling = async (): Promise<void> => {
-    if (!ceiling) return;
-    await attempt(['1'], 'scenario 1', async () => {
-      ceilingRuns.push(await ceilingScenario(settings, ceiling));
-      const best = ceilingRuns.reduce((a, b) => (b.rps > a.rps ? b : a));
-      results.set(
-        '1',
-        toReport('1', SCENARIO_NAMES['1'], best, { ceilingRuns: ceilingRuns.map((r) => Math.round(r.rps)) }),
-      );
+  // Every limit is measured twice, once early and once late in the run, and the faster run is kept: this VM's
+  // CPU speed drifts by tens of percent over minutes, and a limit caught in a slow phase would flatter every
+  // ratio against it (seen here: a ceiling of 19k against 35-41k req/s in neighbouring runs).
+  const limitRuns = new Map<ScenarioId, LoadResult[]>();
+  const measureLimit = async (id: ScenarioId, run: () => Promise<LoadResult>): Promise<void> => {
+    await attempt([id], `limit ${id}`, async () => {
+      const runs = [...(limitRuns.get(id) ?? []), await run()];
+      limitRuns.set(id, runs);
+      const best = runs.reduce((a, b) => (b.rps > a.rps ? b : a));
+      results.set(id, toReport(id, SCENARIO_NAMES[id], best, { runs: runs.map((r) => Math.round(r.rps)) }));
     });
   };
-  await measureCeiling();
+  // The HTTP limits bracket scenarios 2-4, the back-end limits scenarios 2-8; both run with the app idle.
+  const httpLimits = async (): Promise<void> => {
+    if (ceiling) await measureLimit('1', () => ceilingScenario(settings, ceiling));
+    if (ccServer) {
+      const server = ccServer;
+      await measureLimit('cc', () => ceilingCcScenario(settings, server, accounts.client));
+    }
+  };
+  const backEndLimits = async (): Promise<void> => {
+    await measureLimit('db', async () => {
+      log(`limit db: BEGIN; UPDATE; INSERT; COMMIT from a pg.Pool of ${settings.dbPool}`);
+      const result = await ceilingDbScenario(settings, env.db.url);
+      log(`  ${summary(result)}`);
+      return result;
+    });
+    await measureLimit('argon2', async () => {
+      log('limit argon2: argon2id verifications with UV_THREADPOOL_SIZE=1');
+      const result = await ceilingArgon2Scenario(settings);
+      log(`  ${summary(result)}`);
+      return result;
+    });
+  };
+  await httpLimits();
+  await backEndLimits();
+
   const rss: { samples: RssSample[] } = { samples: [] };
   await attempt(['2'], 'scenario 2', async () => {
     results.set('2', toReport('2', SCENARIO_NAMES['2'], await userScenario(ctx, rss)));
@@ -263,14 +319,9 @@ async function fullRun(settings: Settings): Promise<boolean> {
     results.set('4', toReport('4', SCENARIO_NAMES['4'], await clientCredentialsScenario(ctx)));
   });
 
-  await measureCeiling();
+  await httpLimits();
   if (ceiling) await stopChild(ceiling.child);
-  const runs = results.get('1')?.ceilingRuns;
-  if (runs && runs.length > 1) {
-    notes.push(
-      `The ceiling was measured before and after scenarios 2-4 (${runs.map((r) => r.toLocaleString('en-US')).join(' and ')} req/s); ratios use the faster run, so a slow phase of the machine never flatters them.`,
-    );
-  }
+  if (ccServer) await stopChild(ccServer.child);
 
   let pool: { codes: string[]; seconds: number; rps: number } | undefined;
   await attempt(['5', '6'], 'building the authorization code pool', async () => {
@@ -315,7 +366,39 @@ async function fullRun(settings: Settings): Promise<boolean> {
       );
     });
   }
+  // Before 8: its argon2 hashing (19 MiB per libuv thread) would otherwise be counted in the mix's RSS, and the
+  // mix figure would depend on whether 8 ran. After 2-6: the process carries what they left behind.
+  let mix: MixResult | undefined;
+  let mixStreams: ScenarioReport[] = [];
+  await attempt(['mix'], 'scenario mix', async () => {
+    mix = await mixScenario(ctx);
+    results.set('mix', toReport('mix', SCENARIO_NAMES.mix, mix.total));
+    mixStreams = mix.streams.map((s) => toReport(s.id, s.name, s.result));
+  });
+
+  await attempt(['8'], 'scenario 8', async () => {
+    results.set('8', toReport('8', SCENARIO_NAMES['8'], await loginScenario(ctx)));
+  });
+
+  await backEndLimits();
   await stopChild(app.child);
+
+  // 2r: the same app restarted on the same database, port and APP_SECRET (so the token from the code flow
+  // stays valid) with REDIS_URL: the cost of the shared rate-limit and revocation state on the hottest read.
+  await attempt(['2r'], 'scenario 2r', async () => {
+    const keyPrefix = `iiniit:bench:${process.pid}:${Date.now()}:`;
+    const withRedis = await startApp(settings, env.db, env.appSecret, settings.workers, app.port, {
+      url: settings.redisUrl,
+      keyPrefix,
+    });
+    try {
+      log(`app restarted with REDIS_URL=${settings.redisUrl} (RATE_LIMIT_KEY_PREFIX=${keyPrefix})`);
+      const result = await userScenario({ ...ctx, app: withRedis }, undefined, '2r');
+      results.set('2r', toReport('2r', SCENARIO_NAMES['2r'], result));
+    } finally {
+      await stopChild(withRedis.child);
+    }
+  });
   await attempt(['7'], 'scenario 7', async () => {
     results.set('7', toReport('7', SCENARIO_NAMES['7'], await peerScenario(settings, 'opaque')));
   });
@@ -323,10 +406,13 @@ async function fullRun(settings: Settings): Promise<boolean> {
     results.set('7b', toReport('7b', SCENARIO_NAMES['7b'], await peerScenario(settings, 'jwt')));
   });
 
-  // Ratios.
-  const ceilingRps = results.get('1')?.rps;
+  // Ratios: each scenario against its own limit from this run.
   for (const report of results.values()) {
-    if (report.id !== '1') report.percentOfCeiling = percentOf(report.rps, ceilingRps);
+    const base = LIMIT_OF[report.id as ScenarioId];
+    const limit = base && results.get(base);
+    if (!base || !limit) continue;
+    report.limit = LIMIT_LABELS[base];
+    report.percentOfLimit = percentOf(report.rps, limit.rps);
   }
   const cc = results.get('4');
   const peer = results.get('7');
@@ -339,50 +425,51 @@ async function fullRun(settings: Settings): Promise<boolean> {
     `\niiniit Identity benchmark — ${settings.duration} s per scenario, ${settings.connections} connections, WORKERS=${settings.workers}, ${String(env.machine.cpus)} CPUs, Node ${process.version}\n`,
   );
   console.log(scenarioTable(ordered));
+  console.log(
+    `\nreq/s is transactions/s on the ceiling-db row and verifications/s on the ceiling-argon2 row; limits are the best of ${[...limitRuns.values()].map((r) => r.length).reduce((a, b) => Math.max(a, b), 0)} runs.`,
+  );
   if (peerJwt && cc) {
     console.log(
-      `\n× peer: scenario 4 ÷ scenario 7 (headline); on row 7b, scenario 4 ÷ 7b (both sign ES256 JWTs).`,
+      `× peer: scenario 4 ÷ scenario 7 (headline); on row 7b, scenario 4 ÷ 7b (both sign ES256 JWTs).`,
     );
   }
-  for (const report of ordered.filter((r) => r.flagged)) {
+  for (const report of [...ordered, ...mixStreams].filter((r) => r.flagged)) {
     console.log(`⚠ ${report.id}: ${report.flagReasons.join('; ')}`);
   }
   for (const [id, reason] of skipped) console.log(`⚠ ${id} (${SCENARIO_NAMES[id]}) did not run: ${reason}`);
   if (rss.samples.length) {
     console.log(`\nRSS of the app under load (scenario 2):\n${rssLines(rss.samples).join('\n')}`);
   }
+  if (mix) {
+    console.log(`\nMixed load (scenario mix): the streams, all at once against one app`);
+    console.log(scenarioTable(mixStreams));
+    console.log(`RSS of the app under the mixed load:\n${rssLines(mix.rss).join('\n')}`);
+  }
   printCpu(ordered, notes);
 
   const targets: Target[] = [];
-  const ratioTarget = (id: ScenarioId, name: string, wanted: number): void => {
+  for (const id of SCENARIO_IDS) {
+    const wanted = TARGET_PERCENT[id];
     const r = results.get(id);
-    if (r?.percentOfCeiling !== undefined) {
-      targets.push({
-        name,
-        target: `≥ ${wanted}% of ceiling`,
-        actual: `${r.percentOfCeiling.toFixed(1)}%${r.flagged ? ' (flagged)' : ''}`,
-        met: r.percentOfCeiling >= wanted && !r.flagged,
-      });
-    }
-  };
-  ratioTarget('2', 'GET /v1/user with JWT', 50);
-  ratioTarget('3', 'GET /v1/projects with API key', 40);
-  if (cc?.timesPeer !== undefined) {
+    const base = LIMIT_OF[id] && results.get(LIMIT_OF[id]);
+    if (wanted === undefined || r?.percentOfLimit === undefined || !base) continue;
+    // A ratio is only as good as both its figures.
+    const flagged = r.flagged || base.flagged;
     targets.push({
-      name: 'client_credentials vs oidc-provider',
-      target: '≥ 3× peer',
-      actual: `${cc.timesPeer.toFixed(2)}×${cc.flagged || peer?.flagged ? ' (flagged)' : ''}`,
-      met: cc.timesPeer >= 3 && !cc.flagged && !peer?.flagged,
+      name: `${id}: ${SCENARIO_NAMES[id]}`,
+      target: `≥ ${wanted}% of ${r.limit}`,
+      actual: `${r.percentOfLimit.toFixed(1)}%${flagged ? ' (flagged)' : ''}`,
+      met: r.percentOfLimit >= wanted && !flagged,
     });
   }
-  const servingRss = rss.samples.filter((s) => s.role !== 'primary');
+  const servingRss = (mix?.rss ?? []).filter((s) => s.role !== 'primary');
   if (servingRss.length) {
     const peak = Math.max(...servingRss.map((s) => s.peakMb));
     targets.push({
-      name: 'RSS per worker under load',
-      target: '≤ 200 MB',
+      name: 'mix: peak RSS per serving process',
+      target: `≤ ${RSS_TARGET_MB} MB`,
       actual: `${peak} MB`,
-      met: peak <= 200,
+      met: peak <= RSS_TARGET_MB,
     });
   }
   printTargets(targets);
@@ -393,9 +480,20 @@ async function fullRun(settings: Settings): Promise<boolean> {
       `the app printed ${appLines.length} line(s) at LOG_LEVEL=warn; the last: ${appLines.slice(-3).join(' | ').slice(0, 600)}`,
     );
   }
+  const twice = [...limitRuns].filter(([, runs]) => runs.length > 1);
+  if (twice.length) {
+    notes.push(
+      `Each limit was measured early and late in the run (${twice.map(([id, runs]) => `${LIMIT_LABELS[id]}: ${runs.map((r) => Math.round(r.rps).toLocaleString('en-US')).join(' and ')}`).join('; ')}); ratios use the faster run, so a slow phase of the machine never flatters them.`,
+    );
+  }
   notes.push(
     'autocannon runs in the benchmark process and PostgreSQL on the same machine: on 2 cores the load generator, the server under test and the database share the CPUs, so ratios (same run) matter more than absolute figures.',
   );
+  if (results.has('8') && results.has('argon2')) {
+    notes.push(
+      "ceiling-argon2 is one core (UV_THREADPOOL_SIZE=1); the app hashes in libuv's default pool of 4 threads, so scenario 8 may use more than one core for argon2 and exceed 100% of that limit: the CPU table shows how many it used.",
+    );
+  }
   if (want('5') || want('6')) {
     notes.push(
       'Scenario 6 runs before 5: the refresh tokens its code exchanges return are the pool that scenario 5 rotates (each token sent once). Both end early when their pool is spent; req/s is over the time they ran.',
@@ -416,17 +514,28 @@ async function fullRun(settings: Settings): Promise<boolean> {
       poolSeconds: settings.poolSeconds,
       projects: settings.projects,
       profile: settings.profile,
+      dbPool: settings.dbPool,
+      redisUrl: settings.redisUrl,
       rateLimits: settings.keepRateLimits ? 'app defaults' : `raised to ${UNLIMITED}`,
     },
+    limits: Object.fromEntries(
+      LIMIT_IDS.flatMap((id) => {
+        const r = results.get(id);
+        return r
+          ? [[LIMIT_LABELS[id], { id, name: r.name, rps: r.rps, runs: r.runs, flagged: r.flagged }]]
+          : [];
+      }),
+    ),
     scenarios: ordered,
     skipped: Object.fromEntries(skipped),
     rss: { scenario: '2', processes: rss.samples },
+    ...(mix ? { mix: { streams: mixStreams, rss: mix.rss } } : {}),
     targets,
     notes,
     ...(profiler.summaries.length ? { profiles: profiler.summaries } : {}),
     table: scenarioTable(ordered),
   });
-  return skipped.size === 0 && !ordered.some((r) => r.flagged);
+  return skipped.size === 0 && ![...ordered, ...mixStreams].some((r) => r.flagged);
 }
 
 async function compareWorkersRun(settings: Settings): Promise<boolean> {
@@ -466,8 +575,23 @@ async function compareWorkersRun(settings: Settings): Promise<boolean> {
     rows.push(toReport(`2 (W=${workers})`, `GET /v1/user (JWT bearer), WORKERS=${workers}`, result));
     await stopChild(app.child);
   }
-  for (const row of rows.slice(1)) row.percentOfCeiling = percentOf(row.rps, ceilingResult.rps);
+  for (const row of rows.slice(1)) {
+    row.limit = 'ceiling';
+    row.percentOfLimit = percentOf(row.rps, ceilingResult.rps);
+  }
   const ratio = Math.round((rows[2].rps / rows[1].rps) * 100) / 100;
+  // With the load generator on the same 2 cores, req/s cannot show what a second worker adds; CPU per request
+  // can: a cluster that costs more CPU per request (IPC, a second heap and JIT, contention) shows it here.
+  const cpuPer1000 = rows
+    .slice(1)
+    .map((row) =>
+      row.cpu && row.requests
+        ? Math.round((row.cpu.appCpuSeconds / row.requests) * 1000 * 1000) / 1000
+        : undefined,
+    );
+  const [cpu1, cpu2] = cpuPer1000;
+  const cpuGrowthPercent =
+    cpu1 !== undefined && cpu2 !== undefined ? Math.round((cpu2 / cpu1 - 1) * 1000) / 10 : undefined;
 
   console.log(
     `\nWORKERS=1 vs WORKERS=2 — ${settings.duration} s per run, ${settings.connections} connections, ${String(env.machine.cpus)} CPUs\n`,
@@ -479,6 +603,15 @@ async function compareWorkersRun(settings: Settings): Promise<boolean> {
   );
   for (const report of rows.filter((r) => r.flagged)) {
     console.log(`⚠ ${report.id}: ${report.flagReasons.join('; ')}`);
+  }
+  if (cpu1 !== undefined && cpu2 !== undefined && cpuGrowthPercent !== undefined) {
+    const verdict =
+      cpuGrowthPercent > CPU_GROWTH_PERCENT
+        ? `per-request CPU grew by ${cpuGrowthPercent.toFixed(1)}%: the second worker costs CPU of its own`
+        : `per-request CPU did not grow (${cpuGrowthPercent >= 0 ? '+' : ''}${cpuGrowthPercent.toFixed(1)}%, within ${CPU_GROWTH_PERCENT}%): the cluster adds no overhead per request`;
+    console.log(
+      `CPU-seconds of the app (all its processes) per 1,000 requests: WORKERS=1 ${cpu1.toFixed(3)} s, WORKERS=2 ${cpu2.toFixed(3)} s — ${verdict}.`,
+    );
   }
   for (const [workers, samples] of Object.entries(rssByWorkers)) {
     console.log(`RSS, WORKERS=${workers}:\n${rssLines(samples).join('\n')}`);
@@ -498,9 +631,9 @@ async function compareWorkersRun(settings: Settings): Promise<boolean> {
       ? [
           {
             name: 'RSS per worker under load',
-            target: '≤ 200 MB',
+            target: `≤ ${RSS_TARGET_MB} MB`,
             actual: `${workerPeak} MB`,
-            met: workerPeak <= 200,
+            met: workerPeak <= RSS_TARGET_MB,
           },
         ]
       : []),
@@ -522,6 +655,8 @@ async function compareWorkersRun(settings: Settings): Promise<boolean> {
     scenarios: rows,
     workersRatio: ratio,
     workersRatioValid: valid,
+    cpuSecondsPer1000Requests: { '1': cpu1, '2': cpu2 },
+    cpuGrowthPercent,
     rss: rssByWorkers,
     targets,
     notes,

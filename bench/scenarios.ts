@@ -1,13 +1,14 @@
 /** The benchmark scenarios, each one autocannon run against one server. */
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 
-import { location } from './support/browser';
-import { expectJson, type LoadResult, type LoadSpec, runLoad } from './support/load';
+import { Browser, location } from './support/browser';
+import { startCpuMeter } from './support/cpu';
+import { expectJson, LatencyHistogram, type LoadResult, type LoadSpec, runLoad } from './support/load';
 import { log, summary } from './support/log';
 import { type ManagedChild, processTree, stopChild } from './support/processes';
 import type { Profiler } from './support/profiler';
 import { type RssSample, sampleRss } from './support/rss';
-import { codeFromRedirect, REDIRECT_URI, type Seed, type SeededClient } from './support/seed';
+import { codeFromRedirect, exchangeCode, REDIRECT_URI, type Seed, type SeededClient } from './support/seed';
 import { PEER_CLIENT, type RunningApp, startPeer } from './support/servers';
 import type { Settings } from './support/settings';
 
@@ -15,6 +16,8 @@ export interface Context {
   settings: Settings;
   app: RunningApp;
   client: SeededClient;
+  /** The seeded user (scenario 8 signs in as them). */
+  user?: Seed['user'];
   /** Set once the code flow has run (scenarios 2, 3, 5, 6 need it). */
   seed?: Seed;
   profiler: Profiler;
@@ -87,8 +90,14 @@ export async function ceilingScenario(
   return result;
 }
 
-export async function userScenario(ctx: Context, rss?: { samples: RssSample[] }): Promise<LoadResult> {
-  log('scenario 2: GET /v1/user with a JWT bearer');
+export async function userScenario(
+  ctx: Context,
+  rss?: { samples: RssSample[] },
+  id: '2' | '2r' = '2',
+): Promise<LoadResult> {
+  log(
+    `scenario ${id}: GET /v1/user with a JWT bearer${id === '2r' ? ' (app restarted with REDIS_URL)' : ''}`,
+  );
   let sampler: ReturnType<typeof sampleRss> | undefined;
   const result = await runLoad({
     ...appLoad(ctx, {
@@ -104,7 +113,7 @@ export async function userScenario(ctx: Context, rss?: { samples: RssSample[] })
   });
   if (rss && sampler) rss.samples = sampler.stop();
   else sampler?.stop();
-  await ctx.profiler.stop(ctx.app, '2', result.requests);
+  await ctx.profiler.stop(ctx.app, id, result.requests);
   log(`  ${summary(result)}`);
   return result;
 }
@@ -210,6 +219,94 @@ export async function clientCredentialsScenario(ctx: Context): Promise<LoadResul
       body: 'grant_type=client_credentials',
       warmup: ctx.settings.warmup,
       verify: expectJson(['access_token', 'expires_in']),
+    }),
+  );
+}
+
+/** Limit `cc`: bench/ceiling-cc-server.ts loaded exactly like scenario 4 (connections, Basic header, body). */
+export async function ceilingCcScenario(
+  settings: Settings,
+  server: { base: string; child: ManagedChild },
+  client: SeededClient,
+): Promise<LoadResult> {
+  log('limit cc: bare Fastify POST /token client_credentials → ES256 JWT');
+  const result = await runLoad(
+    load(settings, {
+      url: server.base,
+      method: 'POST',
+      path: '/token',
+      headers: { authorization: client.basic, 'content-type': FORM },
+      body: 'grant_type=client_credentials',
+      warmup: settings.warmup,
+      verify: expectJson(['access_token', 'expires_in']),
+      serverPids: () => [server.child.pid],
+    }),
+  );
+  log(`  ${summary(result)}`);
+  return result;
+}
+
+/**
+ * Sign-ins in flight at once in scenario 8. The app hashes on libuv's pool (4 threads by default): 8 keep every
+ * thread busy with one more queued. More connections only queue, and each request still in flight when the
+ * warm-up ends is abandoned by the client but hashed by the server anyway (argon2 cannot be cancelled), eating
+ * into the measured run: with 50, one warm-up's leftovers alone are ~2 s of hashing on this machine.
+ */
+const LOGIN_CONNECTIONS = 8;
+
+/**
+ * Scenario 8: POST /auth/login with the right password, as the login page's form sends it. The CSRF token is
+ * an HMAC of the pre-session cookie (stateless: nothing on the server is spent by a sign-in), so one GET of
+ * the page gives a cookie and token that every request can carry. The session cookie each success sets is
+ * never sent back, so every request is a signed-out browser signing in: one argon2id verification, a
+ * session row and an audit event each. Success is the 303 to the return address; anything else is an error.
+ */
+export async function loginScenario(ctx: Context): Promise<LoadResult> {
+  const user = ctx.user;
+  if (!user) throw new Error('no seeded user');
+  log('scenario 8: POST /auth/login with the right password (argon2id)');
+  const browser = new Browser(ctx.app.base);
+  const page = await browser.request('/auth/login');
+  if (page.status !== 200) throw new Error(`GET /auth/login: HTTP ${page.status}`);
+  const form = /<form[^>]*action="\/auth\/login"[^>]*>([\s\S]*?)<\/form>/.exec(page.text);
+  if (!form) throw new Error('the login page has no form posting to /auth/login');
+  const fields = new URLSearchParams();
+  for (const m of form[1].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) {
+    fields.set(m[1], m[2].replace(/&amp;/g, '&'));
+  }
+  if (!fields.get('csrf_token')) throw new Error('the login form carries no csrf_token');
+  fields.set('email', user.email);
+  fields.set('password', user.password);
+  const body = fields.toString();
+  const cookie = browser.cookieHeader;
+  const signedIn = (status: number, where: string | undefined): boolean =>
+    status === 303 && !!where && !/^\/auth\/(login|mfa)/.test(where);
+  // The reuse this scenario relies on, checked before loading: the same cookie and form twice.
+  for (let i = 0; i < 2; i++) {
+    const response = await fetch(`${ctx.app.base}/auth/login`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': FORM },
+      body,
+      redirect: 'manual',
+    });
+    await response.arrayBuffer();
+    if (!signedIn(response.status, response.headers.get('location') ?? undefined)) {
+      throw new Error(
+        `POST /auth/login #${i + 1} with the page's cookie and CSRF token: HTTP ${response.status} → ${response.headers.get('location')}`,
+      );
+    }
+  }
+  return appScenario(
+    ctx,
+    '8',
+    appLoad(ctx, {
+      method: 'POST',
+      path: '/auth/login',
+      headers: { cookie, 'content-type': FORM },
+      body,
+      connections: Math.min(ctx.settings.connections, LOGIN_CONNECTIONS),
+      warmup: ctx.settings.warmup,
+      success: (status, headers) => signedIn(status, header(headers, 'location')),
     }),
   );
 }
@@ -355,4 +452,153 @@ export async function peerScenario(settings: Settings, format: 'opaque' | 'jwt')
   } finally {
     await stopChild(peer.child);
   }
+}
+
+export interface MixResult {
+  total: LoadResult;
+  streams: { id: string; name: string; result: LoadResult }[];
+  rss: RssSample[];
+}
+
+/**
+ * Fresh refresh tokens for the mixed load's rotation stream: with consent remembered, each authorization
+ * request with the session cookie comes straight back with a code, exchanged here.
+ */
+async function freshRefreshTokens(ctx: Context, count: number): Promise<string[]> {
+  const seed = seedOf(ctx);
+  const tokens: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const redirect = await seed.browser.request(seed.authorizePath);
+    const code = codeFromRedirect(location(redirect), ctx.app.base);
+    tokens.push((await exchangeCode(ctx.app.base, ctx.client, code, seed.pkce.verifier)).refresh_token!);
+  }
+  return tokens;
+}
+
+/**
+ * Scenario `mix`: five autocannon instances at once against the app for the scenario duration, the
+ * connections shared out between them, while the app's RSS is sampled: what memory a serving process needs
+ * when every kind of work is in flight together.
+ *
+ * The rotation stream chains: each response's new refresh token goes back into a shared queue and the next
+ * request on any connection takes the oldest one, so a small pool of fresh tokens lasts the whole run, each
+ * token still sent exactly once (RFC 9700 §4.14.2 treats a reused one as theft and revokes the grant).
+ * The write stream changes the seeded projects (PATCH) rather than creating more: new rows would lengthen the
+ * list the projects stream reads, and its cost would drift during the run.
+ */
+export async function mixScenario(ctx: Context): Promise<MixResult> {
+  const seed = seedOf(ctx);
+  const apiKey = seed.apiKey;
+  if (!apiKey || !seed.projectIds.length) throw new Error('no API key and projects were seeded');
+  const per = Math.max(1, Math.floor(ctx.settings.connections / 5));
+  const queue = await freshRefreshTokens(ctx, per * 2);
+  log(
+    `scenario mix: 5 streams × ${per} connections for ${ctx.settings.duration} s (${queue.length} fresh refresh tokens to chain)`,
+  );
+  let writes = 0;
+  const streams: { id: string; name: string; spec: LoadSpec }[] = [
+    {
+      id: 'mix/user',
+      name: 'GET /v1/user (JWT bearer)',
+      spec: appLoad(ctx, {
+        path: '/v1/user',
+        headers: { authorization: `Bearer ${seed.accessToken}` },
+        verify: expectJson(['id', 'email']),
+      }),
+    },
+    {
+      id: 'mix/projects',
+      name: 'GET /v1/projects (API key)',
+      spec: appLoad(ctx, {
+        path: '/v1/projects',
+        headers: { 'x-api-key': apiKey },
+        verify: expectJson(['data']),
+      }),
+    },
+    {
+      id: 'mix/cc',
+      name: 'POST /oauth2/token client_credentials',
+      spec: appLoad(ctx, {
+        ...tokenPost(ctx),
+        body: 'grant_type=client_credentials',
+        verify: expectJson(['access_token', 'expires_in']),
+      }),
+    },
+    {
+      id: 'mix/refresh',
+      name: 'POST /oauth2/token refresh_token (rotation)',
+      spec: appLoad(ctx, {
+        ...tokenPost(ctx),
+        setupRequest: (request) => {
+          // An empty queue (only after failed rotations) sends an unknown token: a 400, counted as an error.
+          const token = queue.shift() ?? 'queue-empty';
+          request.body = `grant_type=refresh_token&refresh_token=${encodeURIComponent(token)}`;
+          return request;
+        },
+        onResponse: (status, body) => {
+          if (status !== 200) return;
+          const token = (JSON.parse(body) as { refresh_token?: string }).refresh_token;
+          if (token) queue.push(token);
+        },
+        verify: expectJson(['access_token', 'refresh_token']),
+      }),
+    },
+    {
+      id: 'mix/write',
+      name: 'PATCH /v1/projects/:id (API key)',
+      spec: appLoad(ctx, {
+        method: 'PATCH',
+        headers: { 'x-api-key': apiKey, 'content-type': 'application/json' },
+        setupRequest: (request) => {
+          const n = writes++;
+          request.path = `/v1/projects/${seed.projectIds[n % seed.projectIds.length]}`;
+          request.body = JSON.stringify({ description: `Changed by the mixed load (${n})` });
+          return request;
+        },
+        verify: expectJson(['id']),
+      }),
+    },
+  ];
+  const sampler = sampleRss(ctx.app.child.pid);
+  const meter = startCpuMeter(() => processTree(ctx.app.child.pid));
+  ctx.profiler.start(ctx.app);
+  const results = await Promise.all(
+    streams.map(({ spec }) =>
+      // One CPU meter for all five (below); the app is warm from the scenarios before.
+      runLoad({ ...spec, connections: per, warmup: 0, serverPids: undefined }),
+    ),
+  );
+  const cpu = meter.stop();
+  const rss = sampler.stop();
+  const requests = results.reduce((sum, r) => sum + r.requests, 0);
+  await ctx.profiler.stop(ctx.app, 'mix', requests);
+  const histogram = LatencyHistogram.merge(results.flatMap((r) => r.histogram ?? []));
+  const seconds = Math.max(...results.map((r) => r.seconds));
+  const statusCodes: Record<string, number> = {};
+  for (const r of results) {
+    for (const [code, count] of Object.entries(r.statusCodes)) {
+      statusCodes[code] = (statusCodes[code] ?? 0) + count;
+    }
+  }
+  const total: LoadResult = {
+    requests,
+    seconds,
+    rps: results.reduce((sum, r) => sum + r.rps, 0),
+    p50: histogram.percentile(50),
+    p99: histogram.percentile(99),
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
+    statusCodes,
+    verified: results.reduce((sum, r) => sum + r.verified, 0),
+    verifyFailures: results.reduce((sum, r) => sum + r.verifyFailures, 0),
+    firstVerifyFailure: results.find((r) => r.firstVerifyFailure)?.firstVerifyFailure,
+    cpu,
+  };
+  log(`  ${summary(total)}`);
+  for (const [i, r] of results.entries()) log(`    ${streams[i].id}: ${summary(r)}`);
+  return {
+    total,
+    streams: streams.map(({ id, name }, i) => ({ id, name, result: results[i] })),
+    rss,
+  };
 }

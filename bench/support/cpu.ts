@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
 
 /**
  * Who used the CPUs during a scenario, in cores: the app, the load generator (this process), PostgreSQL,
@@ -13,6 +14,9 @@ export interface CpuUse {
   postgres: number;
   other: number;
   steal: number;
+  /** CPU-seconds the server under test used (all its processes): cores × the measured wall time. */
+  appCpuSeconds: number;
+  wallSeconds: number;
 }
 
 interface Ticks {
@@ -81,6 +85,7 @@ export function startCpuMeter(appPids: () => number[]): { stop(): CpuUse } {
   const app = snapshot(appPids());
   const postgres = snapshot(postgresPids());
   const self = snapshot([process.pid]);
+  const started = performance.now();
   return {
     stop(): CpuUse {
       const now = machineTicks();
@@ -90,7 +95,10 @@ export function startCpuMeter(appPids: () => number[]): { stop(): CpuUse } {
       const selfTicks = sum([process.pid], self);
       const busy = now.busy - machine.busy;
       const round = (ticks: number): number => Math.max(0, Math.round((ticks / perCore) * 100) / 100);
+      const wallSeconds = (performance.now() - started) / 1000;
       return {
+        appCpuSeconds: Math.round((appTicks / perCore) * wallSeconds * 1000) / 1000,
+        wallSeconds: Math.round(wallSeconds * 1000) / 1000,
         app: round(appTicks),
         loadGenerator: round(selfTicks),
         postgres: round(postgresTicks),

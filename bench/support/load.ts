@@ -8,10 +8,20 @@ import { type CpuUse, startCpuMeter } from './cpu';
  * Latency histogram with 10 µs buckets up to 10 s. autocannon's own histogram keeps whole milliseconds,
  * which hides the difference between 1.1 ms and 1.9 ms; its `response` event carries the exact time.
  */
-class LatencyHistogram {
+export class LatencyHistogram {
   private static readonly BUCKET_MS = 0.01;
   private readonly counts = new Uint32Array(1_000_000);
   count = 0;
+
+  /** One histogram over several parallel loads (the mixed load's streams). */
+  static merge(histograms: LatencyHistogram[]): LatencyHistogram {
+    const merged = new LatencyHistogram();
+    for (const h of histograms) {
+      for (let i = 0; i < h.counts.length; i++) if (h.counts[i]) merged.counts[i] += h.counts[i];
+      merged.count += h.count;
+    }
+    return merged;
+  }
 
   record(ms: number): void {
     const bucket = Math.min(this.counts.length - 1, Math.floor(ms / LatencyHistogram.BUCKET_MS));
@@ -53,6 +63,11 @@ export interface LoadSpec {
   /** Checked on every `verifyEvery`-th response: returns a problem description or undefined. */
   verify?: Verify;
   verifyEvery?: number;
+  /**
+   * What a successful answer is, checked on every response, when it is not a 2xx (a sign-in answers 303):
+   * the responses it refuses are counted as `non2xx` instead of autocannon's own count.
+   */
+  success?: (status: number, headers: Record<string, string | string[]>) => boolean;
   /** Called between warm-up and the measured run (start a profiler or an RSS sampler). */
   beforeMeasure?: () => void | Promise<void>;
   /** The server under test's pids: its CPU use (and everyone else's) is measured during the run. */
@@ -73,6 +88,8 @@ export interface LoadResult {
   verifyFailures: number;
   firstVerifyFailure?: string;
   cpu?: CpuUse;
+  /** The per-response timings, for merging parallel loads. */
+  histogram?: LatencyHistogram;
 }
 
 function runOnce(spec: LoadSpec, duration: number, measure: boolean): Promise<LoadResult> {
@@ -81,8 +98,10 @@ function runOnce(spec: LoadSpec, duration: number, measure: boolean): Promise<Lo
   let verifyFailures = 0;
   let firstVerifyFailure: string | undefined;
   let seen = 0;
+  let refused = 0;
   const every = Math.max(1, spec.verifyEvery ?? 50);
-  const wantsBody = measure && (spec.verify !== undefined || spec.onResponse !== undefined);
+  const wantsBody =
+    measure && (spec.verify !== undefined || spec.onResponse !== undefined || spec.success !== undefined);
 
   const request: autocannon.Request = {
     method: spec.method ?? 'GET',
@@ -99,6 +118,7 @@ function runOnce(spec: LoadSpec, duration: number, measure: boolean): Promise<Lo
             headers: Record<string, string | string[]>,
           ) => {
             spec.onResponse?.(status, body, headers);
+            if (spec.success && !spec.success(status, headers)) refused++;
             if (spec.verify && seen++ % every === 0) {
               verified++;
               const problem = spec.verify(status, body);
@@ -143,11 +163,12 @@ function runOnce(spec: LoadSpec, duration: number, measure: boolean): Promise<Lo
         p50: histogram.percentile(50),
         p99: histogram.percentile(99),
         errors: result.errors,
-        non2xx: result.non2xx,
+        non2xx: spec.success ? refused : result.non2xx,
         statusCodes,
         verified,
         verifyFailures,
         firstVerifyFailure,
+        histogram,
       });
     }, reject);
   });

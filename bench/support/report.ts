@@ -18,11 +18,13 @@ export interface ScenarioReport {
   statusCodes: Record<string, number>;
   verified: number;
   verifyFailures: number;
-  percentOfCeiling?: number;
+  /** The limit (or, for 2d and 2r, scenario 2) this scenario is judged against, and its share of it. */
+  limit?: string;
+  percentOfLimit?: number;
   timesPeer?: number;
   pool?: { size: number; buildSeconds: number; buildRps: number };
-  /** Scenario 1 only: req/s of each ceiling run (before and after scenarios 2-4); the report keeps the best. */
-  ceilingRuns?: number[];
+  /** Limits only: req/s of each of their runs (one early, one late in the run); the report keeps the best. */
+  runs?: number[];
   /** Cores used during the measured run, by whom. */
   cpu?: CpuUse;
 }
@@ -103,14 +105,15 @@ export function scenarioTable(scenarios: ScenarioReport[]): string {
       ms(s.p50Ms),
       ms(s.p99Ms),
       `${s.flagged ? '⚠ ' : ''}${errors}`,
-      s.percentOfCeiling === undefined ? '—' : `${s.percentOfCeiling.toFixed(1)}%`,
+      s.limit ?? '',
+      s.percentOfLimit === undefined ? '—' : `${s.percentOfLimit.toFixed(1)}%`,
       s.timesPeer === undefined ? '' : `${s.timesPeer.toFixed(2)}×`,
     ];
   });
   return markdownTable(
-    ['#', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', '% of ceiling', '× peer'],
+    ['#', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'limit', '% of limit', '× peer'],
     rows,
-    new Set([2, 3, 4, 5, 6, 7]),
+    new Set([2, 3, 4, 5, 6, 7, 8]),
   );
 }
 

@@ -98,7 +98,7 @@ interface TokenResponse {
   token_type: string;
 }
 
-async function exchangeCode(
+export async function exchangeCode(
   base: string,
   client: SeededClient,
   code: string,

@@ -4,19 +4,80 @@ import { join, resolve } from 'node:path';
 export const ROOT = resolve(__dirname, '..', '..');
 export const RESULTS = join(ROOT, 'bench', 'results');
 
-export const SCENARIO_IDS = ['1', '2', '2d', '3', '4', '5', '6', '7', '7b'] as const;
+/** In table order: the limits first, then the app's scenarios, then the peer. */
+export const SCENARIO_IDS = [
+  '1',
+  'cc',
+  'db',
+  'argon2',
+  '2',
+  '2d',
+  '2r',
+  '3',
+  '4',
+  '5',
+  '6',
+  '8',
+  'mix',
+  '7',
+  '7b',
+] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
+
+/** The physical limits, measured in the same run as the scenarios judged against them (best of two runs). */
+export const LIMIT_IDS = ['1', 'cc', 'db', 'argon2'] as const satisfies readonly ScenarioId[];
 
 export const SCENARIO_NAMES: Record<ScenarioId, string> = {
   '1': 'ceiling: bare Fastify `{ ok: true }`',
+  cc: 'ceiling-cc: bare Fastify client_credentials, ES256 JWT',
+  db: 'ceiling-db: pg BEGIN; UPDATE; INSERT; COMMIT',
+  argon2: 'ceiling-argon2: argon2id verify, 1 core',
   '2': 'GET /v1/user (JWT bearer)',
   '2d': 'GET /v1/user (DPoP-bound JWT + proof)',
+  '2r': 'GET /v1/user (JWT bearer), REDIS_URL set',
   '3': 'GET /v1/projects (API key)',
   '4': 'POST /oauth2/token client_credentials',
   '5': 'POST /oauth2/token refresh_token (rotation)',
   '6': 'POST /oauth2/token authorization_code (+PKCE)',
+  '8': 'POST /auth/login (argon2id, right password)',
+  mix: 'mixed load: 5 streams at once (total)',
   '7': 'peer: oidc-provider client_credentials (opaque)',
   '7b': 'peer: oidc-provider client_credentials (JWT ES256)',
+};
+
+/** What each scenario's "% of limit" divides by: a limit, or scenario 2 for its variants. */
+export const LIMIT_OF: Partial<Record<ScenarioId, ScenarioId>> = {
+  '2': '1',
+  '3': '1',
+  '2d': '2',
+  '2r': '2',
+  '4': 'cc',
+  '5': 'db',
+  '6': 'db',
+  '8': 'argon2',
+};
+
+/** The least "% of limit" each scenario should reach. */
+export const TARGET_PERCENT: Partial<Record<ScenarioId, number>> = {
+  '2': 60,
+  '3': 60,
+  '2d': 70,
+  '2r': 90,
+  '4': 80,
+  '5': 40,
+  '6': 40,
+  '8': 80,
+};
+
+/** Peak RSS per serving process under the mixed load. */
+export const RSS_TARGET_MB = 150;
+
+/** Longer names accepted by --only. */
+const ALIASES: Record<string, ScenarioId> = {
+  ceiling: '1',
+  'ceiling-cc': 'cc',
+  'ceiling-db': 'db',
+  'ceiling-argon2': 'argon2',
 };
 
 export interface Settings {
@@ -32,19 +93,28 @@ export interface Settings {
   skipBuild: boolean;
   keepRateLimits: boolean;
   compareWorkers: boolean;
+  /** The scenarios to run: those asked for with --only plus the limits (and scenario 2) they are judged against. */
   only: Set<ScenarioId>;
   output: string;
+  /** The app's PostgreSQL pool size (src/database/data-source.ts `extra.max`): ceiling-db's client count. */
+  dbPool: number;
+  /** REDIS_URL for scenario 2r's restart. */
+  redisUrl: string;
 }
 
 export const USAGE = `usage: npm run bench [-- --compare-workers] [-- --only 1,2,4]
 
-  --compare-workers   scenario 2 (GET /v1/user) with WORKERS=1, then WORKERS=2, and the ratio
-  --only <ids>        run only these scenarios (${SCENARIO_IDS.join(', ')}); writes bench/results/partial.tmp.json
+  --compare-workers   scenario 2 (GET /v1/user) with WORKERS=1, then WORKERS=2: the ratio and the app's
+                      CPU-seconds per 1,000 requests for each
+  --only <ids>        run only these scenarios and the limits they are judged against; ids:
+                      ${SCENARIO_IDS.join(', ')}
+                      (the limits also as ceiling, ceiling-cc, ceiling-db, ceiling-argon2);
+                      writes bench/results/partial.tmp.json
 
 environment (defaults in brackets):
   BENCH_DURATION [10]        seconds of measured load per scenario
   BENCH_CONNECTIONS [50]     concurrent connections
-  BENCH_WARMUP [2]           seconds of unmeasured load before scenarios 1-4 and 7
+  BENCH_WARMUP [2]           seconds of unmeasured load before every run but 5, 6 and mix
   BENCH_WORKERS [1]          WORKERS for the app (cluster size)
   BENCH_POOL_MAX [20000]     most authorization codes to pre-create for scenarios 6 and 5
   BENCH_POOL_SECONDS [=BENCH_DURATION]  time budget for creating them
@@ -53,7 +123,8 @@ environment (defaults in brackets):
   BENCH_ADMIN_URL [postgresql://postgres@127.0.0.1:5432/postgres]
   BENCH_SKIP_BUILD [0]       1: use dist/ as it is
   BENCH_KEEP_RATE_LIMITS [0] 1: keep the app's rate limits (else raised out of reach; expect 429s with 1)
-  BENCH_REDIS_URL            REDIS_URL for the app (default: none, in-memory)
+  BENCH_REDIS_URL [redis://127.0.0.1:6379]  REDIS_URL for scenario 2r (the other scenarios run without Redis)
+  BENCH_DB_POOL [20]         clients of ceiling-db: the app's pool size (src/database/data-source.ts extra.max)
   BENCH_OUTPUT               JSON path (default bench/results/latest.json)`;
 
 function envNumber(name: string, fallback: number, min: number, max: number): number {
@@ -78,11 +149,17 @@ export function parseSettings(argv: string[]): Settings {
     else if (arg === '--only' || arg.startsWith('--only=')) {
       const list = arg.includes('=') ? arg.slice(7) : (argv[++i] ?? '');
       only = new Set();
-      for (const id of list.split(',').map((s) => s.trim())) {
+      for (const name of list.split(',').map((s) => s.trim())) {
+        const id = ALIASES[name] ?? name;
         if (!(SCENARIO_IDS as readonly string[]).includes(id)) {
-          throw new Error(`unknown scenario "${id}"\n${USAGE}`);
+          throw new Error(`unknown scenario "${name}"\n${USAGE}`);
         }
-        only.add(id as ScenarioId);
+        only.add(id);
+      }
+      // A ratio needs its base from the same run: add the limits (and scenario 2 for 2d, 2r) recursively.
+      for (const id of only) {
+        const base = LIMIT_OF[id];
+        if (base) only.add(base);
       }
     } else throw new Error(`unknown argument "${arg}"\n${USAGE}`);
   }
@@ -111,5 +188,7 @@ export function parseSettings(argv: string[]): Settings {
     compareWorkers,
     only: only ?? new Set(SCENARIO_IDS),
     output: resolve(process.env.BENCH_OUTPUT ?? join(RESULTS, defaultOutput)),
+    dbPool: envNumber('BENCH_DB_POOL', 20, 1, 1000),
+    redisUrl: process.env.BENCH_REDIS_URL?.trim() || 'redis://127.0.0.1:6379',
   };
 }
