@@ -129,7 +129,15 @@ export async function seedAccounts(
   const email = `bench-${process.pid}@bench.example`;
   const password = randomBytes(18).toString('base64url');
   const [user, client] = await Promise.all([
-    adminCli(root, env, ['user:create', '--email', email, '--password', password, '--name', 'Bench User']),
+    adminCli(root, env, [
+      'user:create',
+      '--email',
+      email,
+      // `=`: a random password may start with '-', which would read as a flag (node:util parseArgs).
+      `--password=${password}`,
+      '--name',
+      'Bench User',
+    ]),
     adminCli(root, env, [
       'client:create',
       '--name',
