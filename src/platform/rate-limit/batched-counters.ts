@@ -13,8 +13,12 @@ export function localAllowance(limit: number): number {
   return Math.floor(limit * LOCAL_SHARE);
 }
 
-/** Past this many buckets, idle ones (nothing unsent, window over) are dropped at the next flush. */
+/**
+ * Past this many buckets, idle ones (nothing unsent, window over) are dropped at a flush — at most every
+ * SWEEP_EVERY_MS, so many live buckets do not make every flush walk them all.
+ */
 const SWEEP_SIZE = 10_000;
+const SWEEP_EVERY_MS = 10_000;
 
 /** What sends one bucket's delta: resolves to [the shared total after adding it, ms left in its window]. */
 export type SendDelta = (counter: string, ttl: number, delta: number) => Promise<[number, number]>;
@@ -79,6 +83,7 @@ export class BatchedCounters {
   private urgent?: NodeJS.Immediate;
   private readonly inflight = new Set<Promise<void>>();
   private closed = false;
+  private sweptAt = 0;
 
   constructor(private readonly options: BatchedCountersOptions) {}
 
@@ -132,7 +137,7 @@ export class BatchedCounters {
     this.timer = undefined;
     const batch = [...this.dirty];
     this.dirty.clear();
-    if (this.buckets.size > SWEEP_SIZE) this.sweep();
+    if (this.buckets.size > SWEEP_SIZE && Date.now() - this.sweptAt > SWEEP_EVERY_MS) this.sweep();
     const sends = batch.map((bucket) => this.send(bucket));
     const all = Promise.all(sends).then(() => undefined);
     this.inflight.add(all);
@@ -201,6 +206,7 @@ export class BatchedCounters {
 
   private sweep(): void {
     const now = Date.now();
+    this.sweptAt = now;
     for (const [counter, b] of this.buckets) {
       if (b.pending === 0 && b.inflight === 0 && b.waiters.length === 0 && b.resetAt <= now) {
         this.buckets.delete(counter);
