@@ -10,6 +10,7 @@ import { createClient } from '../factories/clients';
 import { createUser } from '../factories/users';
 import { bootInstances, closeAll, type TestApp } from '../support/app';
 import { http, type HttpResult } from '../support/http';
+import { basic, tokenRequest } from '../support/oauth';
 import { haveRedisServer, TestRedis } from '../support/redis-server';
 
 const describeRedis = haveRedisServer ? describe : describe.skip;
@@ -80,6 +81,7 @@ describeRedis('resource API limits batched across instances', () => {
         REDIS_URL: redis.url,
         ISSUER,
         RATE_LIMIT_API: `${LIMIT}/1m`,
+        RATE_LIMIT_CLIENT: `${LIMIT}/1m`,
         RATE_LIMIT_KEY_PREFIX: `iiniit:rl:batch-${randomUUID().slice(0, 8)}:`,
       });
     }, 60_000);
@@ -117,6 +119,38 @@ describeRedis('resource API limits batched across instances', () => {
         expect(refused.status).toBe(429);
         expect(refused.headers.get('ratelimit-remaining')).toBe('0');
         expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      }
+    });
+
+    it('the token endpoint’s per-client limit is batched the same way', async () => {
+      const c = await createClient(nodes[0].app, { grantTypes: ['client_credentials'], redirectUris: [] });
+      const authorization = basic(c.clientId, c.clientSecret!);
+      const statuses: number[] = [];
+      for (let wave = 0; wave < 6; wave++) {
+        statuses.push(
+          ...(await Promise.all(
+            Array.from(
+              { length: 10 },
+              async (_, i) =>
+                (
+                  await tokenRequest(
+                    nodes[i % 2].url,
+                    { grant_type: 'client_credentials' },
+                    { authorization },
+                  )
+                ).status,
+            ),
+          )),
+        );
+      }
+      const ok = statuses.filter((s) => s === 200).length;
+      expect(ok).toBeGreaterThanOrEqual(LIMIT);
+      expect(ok).toBeLessThanOrEqual(LIMIT + TOLERANCE);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(statuses.length - ok);
+      for (const t of nodes) {
+        expect(
+          (await tokenRequest(t.url, { grant_type: 'client_credentials' }, { authorization })).status,
+        ).toBe(429);
       }
     });
   });
