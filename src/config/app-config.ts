@@ -169,6 +169,11 @@ export interface RateLimits {
   deviceUserCode: RateLimit;
   /** Prefix of every rate-limit key in Redis (several deployments, or tests, can share one Redis). */
   keyPrefix: string;
+  /**
+   * With Redis: how often (ms) each instance sends the hits it counted locally for the high-volume limits
+   * (`api`, `client`); 0 counts every hit in Redis as it happens (exact, one round trip per request).
+   */
+  syncIntervalMs: number;
 }
 
 export interface LoginLockoutPolicy {
@@ -432,6 +437,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       deviceUserCodeIp: rate(env, 'RATE_LIMIT_DEVICE_USER_CODE_IP', '10/15m'),
       deviceUserCode: rate(env, 'RATE_LIMIT_DEVICE_USER_CODE', '10/15m'),
       keyPrefix: keyPrefix(env, 'RATE_LIMIT_KEY_PREFIX', 'iiniit:rl:'),
+      syncIntervalMs: int(env, 'RATE_LIMIT_SYNC_INTERVAL_MS', 200, 0, 10_000),
     },
     loginLockout: {
       threshold: int(env, 'LOGIN_LOCKOUT_THRESHOLD', 5, 0, 1000),

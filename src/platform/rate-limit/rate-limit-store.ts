@@ -43,6 +43,17 @@ export interface RateLimitStore extends ThrottlerStorage {
   lockoutAttempt(key: string, policy: LockoutPolicy): Promise<LockoutGate>;
   /** A successful sign-in forgets the failures. */
   lockoutClear(key: string): Promise<void>;
+  /**
+   * For high-volume limits only: may count locally and synchronise later, trading exactness across
+   * instances (a bounded overshoot) for no round trip per hit. Absent: `increment` (already local).
+   */
+  incrementBatched?(
+    key: string,
+    ttl: number,
+    limit: number,
+    throttlerName: string,
+    cost?: number,
+  ): Promise<RateRecord>;
 }
 
 export const RATE_LIMIT_STORE = Symbol('RATE_LIMIT_STORE');

@@ -21,7 +21,12 @@ import { RedisRateLimitStore } from './redis-store';
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig): RateLimitStore =>
         config.redisUrl
-          ? new RedisRateLimitStore(config.redisUrl, config.rateLimits.keyPrefix)
+          ? new RedisRateLimitStore(
+              config.redisUrl,
+              config.rateLimits.keyPrefix,
+              undefined,
+              config.rateLimits.syncIntervalMs,
+            )
           : new MemoryRateLimitStore(),
     },
     RateLimiter,

@@ -39,6 +39,14 @@ export interface RateDecision {
   retryAfterSeconds: number;
 }
 
+/**
+ * The high-volume limits: every resource API request and every token endpoint request counts in one. They
+ * are counted per instance and synchronised in batches (no Redis round trip per request, a bounded
+ * overshoot across instances: see BatchedCounters). Every other limit guards against guessing (passwords,
+ * user codes, client secrets) or abuse of rare actions, and is counted exactly, one atomic step each.
+ */
+const BATCHED_RULES: ReadonlySet<RateRule> = new Set<RateRule>(['api', 'client']);
+
 const UNLIMITED: RateDecision = Object.freeze({
   allowed: true,
   limit: 0,
@@ -88,7 +96,8 @@ function rejected(rule: RateRule, decision: RateDecision): RateDecision {
  * before they become keys: the counters never hold an email or an IP in clear. A bucket this instance saw
  * blocked is remembered locally until its window ends, so further requests are refused without a storage
  * round trip — and checks *before* authentication (`blocked`) cost a Map lookup. With several instances a
- * bucket another instance blocked is learned on this instance's next counted hit (at most one extra).
+ * bucket another instance blocked is learned on this instance's next counted hit (at most one extra); for
+ * the batched limits (`BATCHED_RULES`), on its next synchronisation.
  */
 @Injectable()
 export class RateLimiter {
@@ -139,7 +148,10 @@ export class RateLimiter {
     const key = `${rule}:${digest}`;
     const cached = this.cachedBlock(key, limit);
     if (cached) return rejected(rule, cached);
-    const record = await this.store.increment(digest, windowSeconds * 1000, limit, 0, rule, cost);
+    const record =
+      BATCHED_RULES.has(rule) && this.store.incrementBatched
+        ? await this.store.incrementBatched(digest, windowSeconds * 1000, limit, rule, cost)
+        : await this.store.increment(digest, windowSeconds * 1000, limit, 0, rule, cost);
     if (!record.isBlocked) {
       // The last hit the window allows: later ones are refused without a round trip until it resets
       // (and checks before the work, like `blocked('…_failures_ip')`, see the limit as reached).

@@ -2,6 +2,7 @@ import { Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Redis } from 'ioredis';
 
 import { countRedisFallback, gaugeSources } from '../metrics/metrics';
+import { BatchedCounters } from './batched-counters';
 import { MemoryRateLimitStore } from './memory-store';
 import type { LockoutGate, LockoutPolicy, RateLimitStore, RateRecord } from './rate-limit-store';
 
@@ -50,6 +51,22 @@ return { hits, left, 1, left }
 `;
 
 /**
+ * A batch of hits counted on one instance (BatchedCounters): INCRBY the window's counter by them, starting
+ * its expiry when the window is new — the same counter and window as INCREMENT_SCRIPT, so instances of
+ * either kind count together. No block marker: the batched limits never block beyond their window.
+ * KEYS: counter. ARGV: ttl ms, hits. Returns { total hits, ms until the window ends }.
+ */
+const ADD_SCRIPT = `
+local hits = redis.call('INCRBY', KEYS[1], ARGV[2])
+local left = redis.call('PTTL', KEYS[1])
+if left < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  left = tonumber(ARGV[1])
+end
+return { hits, left }
+`;
+
+/**
  * The sign-in lockout step, atomic for the same reason. Redis's clock (TIME) so instances with skewed
  * clocks agree. KEYS: lockout hash { f: failures, n: next attempt allowed at (ms) }.
  * ARGV: threshold, base delay ms, max delay ms, window ms. Returns { allowed 0|1, failures, delay ms }.
@@ -81,6 +98,7 @@ interface ScriptedRedis extends Redis {
     blockMs: number,
     cost: number,
   ): Promise<[number, number, number, number]>;
+  iiniitRateAdd(counter: string, ttl: number, hits: number): Promise<[number, number]>;
   iiniitLockout(
     key: string,
     threshold: number,
@@ -100,6 +118,8 @@ const COMMAND_TIMEOUT_MS = 2_000;
 /** How long a sign-in attempt is told to wait when Redis is up but did not answer in time (see lockoutAttempt). */
 const SLOW_LOCKOUT_RETRY_MS = 1_000;
 const CONNECT_TIMEOUT_MS = 1_000;
+/** Shutdown waits this long at most for the last batched hits to reach Redis. */
+const FINAL_FLUSH_MS = 1_000;
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -122,11 +142,14 @@ export class RedisRateLimitStore implements RateLimitStore, OnModuleInit, OnAppl
   private readonly logger = new Logger('RateLimit');
   private readonly redis: ScriptedRedis;
   private degraded = false;
+  private readonly batched?: BatchedCounters;
 
   constructor(
     url: string,
     private readonly prefix: string,
     private readonly fallback = new MemoryRateLimitStore(),
+    /** How often batched hits are synchronised (ms); 0 counts every hit in Redis as it happens. */
+    syncIntervalMs = 0,
   ) {
     this.redis = new Redis(url, {
       connectionName: 'iiniit-rate-limit',
@@ -142,7 +165,20 @@ export class RedisRateLimitStore implements RateLimitStore, OnModuleInit, OnAppl
       disconnectTimeout: 200,
     }) as ScriptedRedis;
     this.redis.defineCommand('iiniitRateIncrement', { numberOfKeys: 2, lua: INCREMENT_SCRIPT });
+    this.redis.defineCommand('iiniitRateAdd', { numberOfKeys: 1, lua: ADD_SCRIPT });
     this.redis.defineCommand('iiniitLockout', { numberOfKeys: 1, lua: LOCKOUT_SCRIPT });
+    if (syncIntervalMs > 0) {
+      this.batched = new BatchedCounters({
+        intervalMs: syncIntervalMs,
+        send: (counter, ttl, hits) => this.redis.iiniitRateAdd(counter, ttl, hits),
+        available: () => this.redis.status === 'ready',
+        onFallback: (error) => {
+          this.degrade(error);
+          countRedisFallback('rate_limit');
+        },
+        fallback: this.fallback,
+      });
+    }
     this.redis.on('error', (error: Error) => this.degrade(error));
     gaugeSources.redis.set('rate_limit', () => this.redis.status === 'ready');
     this.redis.on('ready', () => {
@@ -205,6 +241,23 @@ export class RedisRateLimitStore implements RateLimitStore, OnModuleInit, OnAppl
     }
   }
 
+  /**
+   * A high-volume limit's hit, counted here and synchronised in batches (see BatchedCounters): no round
+   * trip per request, at the price of a bounded overshoot across instances. With batching off, the exact
+   * `increment`.
+   */
+  incrementBatched(
+    key: string,
+    ttl: number,
+    limit: number,
+    throttlerName: string,
+    cost = 1,
+  ): Promise<RateRecord> {
+    if (!this.batched) return this.increment(key, ttl, limit, 0, throttlerName, cost);
+    const id = `${throttlerName}:${key}`;
+    return this.batched.increment(`${this.prefix}{${id}}`, id, ttl, limit, cost);
+  }
+
   async lockoutAttempt(key: string, policy: LockoutPolicy): Promise<LockoutGate> {
     if (this.redis.status !== 'ready') {
       this.down();
@@ -240,6 +293,8 @@ export class RedisRateLimitStore implements RateLimitStore, OnModuleInit, OnAppl
   }
 
   async onApplicationShutdown(): Promise<void> {
+    // Requests have finished (the HTTP server closes first): the last hits still count on other instances.
+    await this.batched?.close(FINAL_FLUSH_MS);
     this.fallback.onApplicationShutdown();
     if (this.redis.status !== 'ready') {
       this.redis.disconnect();
