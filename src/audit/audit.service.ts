@@ -6,7 +6,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { randomToken } from '../platform/crypto/crypto.service';
-import { isDatabaseUnavailable } from '../platform/errors/database-unavailable';
+import { DatabaseUnavailable, isDatabaseUnavailable } from '../platform/errors/database-unavailable';
 import { countAuditedFailure } from '../platform/metrics/metrics';
 import { AuditAnchor } from './audit-anchor.entity';
 import { AuditEvent } from './audit-event.entity';
@@ -20,7 +20,7 @@ import {
 } from './audit-hash';
 import { AuditSpool } from './audit-spool';
 
-/** How long queued audit events wait before the next write attempt while the database is down. */
+/** How long spooled audit events wait before the next delivery attempt while the database is down. */
 const AUDIT_RETRY_MS = 2_000;
 
 export type AuditEventType =
@@ -65,6 +65,15 @@ export type AuditEventType =
   | 'upstream_identity.linked'
   | 'upstream_identity.unlinked';
 
+/** Most events per group commit: bounds one INSERT's parameters (12 each, of PostgreSQL's 65 535). */
+const MAX_BATCH = 500;
+
+interface Pending {
+  input: AuditInput;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 interface AuditInput {
   type: AuditEventType;
   userId?: string | null;
@@ -94,8 +103,10 @@ const CHAIN_LOCK = 0x11a0d17;
 @Injectable()
 export class AuditService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Audit');
-  private queue: AuditInput[] = [];
-  private flushing: Promise<void> | undefined;
+  /** Events waiting for the next group commit, each with its caller's promise. */
+  private pending: Pending[] = [];
+  /** The running commit loop, while there is one. */
+  private committing: Promise<void> | undefined;
   private closing = false;
   /**
    * Events the database could not take, on disk (AUDIT_SPOOL_DIR). While it holds any, new batched events
@@ -134,61 +145,74 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * For high-volume events with no transaction of their own (token issued): queued and written in
-   * batches, one chain lock per batch, so the token endpoint never waits on the audit log. While the
-   * database is unreachable they go to the local spool instead, fsync'd before this returns: a token
-   * answered during an outage has its event on disk. A failed batch is logged, never thrown at a user.
+   * Group commit for high-volume events with no transaction of their own (token issued): resolves once
+   * the event is durable — committed to the chain, or, while the database is unreachable, fsync'd to the
+   * local spool — so a token is never answered with its audit event still in memory. Events of concurrent
+   * requests share one transaction (one chain lock, one INSERT); a batch starts as soon as the previous one
+   * committed, and whatever arrived meanwhile forms the next. Rejects when neither the database nor the
+   * spool took the event (the request then fails: an unaudited token is not handed out).
    */
-  recordSoon(input: AuditInput): void {
-    if (this.spooling && this.toSpool([input])) return;
-    this.queue.push(input);
-    if (!this.flushing) {
-      this.flushing = new Promise<void>((resolve) => setTimeout(resolve, 20)).then(() => this.flush());
+  recordDurable(input: AuditInput): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ input, resolve, reject });
+      // setImmediate, not now: requests parsed in the same event-loop turn join the first batch too.
+      this.committing ??= new Promise<void>((start) => setImmediate(start)).then(() => this.commitLoop());
+    });
+  }
+
+  /** Waits until every event recorded so far is durable (tests and shutdown call it). */
+  async flush(): Promise<void> {
+    while (this.committing) await this.committing;
+  }
+
+  private async commitLoop(): Promise<void> {
+    while (this.pending.length) {
+      const batch = this.pending.splice(0, MAX_BATCH);
+      await this.commitBatch(batch);
     }
+    this.committing = undefined;
   }
 
   /**
-   * Writes everything queued so far (tests and shutdown call it to make the log complete). When the
-   * database is unreachable the batch and the rest of the queue move to the spool, in order, and the spool
-   * is delivered every AUDIT_RETRY_MS until the database takes it: an outage delays audit events, it does
-   * not drop them, and a crash meanwhile does not either. Without a usable spool they wait in memory.
-   * Other failures (a bug) are logged.
+   * One batch: to the chain in one transaction, or to the spool when the database is unreachable (and from
+   * then on until the spool is delivered, so the chain receives events in the order they happened).
    */
-  async flush(): Promise<void> {
-    while (this.queue.length) {
-      const batch = this.queue.splice(0, 500);
+  private async commitBatch(batch: Pending[]): Promise<void> {
+    const inputs = batch.map((p) => p.input);
+    if (!this.spooling) {
       try {
-        await this.dataSource.transaction((m) => this.append(m, batch));
+        await this.dataSource.transaction((m) => this.append(m, inputs));
+        for (const p of batch) p.resolve();
+        return;
       } catch (error: unknown) {
-        if (isDatabaseUnavailable(error)) {
-          const pending = [...batch, ...this.queue];
-          this.queue = [];
-          if (this.toSpool(pending)) {
-            this.spooling = true;
-            this.logger.warn(
-              { events: pending.length },
-              'audit write deferred to the spool: database unavailable',
-            );
-            if (!this.closing) this.scheduleDrain(AUDIT_RETRY_MS);
-          } else if (!this.closing) {
-            this.queue = pending;
-            this.logger.warn({ events: pending.length }, 'audit write deferred: database unavailable');
-            this.flushing = new Promise<void>((resolve) => setTimeout(resolve, AUDIT_RETRY_MS).unref()).then(
-              () => this.flush(),
-            );
-            return;
+        if (!isDatabaseUnavailable(error)) {
+          // A bug or one malformed event: retried one by one, so it fails only its own request.
+          if (batch.length > 1) {
+            for (const p of batch) await this.commitBatch([p]);
           } else {
-            this.logger.error(
-              { events: pending.length },
-              'audit events lost at shutdown: database unavailable',
-            );
+            this.logger.error({ err: error }, 'audit write failed');
+            batch[0].reject(error);
           }
-          break;
+          return;
         }
-        this.logger.error({ err: error, events: batch.length }, 'audit write failed');
+        if (!this.toSpool(inputs)) {
+          this.logger.error({ events: batch.length }, 'audit write refused: database and spool unavailable');
+          for (const p of batch) p.reject(error);
+          return;
+        }
+        this.spooling = true;
+        this.logger.warn({ events: batch.length }, 'audit write deferred to the spool: database unavailable');
+        this.scheduleDrain(AUDIT_RETRY_MS);
+        for (const p of batch) p.resolve();
+        return;
       }
     }
-    this.flushing = undefined;
+    if (this.toSpool(inputs)) {
+      for (const p of batch) p.resolve();
+      return;
+    }
+    this.logger.error({ events: batch.length }, 'audit write refused: database and spool unavailable');
+    for (const p of batch) p.reject(new DatabaseUnavailable());
   }
 
   /** False when there is no spool or the disk refused (the caller keeps the events in memory). */
@@ -214,7 +238,7 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Delivers the spool to the chain, oldest first, a batch per transaction. Events recorded meanwhile are
-   * appended behind; once it is empty, batched events go through the in-memory queue again.
+   * appended behind; once it is empty, group commits go to the database again.
    */
   private async drain(): Promise<void> {
     const spool = this.spool!;
@@ -245,7 +269,6 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
     // cannot take goes to the spool, which the next start delivers.
     this.closing = true;
     if (this.retry) clearTimeout(this.retry);
-    await this.flushing;
     await this.flush();
     if (this.spooling) await this.drain();
     this.spool?.close();
@@ -253,7 +276,10 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
 
   private async append(m: EntityManager, inputs: AuditInput[]): Promise<void> {
     await m.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
-    const last = await m.getRepository(AuditEvent).find({ order: { seq: 'DESC' }, take: 1 });
+    // A statement of its own after the lock: under READ COMMITTED it then sees the previous holder's commit.
+    const last: { seq: string; hash: string }[] = await m.query(
+      'SELECT "seq", "hash" FROM "audit_events" ORDER BY "seq" DESC LIMIT 1',
+    );
     let seq = last[0] ? BigInt(last[0].seq) : 0n;
     let prevHash = last[0]?.hash ?? GENESIS_HASH;
     const rows: unknown[][] = [];
