@@ -30,31 +30,55 @@ function fakeDatabase() {
     /** client_id values whose INSERT fails with a non-availability error (a malformed event). */
     poison: new Set<string>(),
   };
+  const head = () => {
+    const last = committed.at(-1);
+    return last ? [{ seq: last[SEQ], hash: last[HASH] }] : [];
+  };
+  const insert = (staged: Row[], params: unknown[]) => {
+    for (let i = 0; i < params.length; i += 12) {
+      const row = params.slice(i, i + 12) as Row;
+      if (state.poison.has(row[CLIENT_ID]!)) throw new Error('invalid input syntax for type json');
+      staged.push(row);
+    }
+  };
+  // Yields like a real round trip, so concurrent callers pile up behind the running commit.
+  const roundTrip = () => new Promise((r) => setImmediate(r));
   const dataSource = {
+    // The group commit: BEGIN + lock + chain head in one query, INSERT, COMMIT on one connection.
+    createQueryRunner: () => {
+      let staged: Row[] = [];
+      const client = {
+        query: async (sql: string, params: unknown[] = []) => {
+          await roundTrip();
+          if (sql.startsWith('BEGIN;')) {
+            state.transactions++;
+            staged = [];
+            return [{ rows: [] }, { rows: [] }, { rows: head() }];
+          }
+          if (sql.trimStart().startsWith('INSERT')) insert(staged, params);
+          if (sql === 'COMMIT') committed.push(...staged);
+          if (sql === 'ROLLBACK') staged = [];
+          return { rows: [] };
+        },
+      };
+      return {
+        connect: () => (state.down ? Promise.reject(refused()) : Promise.resolve(client)),
+        release: () => Promise.resolve(),
+      };
+    },
+    // record() and the spool's delivery: a TypeORM transaction.
     transaction: async (fn: (m: EntityManager) => Promise<void>) => {
       if (state.down) throw refused();
       state.transactions++;
       const staged: Row[] = [];
       const manager = {
         query: (sql: string, params: unknown[] = []) => {
-          if (sql.startsWith('SELECT "seq"')) {
-            const last = committed.at(-1);
-            return Promise.resolve(last ? [{ seq: last[SEQ], hash: last[HASH] }] : []);
-          }
-          if (sql.trimStart().startsWith('INSERT')) {
-            for (let i = 0; i < params.length; i += 12) {
-              const row = params.slice(i, i + 12) as Row;
-              if (state.poison.has(row[CLIENT_ID]!)) {
-                return Promise.reject(new Error('invalid input syntax for type json'));
-              }
-              staged.push(row);
-            }
-          }
+          if (sql.startsWith('SELECT "seq"')) return Promise.resolve(head());
+          if (sql.trimStart().startsWith('INSERT')) insert(staged, params);
           return Promise.resolve([]);
         },
       } as unknown as EntityManager;
-      // Yield like a real round trip, so concurrent callers pile up behind the running commit.
-      await new Promise((r) => setImmediate(r));
+      await roundTrip();
       await fn(manager);
       committed.push(...staged);
     },
