@@ -44,8 +44,12 @@ async function authorizeInBrowser(
 
 const N = Number(process.env.STATEMENTS_N ?? 50);
 
+/** STATEMENTS_LOG=1: also print each operation's statements (first 120 characters, with counts). */
+const LOG = process.env.STATEMENTS_LOG === '1';
+
 const counts = {
   pg: 0,
+  texts: new Map<string, number>(),
   redis: 0,
   pgByVerb: new Map<string, number>(),
   redisByCommand: new Map<string, number>(),
@@ -59,6 +63,7 @@ const pgQuery = Client.prototype.query;
   counts.pg++;
   const text = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string })?.text ?? '');
   bump(counts.pgByVerb, text.trim().split(/\s+/)[0].toUpperCase());
+  if (LOG) bump(counts.texts, text.replace(/\s+/g, ' ').trim().slice(0, 120));
   return (pgQuery as (...a: unknown[]) => unknown).apply(this, args);
 };
 // eslint-disable-next-line @typescript-eslint/unbound-method -- re-bound with call below
@@ -74,6 +79,7 @@ function reset(): void {
   counts.pg = 0;
   counts.redis = 0;
   counts.pgByVerb.clear();
+  counts.texts.clear();
   counts.redisByCommand.clear();
 }
 
@@ -85,6 +91,7 @@ async function measure(
   let pg = 0;
   let redis = 0;
   const verbs = new Map<string, number>();
+  const texts = new Map<string, number>();
   const commands = new Map<string, number>();
   for (let i = -3; i < N; i++) {
     const prepared = prepare ? await prepare(i) : undefined;
@@ -97,6 +104,7 @@ async function measure(
     pg += counts.pg;
     redis += counts.redis;
     for (const [k, v] of counts.pgByVerb) verbs.set(k, (verbs.get(k) ?? 0) + v);
+    for (const [k, v] of counts.texts) texts.set(k, (texts.get(k) ?? 0) + v);
     for (const [k, v] of counts.redisByCommand) commands.set(k, (commands.get(k) ?? 0) + v);
   }
   const per = (m: Map<string, number>) =>
@@ -107,6 +115,7 @@ async function measure(
   console.log(
     `| ${name} | ${(pg / N).toFixed(2)} | ${per(verbs)} | ${(redis / N).toFixed(2)} | ${per(commands)} |`,
   );
+  if (LOG) for (const [k, v] of texts) console.error(`    ${(v / N).toFixed(2)}  ${k}`);
 }
 
 async function main(): Promise<void> {
