@@ -140,9 +140,20 @@ describe('audit log', () => {
     );
     expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));
     expect(await count()).toBe(10);
-    const one = await tokenRequest(t.url, { grant_type: 'client_credentials' }, auth);
+    // Quotes and backslashes reach the row as sent (the group commit quotes its values itself).
+    const userAgent = `it's a \\ test \\' ''`;
+    const one = await tokenRequest(
+      t.url,
+      { grant_type: 'client_credentials' },
+      { ...auth, 'user-agent': userAgent },
+    );
     expect(one.status).toBe(200);
     expect(await count()).toBe(11);
+    const last = await t.app
+      .get(DataSource)
+      .getRepository(AuditEvent)
+      .findOne({ where: { type: 'token.issued', clientId: service.clientId }, order: { seq: 'DESC' } });
+    expect(last!.userAgent).toBe(userAgent);
     expect(await t.app.get(AuditService).verify()).toMatchObject({ ok: true });
   });
 

@@ -18,6 +18,15 @@ const CLIENT_ID = 4;
 const PREV_HASH = 8;
 const HASH = 9;
 
+/** The values of a simple-protocol INSERT, unquoted (NULL, '…' with '' for a quote, E'…' with \\ too). */
+function literals(sql: string): (string | null)[] {
+  return [...sql.slice(sql.indexOf(' VALUES ')).matchAll(/(E?)'((?:[^']|'')*)'|NULL/g)].map((m) => {
+    if (m[0] === 'NULL') return null;
+    const text = m[2].replace(/''/g, "'");
+    return m[1] ? text.replace(/\\\\/g, '\\') : text;
+  });
+}
+
 /**
  * A DataSource double that keeps what was committed: each transaction sees the rows committed before it
  * (the chain head), and its INSERT lands only when the callback resolves.
@@ -48,15 +57,17 @@ function fakeDatabase() {
     createQueryRunner: () => {
       let staged: Row[] = [];
       const client = {
-        query: async (sql: string, params: unknown[] = []) => {
+        query: async (sql: string) => {
           await roundTrip();
           if (sql.startsWith('BEGIN;')) {
             state.transactions++;
             staged = [];
             return [{ rows: [] }, { rows: [] }, { rows: head() }];
           }
-          if (sql.trimStart().startsWith('INSERT')) insert(staged, params);
-          if (sql === 'COMMIT') committed.push(...staged);
+          if (sql.startsWith('INSERT') && sql.endsWith('; COMMIT')) {
+            insert(staged, literals(sql));
+            committed.push(...staged);
+          }
           if (sql === 'ROLLBACK') staged = [];
           return { rows: [] };
         },
