@@ -242,11 +242,15 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async commitLoop(): Promise<void> {
-    while (this.pending.length) {
-      const batch = this.pending.splice(0, MAX_BATCH);
-      await this.commitBatch(batch);
+    try {
+      while (this.pending.length) {
+        const batch = this.pending.splice(0, MAX_BATCH);
+        await this.commitBatch(batch);
+      }
+    } finally {
+      // Reset in the same turn as the emptiness check: a later event starts a new loop, never waits on none.
+      this.committing = undefined;
     }
-    this.committing = undefined;
   }
 
   /**
