@@ -41,6 +41,13 @@ const OUTAGE_BOUNDS = {
   idleTimeoutMillis: 30_000,
 } as const;
 
+/**
+ * Connections per process to DATABASE_URL (DATABASE_POOL_MAX overrides). Measured on the durable token
+ * paths (refresh rotation, code exchange): more connections than PostgreSQL has cores to run them only
+ * queue inside the server, adding context switches and lock contention, not commits.
+ */
+export const DEFAULT_DATABASE_POOL_MAX = 20;
+
 export interface DataSourceMode {
   /** CLI processes reuse a running server's embedded database through its socket instead of failing. */
   shareRunningEmbedded?: boolean;
@@ -64,7 +71,11 @@ export async function createDataSource(
   let embedded: EmbeddedPostgres | undefined;
   let options: DataSourceOptions;
   if (config.databaseUrl) {
-    options = { ...common, url: config.databaseUrl, extra: { max: 20, ...OUTAGE_BOUNDS } };
+    options = {
+      ...common,
+      url: config.databaseUrl,
+      extra: { max: config.databasePoolMax ?? DEFAULT_DATABASE_POOL_MAX, ...OUTAGE_BOUNDS },
+    };
   } else {
     const running = mode.shareRunningEmbedded ? await findRunningEmbeddedPostgres(config.dataDir) : null;
     let connection = running;
