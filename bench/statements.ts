@@ -9,8 +9,9 @@
  * Needs DATABASE_URL (migrations are applied) and, for the Redis column, REDIS_URL.
  */
 import Redis from 'ioredis';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 
+import { DEFAULT_DATABASE_POOL_MAX } from '../src/database/data-source';
 import { createApiKey, withKey } from '../test/factories/api-keys';
 import { createClient, REDIRECT_URI } from '../test/factories/clients';
 import { createProject } from '../test/factories/projects';
@@ -210,7 +211,47 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+/**
+ * What PostgreSQL can commit here: single-row update+insert transactions (the shape of a refresh rotation,
+ * one data-modifying CTE) through a pool of the app's size (DATABASE_POOL_MAX, else the default), kept
+ * saturated for STATEMENTS_CEILING_SECONDS (default 5; 0 skips). The reference for the token paths' rate.
+ */
+async function commitCeiling(): Promise<void> {
+  const seconds = Number(process.env.STATEMENTS_CEILING_SECONDS ?? 5);
+  if (!seconds || !process.env.DATABASE_URL) return;
+  const max = Number(process.env.DATABASE_POOL_MAX || DEFAULT_DATABASE_POOL_MAX);
+  const pool = new Pool({ connectionString: process.env.DATABASE_URL, max });
+  const table = `bench_ceiling_${process.pid}`;
+  try {
+    await pool.query(
+      `CREATE TABLE ${table} (id bigserial PRIMARY KEY, parent_id bigint, used_at timestamptz, hash text NOT NULL)`,
+    );
+    await pool.query(`INSERT INTO ${table} (hash) SELECT md5(i::text) FROM generate_series(1, 100000) i`);
+    const deadline = Date.now() + seconds * 1000;
+    let commits = 0;
+    const worker = async () => {
+      while (Date.now() < deadline) {
+        await pool.query(
+          `WITH hit AS (UPDATE ${table} SET used_at = now() WHERE id = $1 RETURNING id)
+           INSERT INTO ${table} (parent_id, hash) SELECT id, md5(random()::text) FROM hit`,
+          [1 + Math.floor(Math.random() * 100000)],
+        );
+        commits++;
+      }
+    };
+    await Promise.all(Array.from({ length: max * 2 }, worker));
+    console.log(
+      `\nPostgreSQL commit ceiling (update+insert, pool ${max}): ${Math.round(commits / seconds)} tx/s`,
+    );
+  } finally {
+    await pool.query(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+    await pool.end();
+  }
+}
+
+main()
+  .then(commitCeiling)
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
