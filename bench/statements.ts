@@ -9,8 +9,9 @@
  * Needs DATABASE_URL (migrations are applied) and, for the Redis column, REDIS_URL.
  */
 import Redis from 'ioredis';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 
+import { DEFAULT_DATABASE_POOL_MAX } from '../src/database/data-source';
 import { createApiKey, withKey } from '../test/factories/api-keys';
 import { createClient, REDIRECT_URI } from '../test/factories/clients';
 import { createProject } from '../test/factories/projects';
@@ -44,8 +45,12 @@ async function authorizeInBrowser(
 
 const N = Number(process.env.STATEMENTS_N ?? 50);
 
+/** STATEMENTS_LOG=1: also print each operation's statements (first 120 characters, with counts). */
+const LOG = process.env.STATEMENTS_LOG === '1';
+
 const counts = {
   pg: 0,
+  texts: new Map<string, number>(),
   redis: 0,
   pgByVerb: new Map<string, number>(),
   redisByCommand: new Map<string, number>(),
@@ -59,6 +64,7 @@ const pgQuery = Client.prototype.query;
   counts.pg++;
   const text = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string })?.text ?? '');
   bump(counts.pgByVerb, text.trim().split(/\s+/)[0].toUpperCase());
+  if (LOG) bump(counts.texts, text.replace(/\s+/g, ' ').trim().slice(0, 120));
   return (pgQuery as (...a: unknown[]) => unknown).apply(this, args);
 };
 // eslint-disable-next-line @typescript-eslint/unbound-method -- re-bound with call below
@@ -74,6 +80,7 @@ function reset(): void {
   counts.pg = 0;
   counts.redis = 0;
   counts.pgByVerb.clear();
+  counts.texts.clear();
   counts.redisByCommand.clear();
 }
 
@@ -81,10 +88,14 @@ async function measure(
   name: string,
   op: (i: number) => Promise<void>,
   prepare?: (i: number) => Promise<unknown>,
+  /** Requests one `op` sends (the figures are per request). */
+  requests = 1,
 ) {
+  const N_REQ = N * requests;
   let pg = 0;
   let redis = 0;
   const verbs = new Map<string, number>();
+  const texts = new Map<string, number>();
   const commands = new Map<string, number>();
   for (let i = -3; i < N; i++) {
     const prepared = prepare ? await prepare(i) : undefined;
@@ -97,16 +108,18 @@ async function measure(
     pg += counts.pg;
     redis += counts.redis;
     for (const [k, v] of counts.pgByVerb) verbs.set(k, (verbs.get(k) ?? 0) + v);
+    for (const [k, v] of counts.texts) texts.set(k, (texts.get(k) ?? 0) + v);
     for (const [k, v] of counts.redisByCommand) commands.set(k, (commands.get(k) ?? 0) + v);
   }
   const per = (m: Map<string, number>) =>
     [...m]
       .sort((a, b) => b[1] - a[1])
-      .map(([k, v]) => `${k} ${(v / N).toFixed(2)}`)
+      .map(([k, v]) => `${k} ${(v / N_REQ).toFixed(2)}`)
       .join(', ');
   console.log(
-    `| ${name} | ${(pg / N).toFixed(2)} | ${per(verbs)} | ${(redis / N).toFixed(2)} | ${per(commands)} |`,
+    `| ${name} | ${(pg / N_REQ).toFixed(2)} | ${per(verbs)} | ${(redis / N_REQ).toFixed(2)} | ${per(commands)} |`,
   );
+  if (LOG) for (const [k, v] of texts) console.error(`    ${(v / N_REQ).toFixed(2)}  ${k}`);
 }
 
 async function main(): Promise<void> {
@@ -177,6 +190,23 @@ async function main(): Promise<void> {
         'client_credentials',
       ),
     );
+    // Concurrent requests share the audit log's group commits: what one request costs under load.
+    const cc = () =>
+      tokenRequest(
+        t.url,
+        { grant_type: 'client_credentials', scope: 'read:projects' },
+        { authorization: basic(service.clientId, service.clientSecret!) },
+      );
+    await measure(
+      'POST /oauth2/token client_credentials, 20 concurrent',
+      async () => {
+        for (const res of await Promise.all(Array.from({ length: 20 }, cc))) {
+          ok(res.status, 'client_credentials');
+        }
+      },
+      undefined,
+      20,
+    );
     let refresh = first.refresh_token;
     await measure('POST /oauth2/token refresh_token', async () => {
       const res = await tokenRequest(
@@ -201,7 +231,47 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+/**
+ * What PostgreSQL can commit here: single-row update+insert transactions (the shape of a refresh rotation,
+ * one data-modifying CTE) through a pool of the app's size (DATABASE_POOL_MAX, else the default), kept
+ * saturated for STATEMENTS_CEILING_SECONDS (default 5; 0 skips). The reference for the token paths' rate.
+ */
+async function commitCeiling(): Promise<void> {
+  const seconds = Number(process.env.STATEMENTS_CEILING_SECONDS ?? 5);
+  if (!seconds || !process.env.DATABASE_URL) return;
+  const max = Number(process.env.DATABASE_POOL_MAX || DEFAULT_DATABASE_POOL_MAX);
+  const pool = new Pool({ connectionString: process.env.DATABASE_URL, max });
+  const table = `bench_ceiling_${process.pid}`;
+  try {
+    await pool.query(
+      `CREATE TABLE ${table} (id bigserial PRIMARY KEY, parent_id bigint, used_at timestamptz, hash text NOT NULL)`,
+    );
+    await pool.query(`INSERT INTO ${table} (hash) SELECT md5(i::text) FROM generate_series(1, 100000) i`);
+    const deadline = Date.now() + seconds * 1000;
+    let commits = 0;
+    const worker = async () => {
+      while (Date.now() < deadline) {
+        await pool.query(
+          `WITH hit AS (UPDATE ${table} SET used_at = now() WHERE id = $1 RETURNING id)
+           INSERT INTO ${table} (parent_id, hash) SELECT id, md5(random()::text) FROM hit`,
+          [1 + Math.floor(Math.random() * 100000)],
+        );
+        commits++;
+      }
+    };
+    await Promise.all(Array.from({ length: max * 2 }, worker));
+    console.log(
+      `\nPostgreSQL commit ceiling (update+insert, pool ${max}): ${Math.round(commits / seconds)} tx/s`,
+    );
+  } finally {
+    await pool.query(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+    await pool.end();
+  }
+}
+
+main()
+  .then(commitCeiling)
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 
 import { AuditService } from '../src/audit/audit.service';
 import { AuditEvent } from '../src/audit/audit-event.entity';
-import { REDIRECT_URI } from './factories/clients';
+import { createClient, REDIRECT_URI } from './factories/clients';
 import { signInAs } from './factories/sessions';
 import { createUser } from './factories/users';
 import { bootApp, type TestApp } from './support/app';
@@ -120,6 +120,41 @@ describe('audit log', () => {
     ]) {
       expect(text).not.toContain(material);
     }
+  });
+
+  it('a token response’s audit event is already committed when the response arrives (no flush)', async () => {
+    const service = await createClient(t.app, {
+      grantTypes: ['client_credentials'],
+      redirectUris: [],
+      scopes: ['read:projects'],
+    });
+    const count = () =>
+      t.app
+        .get(DataSource)
+        .getRepository(AuditEvent)
+        .countBy({ type: 'token.issued', clientId: service.clientId });
+    const auth = { authorization: basic(service.clientId, service.clientSecret!) };
+    // Concurrent requests share group commits; each one's event is durable before its answer.
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => tokenRequest(t.url, { grant_type: 'client_credentials' }, auth)),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(await count()).toBe(10);
+    // Quotes and backslashes reach the row as sent (the group commit quotes its values itself).
+    const userAgent = `it's a \\ test \\' ''`;
+    const one = await tokenRequest(
+      t.url,
+      { grant_type: 'client_credentials' },
+      { ...auth, 'user-agent': userAgent },
+    );
+    expect(one.status).toBe(200);
+    expect(await count()).toBe(11);
+    const last = await t.app
+      .get(DataSource)
+      .getRepository(AuditEvent)
+      .findOne({ where: { type: 'token.issued', clientId: service.clientId }, order: { seq: 'DESC' } });
+    expect(last!.userAgent).toBe(userAgent);
+    expect(await t.app.get(AuditService).verify()).toMatchObject({ ok: true });
   });
 
   it('records sign-up and sign-in success from the pages', async () => {

@@ -1,41 +1,205 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import type { DataSource, EntityManager } from 'typeorm';
 
-import { AuditService } from './audit.service';
+import type { AppConfig } from '../config/app-config';
+import { AuditService, GENESIS_HASH } from './audit.service';
 
 function refused(): Error {
   return Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
 }
 
-describe('AuditService during a database outage', () => {
-  it('keeps queued events, in order, and writes them once the database is back', async () => {
-    jest.useFakeTimers();
-    const inserted: unknown[][] = [];
-    const manager = {
-      query: jest.fn((sql: string, params: unknown[]) => {
-        if (sql.startsWith('INSERT')) inserted.push(params);
-        return Promise.resolve([]);
-      }),
-      getRepository: () => ({ find: () => Promise.resolve([]) }),
-    } as unknown as EntityManager;
-    let down = true;
-    const dataSource = {
-      transaction: (fn: (m: EntityManager) => Promise<void>) =>
-        down ? Promise.reject(refused()) : fn(manager),
-    } as unknown as DataSource;
-    const audit = new AuditService(dataSource);
+/** Columns of one inserted row, in the order of AuditService's INSERT. */
+type Row = [string, Date, string, string | null, string | null, ...unknown[]];
+const SEQ = 0;
+const CLIENT_ID = 4;
+const PREV_HASH = 8;
+const HASH = 9;
 
-    audit.recordSoon({ type: 'token.issued', clientId: 'a' });
-    audit.recordSoon({ type: 'token.issued', clientId: 'b' });
-    await jest.advanceTimersByTimeAsync(25);
-    expect(inserted).toHaveLength(0);
-    await jest.advanceTimersByTimeAsync(2_000);
-    expect(inserted).toHaveLength(0);
+/** The values of a simple-protocol INSERT, unquoted (NULL, '…' with '' for a quote, E'…' with \\ too). */
+function literals(sql: string): (string | null)[] {
+  return [...sql.slice(sql.indexOf(' VALUES ')).matchAll(/(E?)'((?:[^']|'')*)'|NULL/g)].map((m) => {
+    if (m[0] === 'NULL') return null;
+    const text = m[2].replace(/''/g, "'");
+    return m[1] ? text.replace(/\\\\/g, '\\') : text;
+  });
+}
 
-    down = false;
-    await jest.advanceTimersByTimeAsync(2_000);
-    expect(inserted).toHaveLength(1);
-    // Two rows of twelve columns, in the order they were recorded (client_id is the fifth column).
-    expect([inserted[0][4], inserted[0][16]]).toEqual(['a', 'b']);
-    jest.useRealTimers();
+/**
+ * A DataSource double that keeps what was committed: each transaction sees the rows committed before it
+ * (the chain head), and its INSERT lands only when the callback resolves.
+ */
+function fakeDatabase() {
+  const committed: Row[] = [];
+  const state = {
+    down: false,
+    transactions: 0,
+    /** client_id values whose INSERT fails with a non-availability error (a malformed event). */
+    poison: new Set<string>(),
+  };
+  const head = () => {
+    const last = committed.at(-1);
+    return last ? [{ seq: last[SEQ], hash: last[HASH] }] : [];
+  };
+  const insert = (staged: Row[], params: unknown[]) => {
+    for (let i = 0; i < params.length; i += 12) {
+      const row = params.slice(i, i + 12) as Row;
+      if (state.poison.has(row[CLIENT_ID]!)) throw new Error('invalid input syntax for type json');
+      staged.push(row);
+    }
+  };
+  // Yields like a real round trip, so concurrent callers pile up behind the running commit.
+  const roundTrip = () => new Promise((r) => setImmediate(r));
+  const dataSource = {
+    // The group commit: BEGIN + lock + chain head in one query, INSERT, COMMIT on one connection.
+    createQueryRunner: () => {
+      let staged: Row[] = [];
+      const client = {
+        query: async (sql: string) => {
+          await roundTrip();
+          if (sql.startsWith('BEGIN;')) {
+            state.transactions++;
+            staged = [];
+            return [{ rows: [] }, { rows: [] }, { rows: head() }];
+          }
+          if (sql.startsWith('INSERT') && sql.endsWith('; COMMIT')) {
+            insert(staged, literals(sql));
+            committed.push(...staged);
+          }
+          if (sql === 'ROLLBACK') staged = [];
+          return { rows: [] };
+        },
+      };
+      return {
+        connect: () => (state.down ? Promise.reject(refused()) : Promise.resolve(client)),
+        release: () => Promise.resolve(),
+      };
+    },
+    // record() and the spool's delivery: a TypeORM transaction.
+    transaction: async (fn: (m: EntityManager) => Promise<void>) => {
+      if (state.down) throw refused();
+      state.transactions++;
+      const staged: Row[] = [];
+      const manager = {
+        query: (sql: string, params: unknown[] = []) => {
+          if (sql.startsWith('SELECT "seq"')) return Promise.resolve(head());
+          if (sql.trimStart().startsWith('INSERT')) insert(staged, params);
+          return Promise.resolve([]);
+        },
+      } as unknown as EntityManager;
+      await roundTrip();
+      await fn(manager);
+      committed.push(...staged);
+    },
+  } as unknown as DataSource;
+  return { committed, state, dataSource };
+}
+
+function expectValidChain(rows: Row[]): void {
+  let prev = GENESIS_HASH;
+  rows.forEach((row, i) => {
+    expect(row[SEQ]).toBe(String(i + 1));
+    expect(row[PREV_HASH]).toBe(prev);
+    prev = row[HASH] as string;
+  });
+}
+
+describe('AuditService group commit (recordDurable)', () => {
+  it('commits concurrent events in far fewer transactions, in order, with an unbroken chain', async () => {
+    const db = fakeDatabase();
+    const audit = new AuditService(db.dataSource);
+    const n = 200;
+    const done: number[] = [];
+    await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        audit.recordDurable({ type: 'token.issued', clientId: `c${i}` }).then(() => {
+          // Resolved only once its own row is committed.
+          expect(db.committed.some((r) => r[CLIENT_ID] === `c${i}`)).toBe(true);
+          done.push(i);
+        }),
+      ),
+    );
+    expect(done).toHaveLength(n);
+    expect(db.committed.map((r) => r[CLIENT_ID])).toEqual(Array.from({ length: n }, (_, i) => `c${i}`));
+    expect(db.state.transactions).toBeLessThanOrEqual(2);
+    expectValidChain(db.committed);
+  });
+
+  it('starts the next batch when the previous one committed, with what arrived meanwhile', async () => {
+    const db = fakeDatabase();
+    const audit = new AuditService(db.dataSource);
+    const first = audit.recordDurable({ type: 'token.issued', clientId: 'a' });
+    await new Promise((r) => setImmediate(r)); // the first batch is now running
+    const later = ['b', 'c', 'd'].map((clientId) => audit.recordDurable({ type: 'token.issued', clientId }));
+    await Promise.all([first, ...later]);
+    expect(db.state.transactions).toBe(2);
+    expect(db.committed.map((r) => r[CLIENT_ID])).toEqual(['a', 'b', 'c', 'd']);
+    expectValidChain(db.committed);
+  });
+
+  it('rejects only the event the database refuses, not the others of its batch', async () => {
+    const db = fakeDatabase();
+    db.state.poison.add('bad');
+    const audit = new AuditService(db.dataSource);
+    const results = await Promise.allSettled(
+      ['a', 'bad', 'c'].map((clientId) => audit.recordDurable({ type: 'token.issued', clientId })),
+    );
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(db.committed.map((r) => r[CLIENT_ID])).toEqual(['a', 'c']);
+    expectValidChain(db.committed);
+  });
+
+  it('rejects when the database is unreachable and there is no spool (never acknowledges a lost event)', async () => {
+    const db = fakeDatabase();
+    db.state.down = true;
+    const audit = new AuditService(db.dataSource);
+    await expect(audit.recordDurable({ type: 'token.issued', clientId: 'a' })).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+    });
+  });
+
+  describe('with a spool', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'audit-spec-'));
+    });
+    afterEach(() => {
+      jest.useRealTimers();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const config = () =>
+      ({
+        databaseUrl: 'postgresql://spec',
+        operations: { audit: { spoolDir: dir } },
+      }) as unknown as AppConfig;
+    const spooled = () =>
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.jsonl'))
+        .flatMap((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n'))
+        .map((line) => (JSON.parse(line) as { clientId: string }).clientId);
+
+    it('resolves once the events are on disk while the database is down, and delivers them in order later', async () => {
+      const db = fakeDatabase();
+      db.state.down = true;
+      const audit = new AuditService(db.dataSource, config());
+      await Promise.all(
+        ['a', 'b'].map((clientId) => audit.recordDurable({ type: 'token.issued', clientId })),
+      );
+      expect(spooled()).toEqual(['a', 'b']);
+      // Spooling now: later events queue behind on disk even before the database is tried again.
+      await audit.recordDurable({ type: 'token.issued', clientId: 'c' });
+      expect(spooled()).toEqual(['a', 'b', 'c']);
+      expect(db.committed).toHaveLength(0);
+
+      db.state.down = false;
+      // The drain runs every 2 s; events recorded after it emptied the spool follow in the database.
+      await new Promise((r) => setTimeout(r, 2_200));
+      await audit.recordDurable({ type: 'token.issued', clientId: 'd' });
+      expect(db.committed.map((r) => r[CLIENT_ID])).toEqual(['a', 'b', 'c', 'd']);
+      expectValidChain(db.committed);
+      await audit.onModuleDestroy();
+    });
   });
 });

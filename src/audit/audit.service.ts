@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { escapeLiteral } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { randomToken } from '../platform/crypto/crypto.service';
-import { isDatabaseUnavailable } from '../platform/errors/database-unavailable';
+import { DatabaseUnavailable, isDatabaseUnavailable } from '../platform/errors/database-unavailable';
 import { countAuditedFailure } from '../platform/metrics/metrics';
 import { AuditAnchor } from './audit-anchor.entity';
 import { AuditEvent } from './audit-event.entity';
@@ -20,7 +21,7 @@ import {
 } from './audit-hash';
 import { AuditSpool } from './audit-spool';
 
-/** How long queued audit events wait before the next write attempt while the database is down. */
+/** How long spooled audit events wait before the next delivery attempt while the database is down. */
 const AUDIT_RETRY_MS = 2_000;
 
 export type AuditEventType =
@@ -65,6 +66,15 @@ export type AuditEventType =
   | 'upstream_identity.linked'
   | 'upstream_identity.unlinked';
 
+/** Most events per group commit: bounds one INSERT's parameters (12 each, of PostgreSQL's 65 535). */
+const MAX_BATCH = 500;
+
+interface Pending {
+  input: AuditInput;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 interface AuditInput {
   type: AuditEventType;
   userId?: string | null;
@@ -86,6 +96,81 @@ export const GENESIS_HASH = '0'.repeat(64);
 /** One advisory lock serialises appends, so every row links to exactly one predecessor. */
 const CHAIN_LOCK = 0x11a0d17;
 
+const CHAIN_HEAD = 'SELECT "seq", "hash" FROM "audit_events" ORDER BY "seq" DESC LIMIT 1';
+
+interface ChainHead {
+  seq: string;
+  hash: string;
+}
+
+/** The slice of pg's client the group commit uses (one connection, held for one transaction). */
+interface PgClient {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+/** The rows of `inputs` behind the chain head `last` (none: the genesis), each sealed to its predecessor. */
+function sealedRows(last: ChainHead | undefined, inputs: AuditInput[]): (string | Date | null)[][] {
+  let seq = last ? BigInt(last.seq) : 0n;
+  let prevHash = last?.hash ?? GENESIS_HASH;
+  const rows: (string | Date | null)[][] = [];
+  for (const input of inputs) {
+    seq++;
+    const event: SealedFields = {
+      seq: String(seq),
+      occurredAt: new Date(),
+      type: input.type,
+      userId: input.userId ?? null,
+      clientId: input.clientId ?? null,
+      ip: input.ip?.slice(0, 64) ?? null,
+      userAgent: input.userAgent?.slice(0, 300) ?? null,
+      details: input.details ?? {},
+      prevHash,
+    };
+    // Personal fields are sealed through a nonce-keyed digest, so erasing them keeps the chain intact.
+    const nonce = randomToken();
+    const digest = personalDigest(event, nonce);
+    prevHash = hashV2(event, digest);
+    rows.push([
+      event.seq,
+      event.occurredAt,
+      event.type,
+      event.userId,
+      event.clientId,
+      event.ip,
+      event.userAgent,
+      JSON.stringify(event.details),
+      event.prevHash,
+      prevHash,
+      nonce,
+      digest,
+    ]);
+  }
+  return rows;
+}
+
+const INSERT_EVENTS = `INSERT INTO "audit_events" ("seq", "occurred_at", "type", "user_id", "client_id", "ip", "user_agent", "details", "prev_hash", "hash", "pii_nonce", "pii_digest") VALUES`;
+
+/** The INSERT of `inputs` with bind parameters. */
+function sealed(last: ChainHead | undefined, inputs: AuditInput[]): { sql: string; params: unknown[] } {
+  const rows = sealedRows(last, inputs);
+  const placeholders = rows.map(
+    (_, r) => `(${Array.from({ length: 12 }, (_, c) => `$${r * 12 + c + 1}`).join(', ')})`,
+  );
+  return { sql: `${INSERT_EVENTS} ${placeholders.join(', ')}`, params: rows.flat() };
+}
+
+/**
+ * The INSERT of `inputs` and the COMMIT as one simple-protocol query (it takes no bind parameters), so the
+ * group commit ends in one round trip. Every value is a literal quoted by pg's `escapeLiteral` (standard
+ * conforming strings: quotes doubled, backslashes in an E'' literal), or NULL.
+ */
+function sealedAndCommit(last: ChainHead | undefined, inputs: AuditInput[]): string {
+  const literal = (v: string | Date | null) =>
+    v === null ? 'NULL' : escapeLiteral(v instanceof Date ? v.toISOString() : v);
+  const values = sealedRows(last, inputs).map((row) => `(${row.map(literal).join(', ')})`);
+  return `${INSERT_EVENTS} ${values.join(', ')}; COMMIT`;
+}
+
 /**
  * The security audit log: an append-only hash chain. Editing or deleting a row breaks the chain, which
  * `npm run audit:verify` detects. Pass the EntityManager of an open transaction to record an event in
@@ -94,8 +179,10 @@ const CHAIN_LOCK = 0x11a0d17;
 @Injectable()
 export class AuditService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Audit');
-  private queue: AuditInput[] = [];
-  private flushing: Promise<void> | undefined;
+  /** Events waiting for the next group commit, each with its caller's promise. */
+  private pending: Pending[] = [];
+  /** The running commit loop, while there is one. */
+  private committing: Promise<void> | undefined;
   private closing = false;
   /**
    * Events the database could not take, on disk (AUDIT_SPOOL_DIR). While it holds any, new batched events
@@ -134,61 +221,78 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * For high-volume events with no transaction of their own (token issued): queued and written in
-   * batches, one chain lock per batch, so the token endpoint never waits on the audit log. While the
-   * database is unreachable they go to the local spool instead, fsync'd before this returns: a token
-   * answered during an outage has its event on disk. A failed batch is logged, never thrown at a user.
+   * Group commit for high-volume events with no transaction of their own (token issued): resolves once
+   * the event is durable — committed to the chain, or, while the database is unreachable, fsync'd to the
+   * local spool — so a token is never answered with its audit event still in memory. Events of concurrent
+   * requests share one transaction (one chain lock, one INSERT); a batch starts as soon as the previous one
+   * committed, and whatever arrived meanwhile forms the next. Rejects when neither the database nor the
+   * spool took the event (the request then fails: an unaudited token is not handed out).
    */
-  recordSoon(input: AuditInput): void {
-    if (this.spooling && this.toSpool([input])) return;
-    this.queue.push(input);
-    if (!this.flushing) {
-      this.flushing = new Promise<void>((resolve) => setTimeout(resolve, 20)).then(() => this.flush());
+  recordDurable(input: AuditInput): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ input, resolve, reject });
+      // setImmediate, not now: requests parsed in the same event-loop turn join the first batch too.
+      this.committing ??= new Promise<void>((start) => setImmediate(start)).then(() => this.commitLoop());
+    });
+  }
+
+  /** Waits until every event recorded so far is durable (tests and shutdown call it). */
+  async flush(): Promise<void> {
+    while (this.committing) await this.committing;
+  }
+
+  private async commitLoop(): Promise<void> {
+    try {
+      while (this.pending.length) {
+        const batch = this.pending.splice(0, MAX_BATCH);
+        await this.commitBatch(batch);
+      }
+    } finally {
+      // Reset in the same turn as the emptiness check: a later event starts a new loop, never waits on none.
+      this.committing = undefined;
     }
   }
 
   /**
-   * Writes everything queued so far (tests and shutdown call it to make the log complete). When the
-   * database is unreachable the batch and the rest of the queue move to the spool, in order, and the spool
-   * is delivered every AUDIT_RETRY_MS until the database takes it: an outage delays audit events, it does
-   * not drop them, and a crash meanwhile does not either. Without a usable spool they wait in memory.
-   * Other failures (a bug) are logged.
+   * One batch: to the chain in one transaction, or to the spool when the database is unreachable (and from
+   * then on until the spool is delivered, so the chain receives events in the order they happened).
    */
-  async flush(): Promise<void> {
-    while (this.queue.length) {
-      const batch = this.queue.splice(0, 500);
+  private async commitBatch(batch: Pending[]): Promise<void> {
+    const inputs = batch.map((p) => p.input);
+    if (!this.spooling) {
       try {
-        await this.dataSource.transaction((m) => this.append(m, batch));
+        await this.appendGroup(inputs);
+        for (const p of batch) p.resolve();
+        return;
       } catch (error: unknown) {
-        if (isDatabaseUnavailable(error)) {
-          const pending = [...batch, ...this.queue];
-          this.queue = [];
-          if (this.toSpool(pending)) {
-            this.spooling = true;
-            this.logger.warn(
-              { events: pending.length },
-              'audit write deferred to the spool: database unavailable',
-            );
-            if (!this.closing) this.scheduleDrain(AUDIT_RETRY_MS);
-          } else if (!this.closing) {
-            this.queue = pending;
-            this.logger.warn({ events: pending.length }, 'audit write deferred: database unavailable');
-            this.flushing = new Promise<void>((resolve) => setTimeout(resolve, AUDIT_RETRY_MS).unref()).then(
-              () => this.flush(),
-            );
-            return;
+        if (!isDatabaseUnavailable(error)) {
+          // A bug or one malformed event: retried one by one, so it fails only its own request.
+          if (batch.length > 1) {
+            for (const p of batch) await this.commitBatch([p]);
           } else {
-            this.logger.error(
-              { events: pending.length },
-              'audit events lost at shutdown: database unavailable',
-            );
+            this.logger.error({ err: error }, 'audit write failed');
+            batch[0].reject(error);
           }
-          break;
+          return;
         }
-        this.logger.error({ err: error, events: batch.length }, 'audit write failed');
+        if (!this.toSpool(inputs)) {
+          this.logger.error({ events: batch.length }, 'audit write refused: database and spool unavailable');
+          for (const p of batch) p.reject(error);
+          return;
+        }
+        this.spooling = true;
+        this.logger.warn({ events: batch.length }, 'audit write deferred to the spool: database unavailable');
+        this.scheduleDrain(AUDIT_RETRY_MS);
+        for (const p of batch) p.resolve();
+        return;
       }
     }
-    this.flushing = undefined;
+    if (this.toSpool(inputs)) {
+      for (const p of batch) p.resolve();
+      return;
+    }
+    this.logger.error({ events: batch.length }, 'audit write refused: database and spool unavailable');
+    for (const p of batch) p.reject(new DatabaseUnavailable());
   }
 
   /** False when there is no spool or the disk refused (the caller keeps the events in memory). */
@@ -214,7 +318,7 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Delivers the spool to the chain, oldest first, a batch per transaction. Events recorded meanwhile are
-   * appended behind; once it is empty, batched events go through the in-memory queue again.
+   * appended behind; once it is empty, group commits go to the database again.
    */
   private async drain(): Promise<void> {
     const spool = this.spool!;
@@ -245,7 +349,6 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
     // cannot take goes to the spool, which the next start delivers.
     this.closing = true;
     if (this.retry) clearTimeout(this.retry);
-    await this.flushing;
     await this.flush();
     if (this.spooling) await this.drain();
     this.spool?.close();
@@ -253,50 +356,33 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
 
   private async append(m: EntityManager, inputs: AuditInput[]): Promise<void> {
     await m.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
-    const last = await m.getRepository(AuditEvent).find({ order: { seq: 'DESC' }, take: 1 });
-    let seq = last[0] ? BigInt(last[0].seq) : 0n;
-    let prevHash = last[0]?.hash ?? GENESIS_HASH;
-    const rows: unknown[][] = [];
-    for (const input of inputs) {
-      seq++;
-      const event: SealedFields = {
-        seq: String(seq),
-        occurredAt: new Date(),
-        type: input.type,
-        userId: input.userId ?? null,
-        clientId: input.clientId ?? null,
-        ip: input.ip?.slice(0, 64) ?? null,
-        userAgent: input.userAgent?.slice(0, 300) ?? null,
-        details: input.details ?? {},
-        prevHash,
-      };
-      // Personal fields are sealed through a nonce-keyed digest, so erasing them keeps the chain intact.
-      const nonce = randomToken();
-      const digest = personalDigest(event, nonce);
-      prevHash = hashV2(event, digest);
-      rows.push([
-        event.seq,
-        event.occurredAt,
-        event.type,
-        event.userId,
-        event.clientId,
-        event.ip,
-        event.userAgent,
-        JSON.stringify(event.details),
-        event.prevHash,
-        prevHash,
-        nonce,
-        digest,
-      ]);
+    // A statement of its own after the lock: under READ COMMITTED it then sees the previous holder's commit.
+    const last: ChainHead[] = await m.query(CHAIN_HEAD);
+    const insert = sealed(last[0], inputs);
+    await m.query(insert.sql, insert.params);
+  }
+
+  /**
+   * A group commit's transaction in two round trips instead of five: BEGIN, the chain lock and the read of
+   * the chain head go as one simple-protocol query (PostgreSQL runs its statements in order, each with a
+   * fresh READ COMMITTED snapshot, so the head read after the lock sees the previous holder's commit), then
+   * the INSERT and COMMIT as another (a failed INSERT stops the query before COMMIT). The callers wait for
+   * these round trips, so fewer is lower latency.
+   */
+  private async appendGroup(inputs: AuditInput[]): Promise<void> {
+    const runner = this.dataSource.createQueryRunner();
+    const client = (await runner.connect()) as PgClient;
+    try {
+      const results = await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${CHAIN_LOCK}); ${CHAIN_HEAD}`);
+      const head = (results as unknown as { rows: ChainHead[] }[])[2].rows[0];
+      await client.query(sealedAndCommit(head, inputs));
+    } catch (error) {
+      // Ends whatever part of the transaction began (a warning when none did); a dead connection fails here too.
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
     }
-    const placeholders = rows.map(
-      (_, r) => `(${Array.from({ length: 12 }, (_, c) => `$${r * 12 + c + 1}`).join(', ')})`,
-    );
-    await m.query(
-      `INSERT INTO "audit_events" ("seq", "occurred_at", "type", "user_id", "client_id", "ip", "user_agent", "details", "prev_hash", "hash", "pii_nonce", "pii_digest")
-       VALUES ${placeholders.join(', ')}`,
-      rows.flat(),
-    );
   }
 
   /**

@@ -30,6 +30,8 @@ export interface AppConfig {
   issuer: string;
   /** Set → that PostgreSQL; unset → embedded PGlite in `dataDir`. */
   databaseUrl?: string;
+  /** Connections per process to DATABASE_URL (DATABASE_POOL_MAX); unset: DEFAULT_DATABASE_POOL_MAX. */
+  databasePoolMax?: number;
   dataDir: string;
   dbMigrationsRun: boolean;
   allowEmbeddedInProduction: boolean;
@@ -390,6 +392,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     host: str(env, 'HOST', '127.0.0.1')!,
     issuer,
     databaseUrl,
+    databasePoolMax: env.DATABASE_POOL_MAX ? int(env, 'DATABASE_POOL_MAX', 0, 1, 1000) : undefined,
     dataDir,
     dbMigrationsRun: bool(env, 'DB_MIGRATIONS_RUN', true),
     allowEmbeddedInProduction,

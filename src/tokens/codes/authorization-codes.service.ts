@@ -7,7 +7,7 @@ import { deleteBatch } from '../../database/batch-delete';
 import { randomToken, SecretHasher } from '../../platform/crypto/crypto.service';
 import { type AuthContext, storedAuthContext } from '../oidc/auth-context';
 import { REDEEM_CODE } from '../refresh-tokens/refresh-token-statements';
-import type { MintedRefreshToken } from '../refresh-tokens/refresh-tokens.service';
+import { GRANT_ACTIVE, type MintedRefreshToken } from '../refresh-tokens/refresh-tokens.service';
 import { AuthorizationCode } from './authorization-code.entity';
 
 interface NewCode {
@@ -47,10 +47,18 @@ export class AuthorizationCodesService {
     return code;
   }
 
-  /** Reads without consuming, so a code presented by the wrong client is not burnt by it. */
-  async find(code: string): Promise<AuthorizationCode | null> {
+  /**
+   * Reads without consuming, so a code presented by the wrong client is not burnt by it; with whether its
+   * authorization is still active, in the same statement.
+   */
+  async find(code: string): Promise<(AuthorizationCode & { grantActive: boolean }) | null> {
     if (code.length > 200) return null;
-    return this.codes.findOneBy({ codeHash: this.hasher.hash(code) });
+    const { entities, raw } = await this.codes
+      .createQueryBuilder('t')
+      .addSelect(GRANT_ACTIVE, 'grant_active')
+      .where('t.codeHash = :hash', { hash: this.hasher.hash(code) })
+      .getRawAndEntities<{ grant_active: boolean }>();
+    return entities[0] ? Object.assign(entities[0], { grantActive: raw[0].grant_active }) : null;
   }
 
   /**

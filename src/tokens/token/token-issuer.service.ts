@@ -68,8 +68,9 @@ export class TokenIssuer {
           accessToken: access.token,
         })
       : undefined;
-    // Grant type and client only: never token material in the audit log.
-    this.audit.recordSoon({
+    // Grant type and client only: never token material in the audit log. Awaited: the response is sent
+    // only once its event is durable (committed with concurrent ones, or spooled during an outage).
+    await this.audit.recordDurable({
       type: 'token.issued',
       userId: input.userId,
       clientId: input.clientId,

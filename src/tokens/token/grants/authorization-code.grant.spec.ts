@@ -40,8 +40,11 @@ function codeRow(overrides: Partial<AuthorizationCode> = {}): AuthorizationCode 
 }
 
 function setup(code: AuthorizationCode | null = codeRow(), { active = true, redeemed = true } = {}) {
-  const codes = { find: jest.fn(async () => code), redeem: jest.fn(async () => redeemed) };
-  const authorizations = { revoke: jest.fn(async () => undefined), isActive: jest.fn(async () => active) };
+  const codes = {
+    find: jest.fn(async () => (code ? { ...code, grantActive: active } : null)),
+    redeem: jest.fn(async () => redeemed),
+  };
+  const authorizations = { revoke: jest.fn(async () => undefined) };
   const refreshTokens = { mint: jest.fn(() => ({ token: 'rt-1' })) };
   const issuer = { issue: jest.fn(async () => ({ access_token: 'at' })) };
   const resources = builtInResource();

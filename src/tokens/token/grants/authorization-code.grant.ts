@@ -56,10 +56,9 @@ export class AuthorizationCodeGrant implements GrantTypeHandler {
     }
     // RFC 8707 §2.2: settled before redeeming, so a bad `resource` leaves the code usable for a retry.
     const target = await this.resources.targetFromGrant(params.resource, code.resources, code.scopes);
-    // Checked before redeeming, so a revoked authorization's code stores no dead refresh token.
-    if (!(await this.authorizations.isActive(code.grantId))) {
-      throw new InvalidGrant('the authorization was revoked');
-    }
+    // Checked before redeeming (read with the code), so a revoked authorization's code stores no dead
+    // refresh token.
+    if (!code.grantActive) throw new InvalidGrant('the authorization was revoked');
     // Public clients only with offline_access (see mayReceiveRefreshToken).
     // RFC 9449 §5: a public client's refresh token is bound to its DPoP key (a confidential client's is
     // already bound to its credentials).

@@ -39,7 +39,7 @@ function setup(
 ) {
   let release: () => void = () => undefined;
   const refreshTokens = {
-    find: jest.fn(async () => token),
+    find: jest.fn(async () => (token ? { ...token, grantActive: options.active ?? true } : null)),
     rotate: jest.fn(async () => 'rt-next'),
     retry: jest.fn(async () => 'rt-retry'),
     retryable: jest.fn(() => options.retryable ?? false),
@@ -53,7 +53,6 @@ function setup(
   };
   const authorizations = {
     revoke: jest.fn(async () => undefined),
-    isActive: jest.fn(async () => options.active ?? true),
   };
   const issuer = { issue: jest.fn(async () => ({ access_token: 'at' })) };
   const resources = builtInResource();

@@ -94,9 +94,7 @@ export class RefreshTokenGrant implements GrantTypeHandler {
     const retry = token.rotatedAt !== null;
     if (retry && !this.refreshTokens.retryable(token)) return this.reuse(token, meta);
     if (token.expiresAt.getTime() <= Date.now()) throw new InvalidGrant('the refresh token has expired');
-    if (!(await this.authorizations.isActive(token.grantId))) {
-      throw new InvalidGrant('the authorization was revoked');
-    }
+    if (!token.grantActive) throw new InvalidGrant('the authorization was revoked');
 
     // RFC 6749 §6: the new scope may narrow the original grant, never widen it.
     const requested = parseScope(params.scope);
