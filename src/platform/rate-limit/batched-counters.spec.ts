@@ -94,13 +94,14 @@ describe('batched counters on a real Redis', () => {
     const log = new CommandLog(prefix);
     await log.start();
     try {
-      const a = await instance(600);
+      // An interval far above the loop's duration on a loaded CI machine: no flush may fire before the check.
+      const a = await instance(3_000);
       for (let i = 0; i < 200; i++) {
         expect((await a.incrementBatched('k', MINUTE, 100_000, 'api')).isBlocked).toBe(false);
       }
       await log.settle();
       expect(log.commands).toHaveLength(0);
-      await sleep(600);
+      await sleep(3_500);
       await log.settle();
       // One flush of the 200 hits, as one script call.
       expect(log.commands).toHaveLength(1);
