@@ -73,10 +73,25 @@ describe('embedded PostgreSQL (PGlite over a Unix socket)', () => {
   const running: EmbeddedPostgres[] = [];
   const clients: Array<{ end(): Promise<void> }> = [];
 
-  const tempDir = (): string => {
+  let template: string;
+
+  // initdb runs once, here (the fresh-data-dir path); every test then starts on a copy of that cluster, which
+  // opens in about a second instead of the ~10 s initdb takes on a loaded machine.
+  beforeAll(async () => {
+    template = fs.mkdtempSync(path.join(os.tmpdir(), 'embedded-pg-template-'));
+    const embedded = await startEmbeddedPostgres({ dataDir: template });
+    await embedded.stop();
+    expect(fs.existsSync(path.join(template, 'pgdata', 'PG_VERSION'))).toBe(true);
+  });
+  afterAll(() => fs.rmSync(template, { recursive: true, force: true }));
+
+  /** A data dir of its own holding a copy of the template cluster (`sub` nests it deeper). */
+  const tempDir = (...sub: string[]): string => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embedded-pg-spec-'));
     dirs.push(dir);
-    return dir;
+    const dataDir = path.join(dir, ...sub);
+    fs.cpSync(path.join(template, 'pgdata'), path.join(dataDir, 'pgdata'), { recursive: true });
+    return dataDir;
   };
   const start = async (dataDir: string): Promise<EmbeddedPostgres> => {
     const embedded = await startEmbeddedPostgres({ dataDir });
@@ -273,7 +288,7 @@ describe('embedded PostgreSQL (PGlite over a Unix socket)', () => {
   });
 
   it('puts the socket in a short temp dir when the data dir path is too long for a socket', async () => {
-    const dataDir = path.join(tempDir(), 'x'.repeat(60), 'y'.repeat(60));
+    const dataDir = tempDir('x'.repeat(60), 'y'.repeat(60));
     const embedded = await start(dataDir);
     expect(embedded.socketDir).not.toBe(dataDir);
     expect(Buffer.byteLength(path.join(embedded.socketDir, '.s.PGSQL.5432'))).toBeLessThan(104);
