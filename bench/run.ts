@@ -33,7 +33,7 @@ import type { Browser } from './support/browser';
 import { ensureBuilt } from './support/build';
 import { BenchDatabase } from './support/database';
 import { ceilingArgon2Scenario, ceilingDbScenario } from './support/limits';
-import type { LoadResult } from './support/load';
+import { inTurns, type LoadResult } from './support/load';
 import { log, summary } from './support/log';
 import { killAllChildrenNow, stopAllChildren, stopChild } from './support/processes';
 import { Profiler } from './support/profiler';
@@ -202,6 +202,9 @@ function printTargets(targets: Target[]): void {
 /** Per-request CPU of WORKERS=2 over WORKERS=1 beyond this counts as grown (run-to-run noise is a few %). */
 const CPU_GROWTH_PERCENT = 10;
 
+/** Turns each of the two apps takes in scenario 2r (scenario 2's duration shared out between them). */
+const ALTERNATIONS = 4;
+
 /** How the "limit" column names each base. */
 const LIMIT_LABELS: Partial<Record<ScenarioId, string>> = {
   '1': 'ceiling',
@@ -271,13 +274,17 @@ async function fullRun(settings: Settings): Promise<boolean> {
   // Every limit is measured twice, once early and once late in the run, and the faster run is kept: this VM's
   // CPU speed drifts by tens of percent over minutes, and a limit caught in a slow phase would flatter every
   // ratio against it (seen here: a ceiling of 19k against 35-41k req/s in neighbouring runs).
+  /** Keeps the faster of a measurement's runs, with every run's req/s. */
+  const keepBest = (id: ScenarioId, runs: LoadResult[]): void => {
+    const best = runs.reduce((a, b) => (b.rps > a.rps ? b : a));
+    results.set(id, toReport(id, SCENARIO_NAMES[id], best, { runs: runs.map((r) => Math.round(r.rps)) }));
+  };
   const limitRuns = new Map<ScenarioId, LoadResult[]>();
   const measureLimit = async (id: ScenarioId, run: () => Promise<LoadResult>): Promise<void> => {
     await attempt([id], `limit ${id}`, async () => {
       const runs = [...(limitRuns.get(id) ?? []), await run()];
       limitRuns.set(id, runs);
-      const best = runs.reduce((a, b) => (b.rps > a.rps ? b : a));
-      results.set(id, toReport(id, SCENARIO_NAMES[id], best, { runs: runs.map((r) => Math.round(r.rps)) }));
+      keepBest(id, runs);
     });
   };
   // The HTTP limits bracket scenarios 2-4, the back-end limits scenarios 2-8; both run with the app idle.
@@ -381,22 +388,56 @@ async function fullRun(settings: Settings): Promise<boolean> {
   });
 
   await backEndLimits();
+
   await stopChild(app.child);
 
-  // 2r: the same app restarted on the same database, port and APP_SECRET (so the token from the code flow
-  // stays valid) with REDIS_URL: the cost of the shared rate-limit and revocation state on the hottest read.
+  // 2r: the app with REDIS_URL against the app without, both started afresh on the same database and
+  // APP_SECRET with the first app's ISSUER (so the token from the code flow stays valid), i.e. at the same
+  // age: a long-running process has a grown heap (fewer collections) and hotter code than a fresh one. The
+  // two take scenario 2's load in turns (ALTERNATIONS each, the other idle) and 2r is judged against the
+  // no-Redis turns: this VM's speed drifts by tens of percent over minutes, and 2r against scenario 2 measured
+  // minutes earlier read anywhere from 78 % to 143 % in neighbouring runs.
+  let alternated: { plain: LoadResult; runs: number[] } | undefined;
   await attempt(['2r'], 'scenario 2r', async () => {
     const keyPrefix = `iiniit:bench:${process.pid}:${Date.now()}:`;
-    const withRedis = await startApp(settings, env.db, env.appSecret, settings.workers, app.port, {
-      url: settings.redisUrl,
-      keyPrefix,
-    });
+    const plain = await startApp(settings, env.db, env.appSecret, settings.workers, app.port);
     try {
-      log(`app restarted with REDIS_URL=${settings.redisUrl} (RATE_LIMIT_KEY_PREFIX=${keyPrefix})`);
-      const result = await userScenario({ ...ctx, app: withRedis }, undefined, '2r');
-      results.set('2r', toReport('2r', SCENARIO_NAMES['2r'], result));
+      const withRedis = await startApp(settings, env.db, env.appSecret, settings.workers, undefined, {
+        url: settings.redisUrl,
+        keyPrefix,
+        issuer: app.base,
+      });
+      try {
+        log(
+          `two fresh apps: ${plain.base} without Redis, ${withRedis.base} with REDIS_URL=${settings.redisUrl} (RATE_LIMIT_KEY_PREFIX=${keyPrefix}); ${ALTERNATIONS} turns each`,
+        );
+        const turn: Context = {
+          ...ctx,
+          app: plain,
+          settings: {
+            ...settings,
+            duration: settings.duration / ALTERNATIONS,
+            warmup: Math.min(1, settings.warmup),
+          },
+        };
+        const plainRuns: LoadResult[] = [];
+        const redisRuns: LoadResult[] = [];
+        for (let i = 0; i < ALTERNATIONS; i++) {
+          plainRuns.push(await userScenario(turn, undefined, '2'));
+          redisRuns.push(await userScenario({ ...turn, app: withRedis }, undefined, '2r'));
+        }
+        alternated = { plain: inTurns(plainRuns), runs: plainRuns.map((r) => Math.round(r.rps)) };
+        results.set(
+          '2r',
+          toReport('2r', SCENARIO_NAMES['2r'], inTurns(redisRuns), {
+            runs: redisRuns.map((r) => Math.round(r.rps)),
+          }),
+        );
+      } finally {
+        await stopChild(withRedis.child);
+      }
     } finally {
-      await stopChild(withRedis.child);
+      await stopChild(plain.child);
     }
   });
   await attempt(['7'], 'scenario 7', async () => {
@@ -413,6 +454,11 @@ async function fullRun(settings: Settings): Promise<boolean> {
     if (!base || !limit) continue;
     report.limit = LIMIT_LABELS[base];
     report.percentOfLimit = percentOf(report.rps, limit.rps);
+  }
+  const r2 = results.get('2r');
+  if (r2 && alternated) {
+    r2.limit = 'scenario 2, in turns';
+    r2.percentOfLimit = percentOf(r2.rps, alternated.plain.rps);
   }
   const cc = results.get('4');
   const peer = results.get('7');
@@ -484,6 +530,11 @@ async function fullRun(settings: Settings): Promise<boolean> {
   if (twice.length) {
     notes.push(
       `Each limit was measured early and late in the run (${twice.map(([id, runs]) => `${LIMIT_LABELS[id]}: ${runs.map((r) => Math.round(r.rps).toLocaleString('en-US')).join(' and ')}`).join('; ')}); ratios use the faster run, so a slow phase of the machine never flatters them.`,
+    );
+  }
+  if (r2 && alternated) {
+    notes.push(
+      `Scenario 2r took the load in turns with the app without Redis (${ALTERNATIONS} turns each of ${round1(settings.duration / ALTERNATIONS)} s): without Redis ${alternated.runs.map((n) => n.toLocaleString('en-US')).join(', ')} req/s (${Math.round(alternated.plain.rps).toLocaleString('en-US')} over all turns), with Redis ${(r2.runs ?? []).map((n) => n.toLocaleString('en-US')).join(', ')} req/s; 2r's ratio is over all turns.`,
     );
   }
   notes.push(

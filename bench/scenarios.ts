@@ -95,9 +95,7 @@ export async function userScenario(
   rss?: { samples: RssSample[] },
   id: '2' | '2r' = '2',
 ): Promise<LoadResult> {
-  log(
-    `scenario ${id}: GET /v1/user with a JWT bearer${id === '2r' ? ' (app restarted with REDIS_URL)' : ''}`,
-  );
+  log(`scenario ${id}: GET /v1/user with a JWT bearer${id === '2r' ? ' (the app with REDIS_URL)' : ''}`);
   let sampler: ReturnType<typeof sampleRss> | undefined;
   const result = await runLoad({
     ...appLoad(ctx, {

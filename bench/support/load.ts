@@ -196,3 +196,45 @@ export function expectJson(fields: string[], status = 200): Verify {
     }
   };
 }
+
+/** Loads run one after another against the same target, as one result: requests over their summed time. */
+export function inTurns(runs: LoadResult[]): LoadResult {
+  const histogram = LatencyHistogram.merge(runs.flatMap((r) => r.histogram ?? []));
+  const requests = runs.reduce((sum, r) => sum + r.requests, 0);
+  const seconds = runs.reduce((sum, r) => sum + r.seconds, 0);
+  const statusCodes: Record<string, number> = {};
+  for (const r of runs) {
+    for (const [code, count] of Object.entries(r.statusCodes)) {
+      statusCodes[code] = (statusCodes[code] ?? 0) + count;
+    }
+  }
+  const meters = runs.flatMap((r) => r.cpu ?? []);
+  const wall = meters.reduce((sum, c) => sum + c.wallSeconds, 0);
+  const weighted = (key: 'app' | 'loadGenerator' | 'postgres' | 'other' | 'steal'): number =>
+    wall ? meters.reduce((sum, c) => sum + c[key] * c.wallSeconds, 0) / wall : 0;
+  return {
+    requests,
+    seconds,
+    rps: seconds ? requests / seconds : 0,
+    p50: histogram.percentile(50),
+    p99: histogram.percentile(99),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
+    statusCodes,
+    verified: runs.reduce((sum, r) => sum + r.verified, 0),
+    verifyFailures: runs.reduce((sum, r) => sum + r.verifyFailures, 0),
+    firstVerifyFailure: runs.find((r) => r.firstVerifyFailure)?.firstVerifyFailure,
+    cpu: meters.length
+      ? {
+          app: weighted('app'),
+          loadGenerator: weighted('loadGenerator'),
+          postgres: weighted('postgres'),
+          other: weighted('other'),
+          steal: weighted('steal'),
+          appCpuSeconds: meters.reduce((sum, c) => sum + c.appCpuSeconds, 0),
+          wallSeconds: wall,
+        }
+      : undefined,
+    histogram,
+  };
+}

@@ -23,7 +23,7 @@ export interface ScenarioReport {
   percentOfLimit?: number;
   timesPeer?: number;
   pool?: { size: number; buildSeconds: number; buildRps: number };
-  /** Limits only: req/s of each of their runs (one early, one late in the run); the report keeps the best. */
+  /** Limits: req/s of each run (early and late; the report keeps the best). 2r: req/s of each of its turns. */
   runs?: number[];
   /** Cores used during the measured run, by whom. */
   cpu?: CpuUse;

@@ -56,8 +56,11 @@ export async function startApp(
   workers: number,
   /** A restart keeps its port: the ISSUER (and so every token's `iss`) includes it. */
   port?: number,
-  /** Scenario 2r: the app with Redis, its rate-limit keys under a prefix of this run's own. */
-  redis?: { url: string; keyPrefix: string },
+  /**
+   * Scenario 2r: the app with Redis, its rate-limit keys under a prefix of this run's own, and the first app's
+   * ISSUER (so the tokens it issued are valid here too).
+   */
+  redis?: { url: string; keyPrefix: string; issuer: string },
 ): Promise<RunningApp> {
   port ??= await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -68,7 +71,7 @@ export async function startApp(
     APP_SECRET: appSecret,
     PORT: String(port),
     HOST: '127.0.0.1',
-    ISSUER: base,
+    ISSUER: redis?.issuer ?? base,
     LOG_LEVEL: 'warn',
     WORKERS: String(workers),
     // No scenario sends mail; production refuses to start without SMTP unless the log transport is chosen.
@@ -80,6 +83,8 @@ export async function startApp(
     ...(redis ? { RATE_LIMIT_KEY_PREFIX: redis.keyPrefix } : {}),
     ...(settings.keepRateLimits ? {} : { ...UNLIMITED_RATES, ...LOCKOUT_OUT_OF_REACH }),
     ...(settings.profile ? { BENCH_PROFILE_DIR: join(RESULTS, 'profiles') } : {}),
+    // Node/V8 flags for the app alone (the bench and autocannon keep their own): a lever measured without a rebuild.
+    ...(process.env.BENCH_APP_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_APP_NODE_OPTIONS } : {}),
   };
   const args = [
     ...(settings.profile ? [...TS_NODE, '-r', join(ROOT, 'bench/support/profiler-preload.ts')] : []),
