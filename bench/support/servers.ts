@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -38,6 +39,7 @@ const UNLIMITED_RATES: NodeJS.ProcessEnv = Object.fromEntries(
  * would lock the account with 8 sign-ins in flight. Raised to the most the config allows, the count and its
  * clearing stay on the measured path.
  */
+const TASKSET = '/usr/bin/taskset';
 const LOCKOUT_OUT_OF_REACH: NodeJS.ProcessEnv = { LOGIN_LOCKOUT_THRESHOLD: '1000' };
 export interface RunningApp {
   child: ManagedChild;
@@ -61,6 +63,8 @@ export async function startApp(
    * ISSUER (so the tokens it issued are valid here too).
    */
   redis?: { url: string; keyPrefix: string; issuer: string },
+  /** Pins the app to this CPU (taskset), so that two apps compared with each other run on the same core. */
+  cpu?: number,
 ): Promise<RunningApp> {
   port ??= await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -90,10 +94,14 @@ export async function startApp(
     ...(settings.profile ? [...TS_NODE, '-r', join(ROOT, 'bench/support/profiler-preload.ts')] : []),
     join(ROOT, 'dist/src/main.js'),
   ];
-  const child = startChild(`app (WORKERS=${workers}${redis ? ', Redis' : ''})`, process.execPath, args, {
-    cwd: ROOT,
-    env,
-  });
+  // taskset execs node in place, so the child's pid stays the app's (RSS and CPU sampling follow it).
+  const pinned = cpu !== undefined && existsSync(TASKSET);
+  const child = startChild(
+    `app (WORKERS=${workers}${redis ? ', Redis' : ''}${pinned ? `, CPU ${cpu}` : ''})`,
+    pinned ? TASKSET : process.execPath,
+    pinned ? ['-c', String(cpu), process.execPath, ...args] : args,
+    { cwd: ROOT, env },
+  );
   await waitForHttp(`${base}/health/ready`, child);
   // With a cluster, the first worker answers /health/ready while the others may still be booting.
   const deadline = Date.now() + 30_000;
