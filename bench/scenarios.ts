@@ -3,7 +3,7 @@ import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto'
 
 import { Browser, location } from './support/browser';
 import { startCpuMeter } from './support/cpu';
-import { expectJson, LatencyHistogram, type LoadResult, type LoadSpec, runLoad } from './support/load';
+import { combineLoads, expectJson, type LoadResult, type LoadSpec, runLoad } from './support/load';
 import { log, summary } from './support/log';
 import { type ManagedChild, processTree, stopChild } from './support/processes';
 import type { Profiler } from './support/profiler';
@@ -570,28 +570,12 @@ export async function mixScenario(ctx: Context): Promise<MixResult> {
   const rss = sampler.stop();
   const requests = results.reduce((sum, r) => sum + r.requests, 0);
   await ctx.profiler.stop(ctx.app, 'mix', requests);
-  const histogram = LatencyHistogram.merge(results.flatMap((r) => r.histogram ?? []));
-  const seconds = Math.max(...results.map((r) => r.seconds));
-  const statusCodes: Record<string, number> = {};
-  for (const r of results) {
-    for (const [code, count] of Object.entries(r.statusCodes)) {
-      statusCodes[code] = (statusCodes[code] ?? 0) + count;
-    }
-  }
-  const total: LoadResult = {
-    requests,
-    seconds,
-    rps: results.reduce((sum, r) => sum + r.rps, 0),
-    p50: histogram.percentile(50),
-    p99: histogram.percentile(99),
-    errors: results.reduce((sum, r) => sum + r.errors, 0),
-    non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
-    statusCodes,
-    verified: results.reduce((sum, r) => sum + r.verified, 0),
-    verifyFailures: results.reduce((sum, r) => sum + r.verifyFailures, 0),
-    firstVerifyFailure: results.find((r) => r.firstVerifyFailure)?.firstVerifyFailure,
+  // Side by side: the loads' rates add up over the longest one's time.
+  const total = combineLoads(
+    results,
+    { seconds: Math.max(...results.map((r) => r.seconds)), rps: results.reduce((sum, r) => sum + r.rps, 0) },
     cpu,
-  };
+  );
   log(`  ${summary(total)}`);
   for (const [i, r] of results.entries()) log(`    ${streams[i].id}: ${summary(r)}`);
   return {

@@ -197,44 +197,58 @@ export function expectJson(fields: string[], status = 200): Verify {
   };
 }
 
-/** Loads run one after another against the same target, as one result: requests over their summed time. */
-export function inTurns(runs: LoadResult[]): LoadResult {
-  const histogram = LatencyHistogram.merge(runs.flatMap((r) => r.histogram ?? []));
-  const requests = runs.reduce((sum, r) => sum + r.requests, 0);
-  const seconds = runs.reduce((sum, r) => sum + r.seconds, 0);
+/**
+ * Several loads as one result: counts summed, latencies from the merged histograms. `seconds` and `rps`
+ * depend on how the loads ran (side by side or one after another), so the caller gives them.
+ */
+export function combineLoads(
+  results: LoadResult[],
+  timing: { seconds: number; rps: number },
+  cpu?: CpuUse,
+): LoadResult {
+  const histogram = LatencyHistogram.merge(results.flatMap((r) => r.histogram ?? []));
   const statusCodes: Record<string, number> = {};
-  for (const r of runs) {
+  for (const r of results) {
     for (const [code, count] of Object.entries(r.statusCodes)) {
       statusCodes[code] = (statusCodes[code] ?? 0) + count;
     }
   }
+  const sum = (key: 'requests' | 'errors' | 'non2xx' | 'verified' | 'verifyFailures'): number =>
+    results.reduce((total, r) => total + r[key], 0);
+  return {
+    requests: sum('requests'),
+    ...timing,
+    p50: histogram.percentile(50),
+    p99: histogram.percentile(99),
+    errors: sum('errors'),
+    non2xx: sum('non2xx'),
+    statusCodes,
+    verified: sum('verified'),
+    verifyFailures: sum('verifyFailures'),
+    firstVerifyFailure: results.find((r) => r.firstVerifyFailure)?.firstVerifyFailure,
+    cpu,
+    histogram,
+  };
+}
+
+/** Loads run one after another against the same target, as one result: requests over their summed time. */
+export function inTurns(runs: LoadResult[]): LoadResult {
+  const requests = runs.reduce((sum, r) => sum + r.requests, 0);
+  const seconds = runs.reduce((sum, r) => sum + r.seconds, 0);
   const meters = runs.flatMap((r) => r.cpu ?? []);
   const wall = meters.reduce((sum, c) => sum + c.wallSeconds, 0);
   const weighted = (key: 'app' | 'loadGenerator' | 'postgres' | 'other' | 'steal'): number =>
     wall ? meters.reduce((sum, c) => sum + c[key] * c.wallSeconds, 0) / wall : 0;
-  return {
-    requests,
-    seconds,
-    rps: seconds ? requests / seconds : 0,
-    p50: histogram.percentile(50),
-    p99: histogram.percentile(99),
-    errors: runs.reduce((sum, r) => sum + r.errors, 0),
-    non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
-    statusCodes,
-    verified: runs.reduce((sum, r) => sum + r.verified, 0),
-    verifyFailures: runs.reduce((sum, r) => sum + r.verifyFailures, 0),
-    firstVerifyFailure: runs.find((r) => r.firstVerifyFailure)?.firstVerifyFailure,
-    cpu: meters.length
-      ? {
-          app: weighted('app'),
-          loadGenerator: weighted('loadGenerator'),
-          postgres: weighted('postgres'),
-          other: weighted('other'),
-          steal: weighted('steal'),
-          appCpuSeconds: meters.reduce((sum, c) => sum + c.appCpuSeconds, 0),
-          wallSeconds: wall,
-        }
-      : undefined,
-    histogram,
-  };
+  const cpu: CpuUse | undefined = meters.length
+    ? {
+        app: weighted('app'),
+        loadGenerator: weighted('loadGenerator'),
+        postgres: weighted('postgres'),
+        other: weighted('other'),
+        steal: weighted('steal'),
+        appCpuSeconds: meters.reduce((sum, c) => sum + c.appCpuSeconds, 0),
+        wallSeconds: wall,
+      }
+    : undefined;
+  return combineLoads(runs, { seconds, rps: seconds ? requests / seconds : 0 }, cpu);
 }

@@ -33,13 +33,14 @@ const UNLIMITED_RATES: NodeJS.ProcessEnv = Object.fromEntries(
     'RATE_LIMIT_API_AUTH_FAILURES_IP',
   ].map((name) => [name, UNLIMITED]),
 );
+/** Pins a process to a CPU (util-linux); without it, apps run unpinned. */
+const TASKSET = '/usr/bin/taskset';
 /**
  * Scenario 8 signs one account in on several connections at once. The lockout counts each attempt as a failure
  * until its password is checked (so a burst cannot run more guesses than the threshold), so the default 5
  * would lock the account with 8 sign-ins in flight. Raised to the most the config allows, the count and its
  * clearing stay on the measured path.
  */
-const TASKSET = '/usr/bin/taskset';
 const LOCKOUT_OUT_OF_REACH: NodeJS.ProcessEnv = { LOGIN_LOCKOUT_THRESHOLD: '1000' };
 export interface RunningApp {
   child: ManagedChild;

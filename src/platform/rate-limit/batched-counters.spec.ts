@@ -39,21 +39,25 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 class CommandLog {
   readonly commands: string[][] = [];
   private monitor?: Redis;
+  private error?: Error;
 
   constructor(private readonly prefix: string) {}
 
   async start(): Promise<void> {
     // ioredis enters "monitoring" one microtask after MONITOR's OK, so a line from another client arriving in the
     // same chunk is taken for a reply and reported as "Command queue state error". That line predates every command
-    // this test sends (they start once "monitoring" fired), so it is ignored; any other error fails the test.
+    // this test sends (they start once "monitoring" fired), so it is ignored; any other error fails the test, at
+    // start or at stop().
     const monitor = new Redis(REDIS_URL, { monitor: true });
     this.monitor = monitor;
-    await new Promise<void>((resolve, reject) => {
-      monitor.on('error', (error: Error) => {
-        if (!error.message.startsWith('Command queue state error')) reject(error);
-      });
-      monitor.once('monitoring', () => resolve());
+    monitor.on('error', (error: Error) => {
+      if (!error.message.startsWith('Command queue state error')) this.error ??= error;
     });
+    await new Promise<void>((resolve, reject) => {
+      monitor.once('monitoring', () => resolve());
+      monitor.once('end', () => reject(this.error ?? new Error('monitor connection ended')));
+    });
+    if (this.error) throw this.error;
     monitor.on('monitor', (_time: string, args: string[], source: string) => {
       if (source !== 'lua' && args.some((a) => a.startsWith(this.prefix))) this.commands.push(args);
     });
@@ -67,6 +71,7 @@ class CommandLog {
   async stop(): Promise<void> {
     this.monitor?.disconnect();
     await sleep(20);
+    if (this.error) throw this.error;
   }
 }
 
