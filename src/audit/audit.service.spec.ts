@@ -18,9 +18,16 @@ const CLIENT_ID = 4;
 const PREV_HASH = 8;
 const HASH = 9;
 
-/** The values of a simple-protocol INSERT, unquoted (NULL, '…' with '' for a quote, E'…' with \\ too). */
+/**
+ * The values of a simple-protocol INSERT, unquoted (NULL, '…' with '' for a quote, E'…' with \\ too; the
+ * casts after them dropped), up to the guarded INSERT's head check.
+ */
 function literals(sql: string): (string | null)[] {
-  return [...sql.slice(sql.indexOf(' VALUES ')).matchAll(/(E?)'((?:[^']|'')*)'|NULL/g)].map((m) => {
+  const values = sql.slice(
+    sql.indexOf('VALUES '),
+    sql.includes(' AS "v" WHERE ') ? sql.indexOf(' AS "v" WHERE ') : undefined,
+  );
+  return [...values.matchAll(/(E?)'((?:[^']|'')*)'|NULL/g)].map((m) => {
     if (m[0] === 'NULL') return null;
     const text = m[2].replace(/''/g, "'");
     return m[1] ? text.replace(/\\\\/g, '\\') : text;
@@ -36,6 +43,8 @@ function fakeDatabase() {
   const state = {
     down: false,
     transactions: 0,
+    /** Queries sent on group-commit connections (round trips). */
+    roundTrips: 0,
     /** client_id values whose INSERT fails with a non-availability error (a malformed event). */
     poison: new Set<string>(),
   };
@@ -53,16 +62,25 @@ function fakeDatabase() {
   // Yields like a real round trip, so concurrent callers pile up behind the running commit.
   const roundTrip = () => new Promise((r) => setImmediate(r));
   const dataSource = {
-    // The group commit: BEGIN + lock + chain head in one query, INSERT, COMMIT on one connection.
+    // The group commit on one connection: BEGIN + lock + chain head in one query, then INSERT + COMMIT; or
+    // BEGIN + lock + INSERT guarded by the expected head + COMMIT in one.
     createQueryRunner: () => {
       let staged: Row[] = [];
       const client = {
         query: async (sql: string) => {
           await roundTrip();
+          state.roundTrips++;
           if (sql.startsWith('BEGIN;')) {
             state.transactions++;
             staged = [];
-            return [{ rows: [] }, { rows: [] }, { rows: head() }];
+            const guard =
+              / WHERE \(SELECT "hash" FROM "audit_events" ORDER BY "seq" DESC LIMIT 1\) = '(\w+)'; COMMIT$/.exec(
+                sql,
+              );
+            if (!guard) return [{ rows: [] }, { rows: [] }, { rows: head() }];
+            if (head()[0]?.hash === guard[1]) insert(staged, literals(sql));
+            committed.push(...staged);
+            return [{}, {}, { rowCount: staged.length }, {}];
           }
           if (sql.startsWith('INSERT') && sql.endsWith('; COMMIT')) {
             insert(staged, literals(sql));
@@ -136,6 +154,25 @@ describe('AuditService group commit (recordDurable)', () => {
     await Promise.all([first, ...later]);
     expect(db.state.transactions).toBe(2);
     expect(db.committed.map((r) => r[CLIENT_ID])).toEqual(['a', 'b', 'c', 'd']);
+    expectValidChain(db.committed);
+  });
+
+  it('commits in one round trip while it wrote the head last, in two after another writer appended', async () => {
+    const db = fakeDatabase();
+    const audit = new AuditService(db.dataSource);
+    await audit.recordDurable({ type: 'token.issued', clientId: 'a' });
+    expect(db.state.roundTrips).toBe(2); // the head is not known yet: read under the lock
+    await audit.recordDurable({ type: 'token.issued', clientId: 'b' });
+    await audit.recordDurable({ type: 'token.issued', clientId: 'c' });
+    expect(db.state.roundTrips).toBe(4);
+    // Another writer (another instance, or an event recorded in a request's own transaction) moves the head.
+    await audit.record({ type: 'sign_in.succeeded', clientId: 'elsewhere' });
+    await audit.recordDurable({ type: 'token.issued', clientId: 'd' });
+    // The guarded commit inserted nothing; the head was read and the event sealed behind it.
+    expect(db.state.roundTrips).toBe(4 + 1 + 2);
+    await audit.recordDurable({ type: 'token.issued', clientId: 'e' });
+    expect(db.state.roundTrips).toBe(8);
+    expect(db.committed.map((r) => r[CLIENT_ID])).toEqual(['a', 'b', 'c', 'elsewhere', 'd', 'e']);
     expectValidChain(db.committed);
   });
 

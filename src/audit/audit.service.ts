@@ -108,11 +108,14 @@ interface PgClient {
   query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
+/** One row's values, in INSERT_EVENTS order. */
+type SealedRow = (string | Date | null)[];
+
 /** The rows of `inputs` behind the chain head `last` (none: the genesis), each sealed to its predecessor. */
-function sealedRows(last: ChainHead | undefined, inputs: AuditInput[]): (string | Date | null)[][] {
+function sealedRows(last: ChainHead | undefined, inputs: AuditInput[]): SealedRow[] {
   let seq = last ? BigInt(last.seq) : 0n;
   let prevHash = last?.hash ?? GENESIS_HASH;
-  const rows: (string | Date | null)[][] = [];
+  const rows: SealedRow[] = [];
   for (const input of inputs) {
     seq++;
     const event: SealedFields = {
@@ -159,16 +162,49 @@ function sealed(last: ChainHead | undefined, inputs: AuditInput[]): { sql: strin
   return { sql: `${INSERT_EVENTS} ${placeholders.join(', ')}`, params: rows.flat() };
 }
 
+/** Each column's type, in INSERT_EVENTS order: the guarded INSERT selects from VALUES, which has no target types. */
+const COLUMN_TYPES = [
+  'bigint',
+  'timestamptz',
+  'text',
+  'uuid',
+  'text',
+  'text',
+  'text',
+  'jsonb',
+  'text',
+  'text',
+  'text',
+  'text',
+];
+const COLUMNS = INSERT_EVENTS.slice(INSERT_EVENTS.indexOf('('), INSERT_EVENTS.lastIndexOf(')') + 1);
+
 /**
- * The INSERT of `inputs` and the COMMIT as one simple-protocol query (it takes no bind parameters), so the
- * group commit ends in one round trip. Every value is a literal quoted by pg's `escapeLiteral` (standard
- * conforming strings: quotes doubled, backslashes in an E'' literal), or NULL.
+ * The INSERT of sealed rows and the COMMIT as one simple-protocol query (it takes no bind parameters), so
+ * a group commit's last round trip ends it. Every value is a literal quoted by pg's `escapeLiteral` (standard
+ * conforming strings: quotes doubled, backslashes in an E'' literal) with its column's cast, or a typed NULL.
+ *
+ * With `expectedHead`, the query also opens the transaction and takes the chain lock, and inserts only if the
+ * chain's head (read after the lock, so it sees the previous holder's commit) is still that row: the whole
+ * group commit in one round trip. Another writer having appended meanwhile inserts nothing (the transaction
+ * commits empty) and the caller seals the events again behind the head it reads.
  */
-function sealedAndCommit(last: ChainHead | undefined, inputs: AuditInput[]): string {
-  const literal = (v: string | Date | null) =>
-    v === null ? 'NULL' : escapeLiteral(v instanceof Date ? v.toISOString() : v);
-  const values = sealedRows(last, inputs).map((row) => `(${row.map(literal).join(', ')})`);
-  return `${INSERT_EVENTS} ${values.join(', ')}; COMMIT`;
+function insertAndCommit(rows: SealedRow[], expectedHead?: ChainHead): string {
+  const literal = (v: string | Date | null, column: number) =>
+    `${v === null ? 'NULL' : escapeLiteral(v instanceof Date ? v.toISOString() : v)}::${COLUMN_TYPES[column]}`;
+  const values = rows.map((row) => `(${row.map(literal).join(', ')})`).join(', ');
+  if (!expectedHead) return `${INSERT_EVENTS} ${values}; COMMIT`;
+  return (
+    `BEGIN; SELECT pg_advisory_xact_lock(${CHAIN_LOCK}); ` +
+    `INSERT INTO "audit_events" ${COLUMNS} SELECT * FROM (VALUES ${values}) AS "v" ` +
+    `WHERE (SELECT "hash" FROM "audit_events" ORDER BY "seq" DESC LIMIT 1) = ${escapeLiteral(expectedHead.hash)}; COMMIT`
+  );
+}
+
+/** The chain's head once `rows` are appended. */
+function headAfter(rows: SealedRow[]): ChainHead {
+  const last = rows[rows.length - 1];
+  return { seq: last[0] as string, hash: last[9] as string };
 }
 
 /**
@@ -191,6 +227,11 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
   private readonly spool: AuditSpool<AuditInput> | undefined;
   private spooling = false;
   private retry: NodeJS.Timeout | undefined;
+  /**
+   * The chain's head as this process's last group commit left it; undefined when unknown (none yet, a
+   * failure). Only a hint: the one-round-trip commit checks it against the table under the chain lock.
+   */
+  private head: ChainHead | undefined;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -363,20 +404,36 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * A group commit's transaction in two round trips instead of five: BEGIN, the chain lock and the read of
-   * the chain head go as one simple-protocol query (PostgreSQL runs its statements in order, each with a
-   * fresh READ COMMITTED snapshot, so the head read after the lock sees the previous holder's commit), then
-   * the INSERT and COMMIT as another (a failed INSERT stops the query before COMMIT). The callers wait for
-   * these round trips, so fewer is lower latency.
+   * A group commit's transaction. While this process wrote the chain's head last (`head`, the usual case
+   * with one instance), one round trip: lock, head check, INSERT and COMMIT in one simple-protocol query.
+   * Otherwise, or when another writer appended since, two: BEGIN, the chain lock and the read of the chain
+   * head as one query (PostgreSQL runs its statements in order, each with a fresh READ COMMITTED snapshot,
+   * so the head read after the lock sees the previous holder's commit), then the INSERT and COMMIT (a
+   * failed INSERT stops the query before COMMIT). The callers wait for these round trips, and the loop sends
+   * the next batch only after this one committed, so fewer round trips is both lower latency and more
+   * tokens per second.
    */
   private async appendGroup(inputs: AuditInput[]): Promise<void> {
     const runner = this.dataSource.createQueryRunner();
     const client = (await runner.connect()) as PgClient;
     try {
+      if (this.head) {
+        const rows = sealedRows(this.head, inputs);
+        const results = (await client.query(insertAndCommit(rows, this.head))) as unknown as {
+          rowCount: number;
+        }[];
+        this.head = undefined;
+        if (results[2].rowCount === rows.length) {
+          this.head = headAfter(rows);
+          return;
+        }
+      }
       const results = await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${CHAIN_LOCK}); ${CHAIN_HEAD}`);
-      const head = (results as unknown as { rows: ChainHead[] }[])[2].rows[0];
-      await client.query(sealedAndCommit(head, inputs));
+      const rows = sealedRows((results as unknown as { rows: ChainHead[] }[])[2].rows[0], inputs);
+      await client.query(insertAndCommit(rows));
+      this.head = headAfter(rows);
     } catch (error) {
+      this.head = undefined;
       // Ends whatever part of the transaction began (a warning when none did); a dead connection fails here too.
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;

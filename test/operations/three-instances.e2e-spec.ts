@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
 import { DataSource } from 'typeorm';
 
+import { AuditService } from '../../src/audit/audit.service';
 import { type JanitorReport, JanitorService } from '../../src/janitor/janitor.service';
 import { AccessTokensService } from '../../src/tokens/jwt/access-tokens.service';
 import { SigningKeysService } from '../../src/tokens/keys/signing-keys.service';
@@ -77,6 +78,25 @@ describeRedis('three instances on one PostgreSQL and one Redis', () => {
     const c = await newClient();
     for (let i = 0; i < LIMIT; i++) expect(await cc(nodes[i % 3], c)).toBe(200);
     for (const t of nodes) expect(await cc(t, c)).toBe(429);
+  });
+
+  it('tokens issued on all three at once are each audited, in one unbroken chain', async () => {
+    // Each instance's group commit skips the chain-head read while it wrote the head last; here the
+    // three keep moving it under each other, so the guarded commits must fall back and re-seal.
+    const clients = await Promise.all(Array.from({ length: 6 }, () => newClient()));
+    const statuses = await Promise.all(
+      clients.flatMap((c) => Array.from({ length: LIMIT }, (_, i) => cc(nodes[i % 3], c))),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(clients.length * LIMIT);
+    const audit = nodes[0].app.get(AuditService);
+    expect(await audit.verify()).toMatchObject({ ok: true });
+    const [{ count }] = await nodes[0].app
+      .get(DataSource)
+      .query<{ count: number }[]>(
+        `SELECT count(*)::int AS count FROM "audit_events" WHERE "type" = 'token.issued' AND "client_id" = ANY($1)`,
+        [clients.map((c) => c.clientId)],
+      );
+    expect(count).toBe(clients.length * LIMIT);
   });
 
   it('a token revoked on one instance is refused by the other two within a second', async () => {
