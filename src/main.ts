@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { createApp } from './bootstrap';
 import { type AppConfig, assertMailDeliverable, ConfigError, loadConfig } from './config/app-config';
 import { createDataSource } from './database/data-source';
-import { EmbeddedDatabaseLockedError } from './database/embedded-postgres';
+import { EmbeddedDatabaseLockedError } from './database/embedded-database-locked.error';
 import { installInvalidationRelay } from './platform/cache/cluster-relay';
 import { superviseWorkers } from './platform/cluster/supervisor';
 import { installGracefulShutdown } from './platform/lifecycle/graceful-shutdown';

@@ -19,7 +19,7 @@ import { type AppConfig, ConfigError, loadConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { DatabaseModule } from '../database/database.module';
 import { checkDump, DumpError, exportDatabase, importDatabase } from '../database/dump';
-import { EmbeddedDatabaseLockedError } from '../database/embedded-postgres';
+import { EmbeddedDatabaseLockedError } from '../database/embedded-database-locked.error';
 import { ApiError, ValidationFailed } from '../platform/errors/api-error';
 import { PlatformModule } from '../platform/platform.module';
 import { ResourcesModule } from '../resources/resources.module';

@@ -1,11 +1,10 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 
 import type { AppConfig } from '../config/app-config';
-import {
-  type EmbeddedPostgres,
-  findRunningEmbeddedPostgres,
-  startEmbeddedPostgres,
-} from './embedded-postgres';
+// Type only: PGlite (~2 MB of module source and its heap) loads only when the embedded database is used.
+import type { EmbeddedPostgres } from './embedded-postgres';
+
+type EmbeddedModule = typeof import('./embedded-postgres');
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
@@ -78,6 +77,11 @@ export async function createDataSource(
       extra: { max: config.databasePoolMax ?? DEFAULT_DATABASE_POOL_MAX, ...OUTAGE_BOUNDS },
     };
   } else {
+    // require, not import(): with "module": "node20" TypeScript keeps import() as an ESM import, which would
+    // load this CommonJS module through another loader in the build than in Jest.
+    const { findRunningEmbeddedPostgres, startEmbeddedPostgres } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require('./embedded-postgres') as EmbeddedModule;
     const running = mode.shareRunningEmbedded ? await findRunningEmbeddedPostgres(config.dataDir) : null;
     let connection = running;
     if (!connection) {

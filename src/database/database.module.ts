@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 
 import type { AppConfig } from '../config/app-config';
 import { createDataSource, type DataSourceMode } from './data-source';
-import { EmbeddedDatabaseLockedError } from './embedded-postgres';
+import { EmbeddedDatabaseLockedError } from './embedded-database-locked.error';
 
 @Module({})
 export class DatabaseModule {

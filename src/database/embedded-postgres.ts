@@ -9,6 +9,10 @@ import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import { CANCEL_REQUEST_CODE, SSL_REQUEST_CODE } from '@electric-sql/pglite-socket';
 import { Client } from 'pg';
 
+import { EmbeddedDatabaseLockedError } from './embedded-database-locked.error';
+
+export { EmbeddedDatabaseLockedError };
+
 export interface EmbeddedPostgres {
   /** directory that contains the socket file `.s.PGSQL.<port>` — pass as pg `host` */
   socketDir: string;
@@ -18,18 +22,6 @@ export interface EmbeddedPostgres {
   connection: { host: string; port: number; user: string; database: string };
   /** Stops the server, closes PGlite, removes socket and lock file; idempotent. */
   stop(): Promise<void>;
-}
-
-export class EmbeddedDatabaseLockedError extends Error {
-  constructor(
-    readonly dataDir: string,
-    readonly pid: number,
-  ) {
-    super(
-      `embedded database in ${dataDir} is in use by process ${pid}; stop it or set DATA_DIR to another directory`,
-    );
-    this.name = 'EmbeddedDatabaseLockedError';
-  }
 }
 
 const PORT = 5432;

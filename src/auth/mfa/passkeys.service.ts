@@ -1,14 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { Repository } from 'typeorm';
 
@@ -18,6 +14,13 @@ import type { RequestMeta } from '../../platform/http/request-meta';
 import { MailService } from '../../platform/mail/mail.service';
 import { templates } from '../../platform/mail/templates';
 import { UsersService } from '../../users/users.service';
+
+/**
+ * @simplewebauthn/server with its X.509 and ASN.1 dependencies (~0.6 MB of module source), loaded at the first
+ * passkey ceremony rather than at start: most processes never run one.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: see src/database/data-source.ts
+const webauthn = () => require('@simplewebauthn/server') as typeof import('@simplewebauthn/server');
 import { Passkey } from './passkey.entity';
 import { WebAuthnChallenge } from './webauthn-challenge.entity';
 
@@ -96,7 +99,7 @@ export class Passkeys {
       select: { credentialId: true, transports: true },
     });
     if (existing.length >= MAX_PASSKEYS) return null;
-    const options = await generateRegistrationOptions({
+    const options = await webauthn().generateRegistrationOptions({
       rpName: 'iiniit',
       rpID: this.rpId,
       userName: user.email,
@@ -125,7 +128,7 @@ export class Passkeys {
     if (!challenge || !(await this.consumeChallenge(challenge, 'register', userId))) return null;
     let verification;
     try {
-      verification = await verifyRegistrationResponse({
+      verification = await webauthn().verifyRegistrationResponse({
         response,
         expectedChallenge: challenge,
         expectedOrigin: this.origin,
@@ -160,7 +163,7 @@ export class Passkeys {
     const allow = userId
       ? await this.passkeys.find({ where: { userId }, select: { credentialId: true, transports: true } })
       : [];
-    const options = await generateAuthenticationOptions({
+    const options = await webauthn().generateAuthenticationOptions({
       rpID: this.rpId,
       userVerification: 'required',
       allowCredentials: allow.map((p) => ({
@@ -184,7 +187,7 @@ export class Passkeys {
     if (!passkey || (userId && passkey.userId !== userId)) return null;
     let verification;
     try {
-      verification = await verifyAuthenticationResponse({
+      verification = await webauthn().verifyAuthenticationResponse({
         response,
         expectedChallenge: challenge,
         expectedOrigin: this.origin,

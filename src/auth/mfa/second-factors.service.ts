@@ -3,7 +3,6 @@ import { randomInt } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { generateSecret, generateURI, verify } from 'otplib';
-import { toString as qrSvg } from 'qrcode';
 import { IsNull, Repository } from 'typeorm';
 
 import { AuditService } from '../../audit/audit.service';
@@ -114,6 +113,9 @@ export class SecondFactors {
 
   private async enrolment(secret: string, label: string, issuer: string): Promise<TotpEnrolment> {
     const uri = generateURI({ issuer, label, secret, period: TOTP_PERIOD });
+    // Loaded on first use: only enrolment draws a QR code.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: see src/database/data-source.ts
+    const { toString: qrSvg } = require('qrcode') as typeof import('qrcode');
     const svg = await qrSvg(uri, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
     return { secret, uri, qrSvg: svg };
   }

@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { createTransport, type Transporter } from 'nodemailer';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { Transporter } from 'nodemailer';
 
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { DevOutbox } from './outbox';
@@ -24,9 +24,9 @@ export function maskAddress(address: string): string {
  * never logged in production.
  */
 @Injectable()
-export class MailService implements OnModuleDestroy {
+export class MailService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Mail');
-  private readonly transport?: Transporter;
+  private transport?: Transporter;
   private readonly pending = new Set<Promise<void>>();
   /** Retries waiting for their delay: ended at once on shutdown. */
   private readonly waits = new Map<NodeJS.Timeout, () => void>();
@@ -35,9 +35,15 @@ export class MailService implements OnModuleDestroy {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly outbox: DevOutbox,
-  ) {
-    if (config.mail.transport === 'smtp' && config.mail.smtpUrl) {
-      this.transport = createTransport(config.mail.smtpUrl, { from: config.mail.from });
+  ) {}
+
+  /** nodemailer (~0.7 MB of module source) is loaded only when mail goes over SMTP. */
+  onModuleInit(): void {
+    if (this.config.mail.transport === 'smtp' && this.config.mail.smtpUrl) {
+      // A lazy require: see src/database/data-source.ts.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { createTransport } = require('nodemailer') as typeof import('nodemailer');
+      this.transport = createTransport(this.config.mail.smtpUrl, { from: this.config.mail.from });
     }
   }
 
