@@ -66,7 +66,7 @@ export type AuditEventType =
   | 'upstream_identity.linked'
   | 'upstream_identity.unlinked';
 
-/** Most events per group commit: bounds one INSERT's parameters (12 each, of PostgreSQL's 65 535). */
+/** Most events per group commit: bounds one INSERT's parameters (EVENT_COLUMNS each, of PostgreSQL's 65 535). */
 const MAX_BATCH = 500;
 
 interface Pending {
@@ -108,7 +108,7 @@ interface PgClient {
   query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
-/** One row's values, in INSERT_EVENTS order. */
+/** One row's values, in EVENT_COLUMNS order. */
 type SealedRow = (string | Date | null)[];
 
 /** The rows of `inputs` behind the chain head `last` (none: the genesis), each sealed to its predecessor. */
@@ -151,33 +151,37 @@ function sealedRows(last: ChainHead | undefined, inputs: AuditInput[]): SealedRo
   return rows;
 }
 
-const INSERT_EVENTS = `INSERT INTO "audit_events" ("seq", "occurred_at", "type", "user_id", "client_id", "ip", "user_agent", "details", "prev_hash", "hash", "pii_nonce", "pii_digest") VALUES`;
+/**
+ * The columns every append writes, in the order of `sealedRows`' values, with the type each literal is cast to
+ * (the guarded INSERT selects from VALUES, which has no target types).
+ */
+const EVENT_COLUMNS = [
+  ['seq', 'bigint'],
+  ['occurred_at', 'timestamptz'],
+  ['type', 'text'],
+  ['user_id', 'uuid'],
+  ['client_id', 'text'],
+  ['ip', 'text'],
+  ['user_agent', 'text'],
+  ['details', 'jsonb'],
+  ['prev_hash', 'text'],
+  ['hash', 'text'],
+  ['pii_nonce', 'text'],
+  ['pii_digest', 'text'],
+] as const;
+const COLUMN_LIST = `(${EVENT_COLUMNS.map(([name]) => `"${name}"`).join(', ')})`;
+const INSERT_EVENTS = `INSERT INTO "audit_events" ${COLUMN_LIST} VALUES`;
+const SEQ = EVENT_COLUMNS.findIndex(([name]) => name === 'seq');
+const HASH = EVENT_COLUMNS.findIndex(([name]) => name === 'hash');
 
 /** The INSERT of `inputs` with bind parameters. */
 function sealed(last: ChainHead | undefined, inputs: AuditInput[]): { sql: string; params: unknown[] } {
   const rows = sealedRows(last, inputs);
   const placeholders = rows.map(
-    (_, r) => `(${Array.from({ length: 12 }, (_, c) => `$${r * 12 + c + 1}`).join(', ')})`,
+    (_, r) => `(${EVENT_COLUMNS.map((_, c) => `$${r * EVENT_COLUMNS.length + c + 1}`).join(', ')})`,
   );
   return { sql: `${INSERT_EVENTS} ${placeholders.join(', ')}`, params: rows.flat() };
 }
-
-/** Each column's type, in INSERT_EVENTS order: the guarded INSERT selects from VALUES, which has no target types. */
-const COLUMN_TYPES = [
-  'bigint',
-  'timestamptz',
-  'text',
-  'uuid',
-  'text',
-  'text',
-  'text',
-  'jsonb',
-  'text',
-  'text',
-  'text',
-  'text',
-];
-const COLUMNS = INSERT_EVENTS.slice(INSERT_EVENTS.indexOf('('), INSERT_EVENTS.lastIndexOf(')') + 1);
 
 /**
  * The INSERT of sealed rows and the COMMIT as one simple-protocol query (it takes no bind parameters), so
@@ -191,12 +195,12 @@ const COLUMNS = INSERT_EVENTS.slice(INSERT_EVENTS.indexOf('('), INSERT_EVENTS.la
  */
 function insertAndCommit(rows: SealedRow[], expectedHead?: ChainHead): string {
   const literal = (v: string | Date | null, column: number) =>
-    `${v === null ? 'NULL' : escapeLiteral(v instanceof Date ? v.toISOString() : v)}::${COLUMN_TYPES[column]}`;
+    `${v === null ? 'NULL' : escapeLiteral(v instanceof Date ? v.toISOString() : v)}::${EVENT_COLUMNS[column][1]}`;
   const values = rows.map((row) => `(${row.map(literal).join(', ')})`).join(', ');
   if (!expectedHead) return `${INSERT_EVENTS} ${values}; COMMIT`;
   return (
     `BEGIN; SELECT pg_advisory_xact_lock(${CHAIN_LOCK}); ` +
-    `INSERT INTO "audit_events" ${COLUMNS} SELECT * FROM (VALUES ${values}) AS "v" ` +
+    `INSERT INTO "audit_events" ${COLUMN_LIST} SELECT * FROM (VALUES ${values}) AS "v" ` +
     `WHERE (SELECT "hash" FROM "audit_events" ORDER BY "seq" DESC LIMIT 1) = ${escapeLiteral(expectedHead.hash)}; COMMIT`
   );
 }
@@ -204,7 +208,7 @@ function insertAndCommit(rows: SealedRow[], expectedHead?: ChainHead): string {
 /** The chain's head once `rows` are appended. */
 function headAfter(rows: SealedRow[]): ChainHead {
   const last = rows[rows.length - 1];
-  return { seq: last[0] as string, hash: last[9] as string };
+  return { seq: last[SEQ] as string, hash: last[HASH] as string };
 }
 
 /**
@@ -422,11 +426,9 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
         const results = (await client.query(insertAndCommit(rows, this.head))) as unknown as {
           rowCount: number;
         }[];
-        this.head = undefined;
-        if (results[2].rowCount === rows.length) {
-          this.head = headAfter(rows);
-          return;
-        }
+        // Fewer rows than sealed: another writer moved the head; nothing was inserted.
+        this.head = results[2].rowCount === rows.length ? headAfter(rows) : undefined;
+        if (this.head) return;
       }
       const results = await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${CHAIN_LOCK}); ${CHAIN_HEAD}`);
       const rows = sealedRows((results as unknown as { rows: ChainHead[] }[])[2].rows[0], inputs);

@@ -3,10 +3,10 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 // Type only: PGlite (~2 MB of module source and its heap) loads only when the embedded database is used.
 import type { EmbeddedPostgres } from './embedded-postgres';
-
-type EmbeddedModule = typeof import('./embedded-postgres');
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+
+type EmbeddedModule = typeof import('./embedded-postgres');
 
 /**
  * A DataSource that also owns the embedded PostgreSQL it talks to: destroying it (Nest's shutdown, the

@@ -5,8 +5,8 @@ import * as path from 'node:path';
 
 import { Client, Pool } from 'pg';
 
+import { EmbeddedDatabaseLockedError } from './embedded-database-locked.error';
 import {
-  EmbeddedDatabaseLockedError,
   type EmbeddedPostgres,
   findRunningEmbeddedPostgres,
   startEmbeddedPostgres,

@@ -11,8 +11,6 @@ import { Client } from 'pg';
 
 import { EmbeddedDatabaseLockedError } from './embedded-database-locked.error';
 
-export { EmbeddedDatabaseLockedError };
-
 export interface EmbeddedPostgres {
   /** directory that contains the socket file `.s.PGSQL.<port>` — pass as pg `host` */
   socketDir: string;

@@ -14,6 +14,8 @@ import type { RequestMeta } from '../../platform/http/request-meta';
 import { MailService } from '../../platform/mail/mail.service';
 import { templates } from '../../platform/mail/templates';
 import { UsersService } from '../../users/users.service';
+import { Passkey } from './passkey.entity';
+import { WebAuthnChallenge } from './webauthn-challenge.entity';
 
 /**
  * @simplewebauthn/server with its X.509 and ASN.1 dependencies (~0.6 MB of module source), loaded at the first
@@ -21,8 +23,6 @@ import { UsersService } from '../../users/users.service';
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: see src/database/data-source.ts
 const webauthn = () => require('@simplewebauthn/server') as typeof import('@simplewebauthn/server');
-import { Passkey } from './passkey.entity';
-import { WebAuthnChallenge } from './webauthn-challenge.entity';
 
 /** WebAuthn §15.1 recommends 300 s to 600 s for a ceremony; the shorter end, since it is single use anyway. */
 const CHALLENGE_TTL_MS = 5 * 60_000;
