@@ -20,6 +20,7 @@ import {
   codeExchangeScenario,
   type Context,
   dpopUserScenario,
+  healthScenario,
   loginScenario,
   type MixResult,
   mixScenario,
@@ -313,6 +314,9 @@ async function fullRun(settings: Settings): Promise<boolean> {
   await backEndLimits();
 
   const rss: { samples: RssSample[] } = { samples: [] };
+  await attempt(['h'], 'scenario h', async () => {
+    results.set('h', toReport('h', SCENARIO_NAMES.h, await healthScenario(ctx)));
+  });
   await attempt(['2'], 'scenario 2', async () => {
     results.set('2', toReport('2', SCENARIO_NAMES['2'], await userScenario(ctx, rss)));
   });

@@ -90,6 +90,21 @@ export async function ceilingScenario(
   return result;
 }
 
+/**
+ * Scenario h: the app's own floor for a read. `GET /health` goes through everything every route pays — Nest's
+ * router and pipeline on the Fastify adapter, our global hooks (request id, CORS, security headers, metrics) —
+ * and nothing else: no credential, no guard, no database. Scenarios 2 and 3 cannot beat it, so its ratio to
+ * the ceiling bounds theirs.
+ */
+export async function healthScenario(ctx: Context): Promise<LoadResult> {
+  log('scenario h: GET /health (no credential: the framework and global hooks alone)');
+  return appScenario(
+    ctx,
+    'h',
+    appLoad(ctx, { path: '/health', warmup: ctx.settings.warmup, verify: expectJson(['status']) }),
+  );
+}
+
 export async function userScenario(
   ctx: Context,
   rss?: { samples: RssSample[] },

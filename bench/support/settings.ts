@@ -10,6 +10,7 @@ export const SCENARIO_IDS = [
   'cc',
   'db',
   'argon2',
+  'h',
   '2',
   '2d',
   '2r',
@@ -32,6 +33,7 @@ export const SCENARIO_NAMES: Record<ScenarioId, string> = {
   cc: 'ceiling-cc: bare Fastify client_credentials, ES256 JWT',
   db: 'ceiling-db: pg BEGIN; UPDATE; INSERT; COMMIT',
   argon2: 'ceiling-argon2: argon2id verify, 1 core',
+  h: 'GET /health (the app, no credential)',
   '2': 'GET /v1/user (JWT bearer)',
   '2d': 'GET /v1/user (DPoP-bound JWT + proof)',
   '2r': 'GET /v1/user (JWT bearer), REDIS_URL set',
@@ -47,6 +49,7 @@ export const SCENARIO_NAMES: Record<ScenarioId, string> = {
 
 /** What each scenario's "% of limit" divides by: a limit, or scenario 2 for its variants. */
 export const LIMIT_OF: Partial<Record<ScenarioId, ScenarioId>> = {
+  h: '1',
   '2': '1',
   '3': '1',
   '2d': '2',
