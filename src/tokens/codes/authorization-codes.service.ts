@@ -4,6 +4,7 @@ import { Repository } from 'typeorm';
 
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { deleteBatch } from '../../database/batch-delete';
+import { entityLookup, type PreparedStatement, queryPrepared } from '../../database/prepared';
 import { randomToken, SecretHasher } from '../../platform/crypto/crypto.service';
 import { type AuthContext, storedAuthContext } from '../oidc/auth-context';
 import { REDEEM_CODE } from '../refresh-tokens/refresh-token-statements';
@@ -28,6 +29,8 @@ interface NewCode {
 
 @Injectable()
 export class AuthorizationCodesService {
+  private lookup?: PreparedStatement;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectRepository(AuthorizationCode) private readonly codes: Repository<AuthorizationCode>,
@@ -53,12 +56,18 @@ export class AuthorizationCodesService {
    */
   async find(code: string): Promise<(AuthorizationCode & { grantActive: boolean }) | null> {
     if (code.length > 200) return null;
-    const { entities, raw } = await this.codes
-      .createQueryBuilder('t')
-      .addSelect(GRANT_ACTIVE, 'grant_active')
-      .where('t.codeHash = :hash', { hash: this.hasher.hash(code) })
-      .getRawAndEntities<{ grant_active: boolean }>();
-    return entities[0] ? Object.assign(entities[0], { grantActive: raw[0].grant_active }) : null;
+    this.lookup ??= entityLookup(
+      this.codes.metadata,
+      'authorization_codes.find',
+      `${GRANT_ACTIVE} AS "grantActive"`,
+      't."code_hash" = $1',
+    );
+    const [row] = await queryPrepared<AuthorizationCode & { grantActive: boolean }>(
+      this.codes.manager.connection,
+      this.lookup,
+      [this.hasher.hash(code)],
+    );
+    return row ? Object.assign(this.codes.create(), row) : null;
   }
 
   /**
@@ -67,7 +76,7 @@ export class AuthorizationCodesService {
    * crash can never leave the code spent and its refresh token missing.
    */
   async redeem(code: AuthorizationCode, refresh: MintedRefreshToken | null): Promise<boolean> {
-    const rows = await this.codes.query<unknown[]>(REDEEM_CODE, [
+    const rows = await queryPrepared(this.codes.manager.connection, REDEEM_CODE, [
       code.codeHash,
       refresh?.hash ?? null,
       refresh?.expiresAt ?? new Date(),

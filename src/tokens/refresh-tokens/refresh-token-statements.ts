@@ -16,7 +16,9 @@
  * forfeits the retry grace for everyone, and the caller revokes the family. Row locking orders the two,
  * so exactly one caller sees `retried_at IS NULL` on a row it rotated itself.
  */
-export const ROTATE = `
+export const ROTATE = {
+  name: 'refresh_tokens.rotate',
+  text: `
   WITH hit AS (
     UPDATE "refresh_tokens"
        SET "rotated_at" = COALESCE("rotated_at", now()),
@@ -29,7 +31,8 @@ export const ROTATE = `
       FROM hit WHERE "retried_at" IS NULL
     RETURNING "id"
   )
-  SELECT "id" FROM successor`;
+  SELECT "id" FROM successor`,
+};
 
 /**
  * The retry grace: the rotated token $1, presented again within $4 seconds of its rotation, for the first
@@ -64,7 +67,9 @@ export const RETRY = `
  * spent without its refresh token being stored. $1 code hash, $2 refresh-token hash (null: the client
  * gets no refresh token), $3 its expiry, $4 the DPoP key it is bound to (RFC 9449 §5) or null. Returns one row when this call redeemed the code.
  */
-export const REDEEM_CODE = `
+export const REDEEM_CODE = {
+  name: 'authorization_codes.redeem',
+  text: `
   WITH redeemed AS (
     UPDATE "authorization_codes" SET "consumed_at" = now()
      WHERE "code_hash" = $1 AND "consumed_at" IS NULL
@@ -75,4 +80,5 @@ export const REDEEM_CODE = `
       FROM redeemed WHERE $2::varchar IS NOT NULL
     RETURNING "id"
   )
-  SELECT (SELECT count(*) FROM issued)::int AS "refresh_tokens" FROM redeemed`;
+  SELECT (SELECT count(*) FROM issued)::int AS "refresh_tokens" FROM redeemed`,
+};

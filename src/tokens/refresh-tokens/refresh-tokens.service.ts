@@ -4,6 +4,7 @@ import { Repository } from 'typeorm';
 
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { deleteBatch } from '../../database/batch-delete';
+import { entityLookup, type PreparedStatement, queryPrepared } from '../../database/prepared';
 import { randomToken, SecretHasher } from '../../platform/crypto/crypto.service';
 import { type AuthContext, storedAuthContext } from '../oidc/auth-context';
 import { RefreshToken } from './refresh-token.entity';
@@ -32,6 +33,8 @@ export interface MintedRefreshToken {
 
 @Injectable()
 export class RefreshTokensService {
+  private lookup?: PreparedStatement;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectRepository(RefreshToken) private readonly tokens: Repository<RefreshToken>,
@@ -77,12 +80,16 @@ export class RefreshTokensService {
 
   async find(token: string): Promise<FoundRefreshToken | null> {
     if (!token.startsWith(PREFIX) || token.length > 200) return null;
-    const { entities, raw } = await this.tokens
-      .createQueryBuilder('t')
-      .addSelect(GRANT_ACTIVE, 'grant_active')
-      .where('t.tokenHash = :hash', { hash: this.hasher.hash(token) })
-      .getRawAndEntities<{ grant_active: boolean }>();
-    return entities[0] ? Object.assign(entities[0], { grantActive: raw[0].grant_active }) : null;
+    this.lookup ??= entityLookup(
+      this.tokens.metadata,
+      'refresh_tokens.find',
+      `${GRANT_ACTIVE} AS "grantActive"`,
+      't."token_hash" = $1',
+    );
+    const [row] = await queryPrepared<FoundRefreshToken>(this.tokens.manager.connection, this.lookup, [
+      this.hasher.hash(token),
+    ]);
+    return row ? Object.assign(this.tokens.create(), row) : null;
   }
 
   /**
@@ -91,7 +98,7 @@ export class RefreshTokensService {
    */
   async rotate(presented: RefreshToken): Promise<string | null> {
     const successor = this.mint();
-    const rows = await this.tokens.query<unknown[]>(ROTATE, [
+    const rows = await queryPrepared(this.tokens.manager.connection, ROTATE, [
       presented.id,
       successor.hash,
       successor.expiresAt,
