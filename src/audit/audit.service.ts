@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { escapeLiteral } from 'pg';
+import { escapeLiteral, type PoolClient } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -101,11 +101,6 @@ const CHAIN_HEAD = 'SELECT "seq", "hash" FROM "audit_events" ORDER BY "seq" DESC
 interface ChainHead {
   seq: string;
   hash: string;
-}
-
-/** The slice of pg's client the group commit uses (one connection, held for one transaction). */
-interface PgClient {
-  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
 /** One row's values, in EVENT_COLUMNS order. */
@@ -419,7 +414,7 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
    */
   private async appendGroup(inputs: AuditInput[]): Promise<void> {
     const runner = this.dataSource.createQueryRunner();
-    const client = (await runner.connect()) as PgClient;
+    const client = (await runner.connect()) as PoolClient;
     try {
       if (this.head) {
         const rows = sealedRows(this.head, inputs);

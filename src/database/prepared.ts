@@ -1,13 +1,10 @@
-import type { DataSource, EntityMetadata } from 'typeorm';
+import type { PoolClient } from 'pg';
+import type { DataSource, ObjectLiteral, Repository } from 'typeorm';
 
 /** A statement sent by name: PostgreSQL parses it once per connection and, after a few runs, plans it once. */
 export interface PreparedStatement {
   name: string;
   text: string;
-}
-
-interface PgClient {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
 /** Per DataSource: whether the server keeps named statements apart per connection (see queryPrepared). */
@@ -46,7 +43,7 @@ export async function queryPrepared<T>(
   if (!(await supportsNamedStatements(dataSource))) return dataSource.query<T[]>(statement.text, values);
   const runner = dataSource.createQueryRunner();
   try {
-    const client = (await runner.connect()) as PgClient;
+    const client = (await runner.connect()) as PoolClient;
     return (await client.query({ name: statement.name, text: statement.text, values })).rows as T[];
   } finally {
     await runner.release();
@@ -54,19 +51,26 @@ export async function queryPrepared<T>(
 }
 
 /**
- * `SELECT` of one table, every column aliased to its entity property, so rows map onto the entity as they
- * come (pg parses uuid, arrays, timestamptz and booleans itself; entities read this way have no transformers).
- * `extra` are further select expressions; the table is aliased `t` for them and for `where`.
+ * One row of `repository`'s table by a prepared lookup: `SELECT` of every column aliased to its entity property
+ * plus `extra` (further select expressions typed by `X`), `FROM` the table aliased `t`, `WHERE where` (`$1`…).
+ * Rows map onto the entity as they come (pg parses uuid, arrays, timestamptz and booleans itself; entities read
+ * this way have no transformers), and a query builder's per-call SQL building and result mapping are skipped.
+ * The statement is built at the first call, when TypeORM's metadata is certainly loaded.
  */
-export function entityLookup(
-  metadata: EntityMetadata,
+export function preparedFindOne<E extends ObjectLiteral, X extends object>(
+  repository: Repository<E>,
   name: string,
   extra: string,
   where: string,
-): PreparedStatement {
-  const columns = metadata.columns.map((c) => `t."${c.databaseName}" AS "${c.propertyName}"`);
-  return {
-    name,
-    text: `SELECT ${[...columns, extra].join(', ')} FROM "${metadata.tableName}" t WHERE ${where}`,
+): (values: unknown[]) => Promise<(E & X) | null> {
+  let statement: PreparedStatement | undefined;
+  return async (values) => {
+    if (!statement) {
+      const { columns, tableName } = repository.metadata;
+      const select = [...columns.map((c) => `t."${c.databaseName}" AS "${c.propertyName}"`), extra];
+      statement = { name, text: `SELECT ${select.join(', ')} FROM "${tableName}" t WHERE ${where}` };
+    }
+    const [row] = await queryPrepared<E & X>(repository.manager.connection, statement, values);
+    return row ? Object.assign(repository.create(), row) : null;
   };
 }

@@ -4,11 +4,15 @@ import { Repository } from 'typeorm';
 
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { deleteBatch } from '../../database/batch-delete';
-import { entityLookup, type PreparedStatement, queryPrepared } from '../../database/prepared';
+import { queryPrepared } from '../../database/prepared';
 import { randomToken, SecretHasher } from '../../platform/crypto/crypto.service';
 import { type AuthContext, storedAuthContext } from '../oidc/auth-context';
 import { REDEEM_CODE } from '../refresh-tokens/refresh-token-statements';
-import { GRANT_ACTIVE, type MintedRefreshToken } from '../refresh-tokens/refresh-tokens.service';
+import {
+  findByHashWithGrant,
+  type MintedRefreshToken,
+  type WithGrantActive,
+} from '../refresh-tokens/refresh-tokens.service';
 import { AuthorizationCode } from './authorization-code.entity';
 
 interface NewCode {
@@ -29,13 +33,15 @@ interface NewCode {
 
 @Injectable()
 export class AuthorizationCodesService {
-  private lookup?: PreparedStatement;
+  private readonly findByHash: (hash: string) => Promise<WithGrantActive<AuthorizationCode> | null>;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectRepository(AuthorizationCode) private readonly codes: Repository<AuthorizationCode>,
     private readonly hasher: SecretHasher,
-  ) {}
+  ) {
+    this.findByHash = findByHashWithGrant(codes, 'authorization_codes.find', 'code_hash');
+  }
 
   /** 256 random bits, stored only as a hash, valid AUTHORIZATION_CODE_TTL seconds (default 60). */
   async issue({ nonce, auth, ...input }: NewCode): Promise<string> {
@@ -54,20 +60,9 @@ export class AuthorizationCodesService {
    * Reads without consuming, so a code presented by the wrong client is not burnt by it; with whether its
    * authorization is still active, in the same statement.
    */
-  async find(code: string): Promise<(AuthorizationCode & { grantActive: boolean }) | null> {
+  async find(code: string): Promise<WithGrantActive<AuthorizationCode> | null> {
     if (code.length > 200) return null;
-    this.lookup ??= entityLookup(
-      this.codes.metadata,
-      'authorization_codes.find',
-      `${GRANT_ACTIVE} AS "grantActive"`,
-      't."code_hash" = $1',
-    );
-    const [row] = await queryPrepared<AuthorizationCode & { grantActive: boolean }>(
-      this.codes.manager.connection,
-      this.lookup,
-      [this.hasher.hash(code)],
-    );
-    return row ? Object.assign(this.codes.create(), row) : null;
+    return this.findByHash(this.hasher.hash(code));
   }
 
   /**

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { type ObjectLiteral, Repository } from 'typeorm';
 
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { deleteBatch } from '../../database/batch-delete';
-import { entityLookup, type PreparedStatement, queryPrepared } from '../../database/prepared';
+import { preparedFindOne, queryPrepared } from '../../database/prepared';
 import { randomToken, SecretHasher } from '../../platform/crypto/crypto.service';
 import { type AuthContext, storedAuthContext } from '../oidc/auth-context';
 import { RefreshToken } from './refresh-token.entity';
@@ -14,13 +14,31 @@ import { RETRY, ROTATE } from './refresh-token-statements';
 const PREFIX = 'iirt_';
 
 /** A stored refresh token, and whether its authorization is still active (read in the same statement). */
-export type FoundRefreshToken = RefreshToken & { grantActive: boolean };
+export type FoundRefreshToken = WithGrantActive<RefreshToken>;
 
 /**
  * `grant_active` of a row aliased `t`: the authorization (RFC 9700 §4.14.2 family) is not revoked. Read in
  * the lookup, so a token request costs one round trip less than a separate check.
  */
-export const GRANT_ACTIVE = `EXISTS (SELECT 1 FROM "authorizations" a WHERE a."id" = t."grant_id" AND a."revoked_at" IS NULL)`;
+const GRANT_ACTIVE = `EXISTS (SELECT 1 FROM "authorizations" a WHERE a."id" = t."grant_id" AND a."revoked_at" IS NULL)`;
+
+/** A row found by its hash, with whether its authorization is still active. */
+export type WithGrantActive<E> = E & { grantActive: boolean };
+
+/** The prepared lookup of a refresh token or an authorization code by the hash in `hashColumn`, with GRANT_ACTIVE. */
+export function findByHashWithGrant<E extends ObjectLiteral>(
+  repository: Repository<E>,
+  name: string,
+  hashColumn: string,
+): (hash: string) => Promise<WithGrantActive<E> | null> {
+  const find = preparedFindOne<E, { grantActive: boolean }>(
+    repository,
+    name,
+    `${GRANT_ACTIVE} AS "grantActive"`,
+    `t."${hashColumn}" = $1`,
+  );
+  return (hash) => find([hash]);
+}
 
 /** A refresh token before it is stored: the caller's statement inserts `hash`, the client gets `token`. */
 export interface MintedRefreshToken {
@@ -33,13 +51,15 @@ export interface MintedRefreshToken {
 
 @Injectable()
 export class RefreshTokensService {
-  private lookup?: PreparedStatement;
+  private readonly findByHash: (hash: string) => Promise<FoundRefreshToken | null>;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectRepository(RefreshToken) private readonly tokens: Repository<RefreshToken>,
     private readonly hasher: SecretHasher,
-  ) {}
+  ) {
+    this.findByHash = findByHashWithGrant(tokens, 'refresh_tokens.find', 'token_hash');
+  }
 
   /** 256 random bits, stored only as a hash, valid REFRESH_TOKEN_TTL seconds. */
   mint(dpopJkt?: string): MintedRefreshToken {
@@ -80,16 +100,7 @@ export class RefreshTokensService {
 
   async find(token: string): Promise<FoundRefreshToken | null> {
     if (!token.startsWith(PREFIX) || token.length > 200) return null;
-    this.lookup ??= entityLookup(
-      this.tokens.metadata,
-      'refresh_tokens.find',
-      `${GRANT_ACTIVE} AS "grantActive"`,
-      't."token_hash" = $1',
-    );
-    const [row] = await queryPrepared<FoundRefreshToken>(this.tokens.manager.connection, this.lookup, [
-      this.hasher.hash(token),
-    ]);
-    return row ? Object.assign(this.tokens.create(), row) : null;
+    return this.findByHash(this.hasher.hash(token));
   }
 
   /**
